@@ -1,0 +1,95 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { Connection } from '../protocol/connection.ts';
+import { serveSession, type AgentContext } from './agent-session.ts';
+import { HashCache } from './hash-cache.ts';
+import { loadOrCreateIdentity, newPairingToken } from './identity.ts';
+import { TargetRoot } from './target-root.ts';
+import { TempJournal } from './temp-journal.ts';
+
+/** How to start an agent. */
+export interface AgentOptions {
+  root: string;
+  stateDir: string;
+  host?: string;
+  port?: number;
+  /** Fixed pairing token; by default one is made on first start and kept in the state dir. */
+  token?: string;
+  /** Shell command run on the target at handover, from the agent's own flags only. */
+  handoverCommand?: string | null;
+  log?: (event: string, detail?: Record<string, unknown>) => void;
+}
+
+/** A running agent: where it listens and what a source needs to pair with it. */
+export interface RunningAgent {
+  host: string;
+  port: number;
+  fingerprint: string;
+  token: string;
+  root: string;
+  /** Temp files a killed previous run left behind and this start removed. */
+  removedTempFiles: number;
+  close(): Promise<void>;
+}
+
+/** Starts the target agent: a TLS server that writes only inside `root`, only after pairing. */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const log = options.log ?? (() => undefined);
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const identity = await loadOrCreateIdentity(options.stateDir);
+  const token = options.token ?? (await loadOrCreateToken(options.stateDir));
+  const root = await TargetRoot.open(options.root);
+  const { journal, removed } = await TempJournal.open(options.stateDir);
+  const context: AgentContext = {
+    root,
+    journal,
+    hashes: new HashCache(),
+    token,
+    canChown: process.getuid?.() === 0,
+    handoverCommand: options.handoverCommand ?? null,
+    stopped: false,
+    log,
+  };
+  const sockets = new Set<TLSSocket>();
+  const server: Server = createServer({ key: identity.key, cert: identity.cert, minVersion: 'TLSv1.3' }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    log('connection', { from: socket.remoteAddress });
+    void serveSession(new Connection(socket), context);
+  });
+  server.on('tlsClientError', (error) => log('tls-error', { message: error.message }));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    host,
+    port,
+    fingerprint: identity.fingerprint,
+    token,
+    root: root.path,
+    removedTempFiles: removed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function loadOrCreateToken(stateDir: string): Promise<string> {
+  const file = join(stateDir, 'pairing-token');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const token = newPairingToken();
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}

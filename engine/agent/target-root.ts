@@ -1,0 +1,65 @@
+import { lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { P2VError } from '../../shared/errors.ts';
+import { confinePath, type ConfineOptions } from '../paths/confine.ts';
+import type { RawPath } from '../paths/raw-path.ts';
+
+/** Where a confined path lands: its parent directory and its full path, as byte Buffers. */
+export interface Placement {
+  dir: Buffer;
+  full: Buffer;
+  name: Buffer;
+}
+
+/**
+ * The directory the agent writes into. Every path from the wire goes through `place`, which
+ * refuses escapes and walks the parents with lstat so no symlink or file on the way is followed.
+ */
+export class TargetRoot {
+  private constructor(
+    readonly path: string,
+    private readonly options: ConfineOptions,
+  ) {}
+
+  static async open(path: string, options: ConfineOptions = {}): Promise<TargetRoot> {
+    await mkdir(path, { recursive: true });
+    return new TargetRoot(await realpath(path), options);
+  }
+
+  /** Resolves a raw path inside the root; makes missing parent directories if asked. */
+  async place(raw: RawPath, makeParents: boolean): Promise<Placement> {
+    const parts = confinePath(raw, this.options);
+    let dir = Buffer.from(this.path, 'utf8');
+    for (const part of parts.slice(0, -1)) {
+      dir = Buffer.concat([dir, Buffer.from('/'), Buffer.from(part, 'latin1')]);
+      await this.ensureDirectory(dir, raw, makeParents);
+    }
+    const name = Buffer.from(parts[parts.length - 1] as string, 'latin1');
+    return { dir, name, full: Buffer.concat([dir, Buffer.from('/'), name]) };
+  }
+
+  /** Makes a path inside the root for the agent's own temp file next to `placement`. */
+  tempBeside(placement: Placement, tag: string): Buffer {
+    return Buffer.concat([placement.dir, Buffer.from(`/.p2v-${tag}.tmp`)]);
+  }
+
+  private async ensureDirectory(dir: Buffer, raw: RawPath, make: boolean): Promise<void> {
+    try {
+      const info = await lstat(dir);
+      if (info.isSymbolicLink()) throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
+      if (!info.isDirectory()) throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !make) throw error;
+      await mkdir(dir, { mode: 0o755 });
+    }
+  }
+}
+
+/** Flushes a directory's entries (a rename, a new name) to disk. */
+export async function syncDirectory(dir: Buffer | string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,141 @@
+import type { Duplex } from 'node:stream';
+import { P2VError } from '../../shared/errors.ts';
+import { encodeFrame, FrameDecoder, FrameType, type Frame } from './frame.ts';
+
+/** Frames queued before the socket is paused, so a fast peer cannot fill our memory. */
+const HIGH_WATER_FRAMES = 64;
+
+/**
+ * Framed, ordered, back-pressured messaging over one stream (a TLS socket in practice).
+ * Writes wait for 'drain'; reads pause the socket while the consumer is behind.
+ */
+export class Connection {
+  private readonly decoder = new FrameDecoder();
+  private readonly queue: Frame[] = [];
+  private waiting: { resolve: (f: Frame) => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private drainWaiters: (() => void)[] = [];
+  /** Bytes written to the stream, frame headers included. */
+  bytesSent = 0;
+  bytesReceived = 0;
+
+  constructor(readonly stream: Duplex) {
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('drain', () => this.flushDrainWaiters());
+    stream.on('error', (error) => this.fail(error));
+    stream.on('close', () => this.fail(new P2VError('CONNECTION_LOST', 'connection closed')));
+  }
+
+  /** Sends a JSON message. */
+  send(message: object): Promise<void> {
+    return this.sendFrame(FrameType.message, Buffer.from(JSON.stringify(message), 'utf8'));
+  }
+
+  /** Sends one frame; resolves once the stream can take more. */
+  sendFrame(type: FrameType, body: Buffer): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    let ok = true;
+    for (const part of encodeFrame(type, body)) {
+      ok = this.stream.write(part);
+      this.bytesSent += part.length;
+    }
+    if (ok) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.drainWaiters.push(() => (this.failure ? reject(this.failure) : resolve()));
+    });
+  }
+
+  /** The next frame from the peer; rejects when the connection fails. */
+  next(): Promise<Frame> {
+    const frame = this.queue.shift();
+    if (frame) {
+      if (this.queue.length < HIGH_WATER_FRAMES / 2 && this.stream.isPaused()) this.stream.resume();
+      return Promise.resolve(frame);
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** The next frame, which must be a JSON message; returns it parsed but unvalidated. */
+  async nextMessage(): Promise<Record<string, unknown>> {
+    const frame = await this.next();
+    if (frame.type !== FrameType.message) {
+      throw new P2VError('BAD_FRAME', `expected a message, got frame type ${frame.type}`);
+    }
+    return parseMessage(frame.body);
+  }
+
+  get closed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Ends the stream after pending writes and waits until it is closed. */
+  async close(): Promise<void> {
+    if (this.stream.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.stream.once('close', () => resolve());
+      this.stream.end();
+      setTimeout(() => this.stream.destroy(), 2000).unref();
+    });
+  }
+
+  destroy(error?: Error): void {
+    this.fail(error ?? new P2VError('CONNECTION_LOST', 'closed locally'));
+    this.stream.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      this.fail(error as Error);
+      this.stream.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      if (this.waiting) {
+        const { resolve } = this.waiting;
+        this.waiting = null;
+        resolve(frame);
+      } else {
+        this.queue.push(frame);
+      }
+    }
+    if (this.queue.length >= HIGH_WATER_FRAMES) this.stream.pause();
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    if (this.waiting) {
+      const { reject } = this.waiting;
+      this.waiting = null;
+      reject(error);
+    }
+    this.flushDrainWaiters();
+  }
+
+  private flushDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Parses a message body; anything but a JSON object with a string `t` is a bad frame. */
+export function parseMessage(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new P2VError('BAD_FRAME', 'message is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || typeof (value as { t?: unknown }).t !== 'string') {
+    throw new P2VError('BAD_FRAME', 'message has no type');
+  }
+  return value as Record<string, unknown>;
+}

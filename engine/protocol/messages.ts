@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * A path relative to the target root, as raw bytes carried in a latin1 string (one char per
+ * byte), so names that are not valid UTF-8 survive the trip. See engine/paths/raw-path.ts.
+ */
+const rawPath = z.string().min(1).max(4096);
+const id = z.number().int().nonnegative();
+const owner = { uid: z.number().int().nonnegative(), gid: z.number().int().nonnegative() };
+const times = { mtimeNs: z.string().regex(/^\d{1,25}$/), atimeNs: z.string().regex(/^\d{1,25}$/) };
+const mode = z.number().int().min(0).max(0o7777);
+
+/** Requests the source sends; every one is answered in order, each answer carrying its id. */
+export const Request = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('hello'), id, version: z.number().int(), token: z.string().max(512) }),
+  z.object({ t: z.literal('sig'), id, path: rawPath, blockSize: z.number().int() }),
+  z.object({
+    t: z.literal('put'),
+    id,
+    path: rawPath,
+    size: z.number().int().nonnegative(),
+    mode,
+    ...owner,
+    ...times,
+    base: z.boolean(),
+  }),
+  z.object({ t: z.literal('putEnd'), id, hash: z.string().regex(/^[0-9a-f]{32}$/) }),
+  z.object({ t: z.literal('mkdir'), id, path: rawPath, mode, ...owner, ...times }),
+  z.object({
+    t: z.literal('symlink'),
+    id,
+    path: rawPath,
+    target: z.string().min(1).max(4096),
+    ...owner,
+    ...times,
+  }),
+  z.object({ t: z.literal('link'), id, path: rawPath, existing: rawPath }),
+  z.object({
+    t: z.literal('meta'),
+    id,
+    path: rawPath,
+    kind: z.enum(['file', 'dir', 'symlink']),
+    mode,
+    ...owner,
+    ...times,
+  }),
+  z.object({ t: z.literal('remove'), id, path: rawPath }),
+  z.object({ t: z.literal('hash'), id, paths: z.array(rawPath).max(1024), full: z.boolean() }),
+  z.object({ t: z.literal('stop'), id }),
+  z.object({ t: z.literal('handover'), id }),
+  z.object({ t: z.literal('ping'), id }),
+]);
+export type Request = z.infer<typeof Request>;
+export type RequestOf<T extends Request['t']> = Extract<Request, { t: T }>;
+
+/** What the agent tells about itself after a good handshake. */
+export interface AgentInfo {
+  hostname: string;
+  platform: string;
+  protocol: number;
+  canChown: boolean;
+}
+
+/** Answers from the agent. Signature data follows sigHead as signature frames until sigEnd. */
+export type Response =
+  | { t: 'welcome'; id: number; agent: AgentInfo }
+  | {
+      t: 'sigHead';
+      id: number;
+      exists: boolean;
+      size: number;
+      blockSize: number;
+    }
+  | { t: 'sigEnd'; id: number }
+  | { t: 'ack'; id: number; warning?: string }
+  | { t: 'hashes'; id: number; results: { path: string; hash: string | null }[] }
+  | { t: 'stopped'; id: number }
+  | { t: 'started'; id: number; exitCode: number | null; output: string }
+  | { t: 'fail'; id: number; error: { code: string; message: string; detail?: string } };

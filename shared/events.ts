@@ -1,0 +1,61 @@
+/**
+ * Events the engine emits while it migrates: one discriminated union for the CLI, the wizard and
+ * the report. Progress values are 0..1.
+ */
+export type MigrationPhase = 'connect' | 'copy' | 'rounds' | 'cutover' | 'verify' | 'handover' | 'done';
+
+/** One delta round's facts, as measured. */
+export interface RoundSummary {
+  round: number;
+  startedAt: string;
+  durationMs: number;
+  dirtyFiles: number;
+  scannedBytes: number;
+  dirtyBytes: number;
+  wireBytes: number;
+  deleted: number;
+  final: boolean;
+}
+
+/** What the convergence rule decided after a round, and why. */
+export interface ConvergenceDecision {
+  converged: boolean;
+  reason: 'threshold' | 'downtime-target' | 'not-shrinking' | 'max-rounds' | 'continue';
+  predictedDowntimeMs: number;
+  pendingFiles: number;
+}
+
+export type MigrationEvent =
+  | { type: 'phase'; phase: MigrationPhase; at: string }
+  | {
+      type: 'progress';
+      phase: 'copy' | 'rounds' | 'verify';
+      value: number;
+      bytesDone: number;
+      bytesTotal: number;
+      filesDone: number;
+      filesTotal: number;
+      bytesPerSecond: number;
+      etaSeconds: number | null;
+      currentFile: string;
+    }
+  | { type: 'round'; summary: RoundSummary }
+  | { type: 'convergence'; decision: ConvergenceDecision }
+  | { type: 'cutover'; step: CutoverStep; at: string; detail?: string }
+  | { type: 'warning'; message: string; path?: string }
+  | { type: 'reconnect'; attempt: number; reason: string }
+  | { type: 'done'; ok: boolean; downtimeMs: number | null; reportDir: string | null };
+
+/** The named moments of a cutover, in order. */
+export type CutoverStep =
+  | 'confirmed'
+  | 'stop-command'
+  | 'stopped'
+  | 'final-round'
+  | 'verified'
+  | 'verify-failed'
+  | 'stop-request'
+  | 'stop-answered'
+  | 'handover'
+  | 'started'
+  | 'rollback';
