@@ -1,0 +1,208 @@
+import { connect, type TLSSocket } from 'node:tls';
+import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
+import { normaliseFingerprint } from '../agent/identity.ts';
+import { Connection, parseMessage } from '../protocol/connection.ts';
+import { FrameType } from '../protocol/frame.ts';
+import { PROTOCOL_VERSION, type AgentInfo, type Request, type Response } from '../protocol/messages.ts';
+import { SignatureStream } from './signature-stream.ts';
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/** Where the agent is and what the technician confirmed about it. */
+export interface AgentAddress {
+  host: string;
+  port: number;
+  token: string;
+  fingerprint: string;
+}
+
+type Simple = Exclude<Response, { t: 'sigHead' } | { t: 'sigEnd' } | { t: 'fail' }>;
+
+interface Pending {
+  id: number;
+  resolve?: (response: Simple) => void;
+  reject?: (error: Error) => void;
+  signature?: SignatureStream;
+}
+
+/** Request bodies without the id the client assigns. */
+export type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+
+/**
+ * The source's side of one connection to the agent. Requests are pipelined: each is written at
+ * once and its answer matched in order, so many small operations cost no round trip each.
+ */
+export class AgentClient {
+  private nextId = 1;
+  private readonly pending: Pending[] = [];
+  private failure: Error | null = null;
+
+  private constructor(
+    readonly conn: Connection,
+    readonly agent: AgentInfo,
+  ) {
+    void this.readLoop();
+  }
+
+  /**
+   * Connects over TLS, checks the agent's certificate against the confirmed fingerprint before
+   * anything is sent, then pairs with the token.
+   */
+  static async connect(address: AgentAddress): Promise<AgentClient> {
+    const socket = await openPinned(address);
+    const conn = new Connection(socket);
+    await conn.send({ t: 'hello', id: 0, version: PROTOCOL_VERSION, token: address.token });
+    const answer = await conn.nextMessage().catch((error: unknown) => {
+      throw error instanceof P2VError ? error : new P2VError('CONNECTION_LOST', String(error));
+    });
+    if (answer.t === 'fail') {
+      conn.destroy();
+      throw P2VError.fromJSON((answer as { error: ErrorInfo }).error);
+    }
+    if (answer.t !== 'welcome') throw new P2VError('BAD_FRAME', `unexpected ${String(answer.t)}`);
+    return new AgentClient(conn, (answer as { agent: AgentInfo }).agent);
+  }
+
+  /** Sends a request and resolves with its answer; a `fail` answer rejects with its error. */
+  request<T extends Simple['t']>(body: RequestBody): Promise<Extract<Simple, { t: T }>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.pending.push({ id, resolve: resolve as (r: Simple) => void, reject });
+      this.conn.send({ ...body, id }).catch(reject);
+    });
+  }
+
+  /** Sends a request without waiting for the write to drain; the answer still comes in order. */
+  requestSignature(path: string, blockSize: number): SignatureStream {
+    const id = this.nextId++;
+    const signature = new SignatureStream();
+    if (this.failure) signature.fail(this.failure);
+    else {
+      this.pending.push({ id, signature });
+      this.conn.send({ t: 'sig', id, path, blockSize }).catch((error: Error) => signature.fail(error));
+    }
+    return signature;
+  }
+
+  /** Starts a put; the caller then sends frames and ends it with `endPut`. */
+  beginPut(body: Omit<Extract<Request, { t: 'put' }>, 'id' | 't'>): { id: number; done: Promise<Simple> } {
+    const id = this.nextId++;
+    const done = new Promise<Simple>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.pending.push({ id, resolve, reject });
+      this.conn.send({ t: 'put', id, ...body }).catch(reject);
+    });
+    done.catch(() => undefined);
+    return { id, done };
+  }
+
+  sendBlocks(offset: number, data: Buffer): Promise<void> {
+    const body = Buffer.allocUnsafe(8 + data.length);
+    body.writeBigUInt64BE(BigInt(offset), 0);
+    data.copy(body, 8);
+    return this.conn.sendFrame(FrameType.blocks, body);
+  }
+
+  sendHole(offset: number, length: number): Promise<void> {
+    const body = Buffer.allocUnsafe(16);
+    body.writeBigUInt64BE(BigInt(offset), 0);
+    body.writeBigUInt64BE(BigInt(length), 8);
+    return this.conn.sendFrame(FrameType.hole, body);
+  }
+
+  endPut(id: number, hash: string): Promise<void> {
+    return this.conn.send({ t: 'putEnd', id, hash });
+  }
+
+  /** Requests still waiting for an answer. */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  get bytesOnWire(): number {
+    return this.conn.bytesSent + this.conn.bytesReceived;
+  }
+
+  get bytesSent(): number {
+    return this.conn.bytesSent;
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+
+  private async readLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const frame = await this.conn.next();
+        const head = this.pending[0];
+        if (frame.type === FrameType.signature) {
+          if (!head?.signature) throw new P2VError('BAD_FRAME', 'signature data without a request');
+          await head.signature.push(frame.body);
+          continue;
+        }
+        if (frame.type !== FrameType.message) throw new P2VError('BAD_FRAME', `unexpected frame ${frame.type}`);
+        const message = parseMessage(frame.body) as unknown as Response;
+        if (message.t === 'fail' && message.id === -1) throw P2VError.fromJSON(message.error as ErrorInfo);
+        if (!head || head.id !== message.id) throw new P2VError('BAD_FRAME', `answer to unknown request ${message.id}`);
+        if (head.signature) {
+          if (message.t === 'sigHead') head.signature.setHead(message);
+          else if (message.t === 'sigEnd') {
+            head.signature.end();
+            this.pending.shift();
+          } else if (message.t === 'fail') {
+            head.signature.fail(P2VError.fromJSON(message.error as ErrorInfo));
+            this.pending.shift();
+          } else throw new P2VError('BAD_FRAME', `unexpected ${message.t} in a signature`);
+          continue;
+        }
+        this.pending.shift();
+        if (message.t === 'fail') head.reject?.(P2VError.fromJSON(message.error as ErrorInfo));
+        else head.resolve?.(message as Simple);
+      }
+    } catch (error) {
+      const failure =
+        error instanceof P2VError ? error : new P2VError('CONNECTION_LOST', String((error as Error).message));
+      this.failure = failure;
+      for (const waiting of this.pending.splice(0)) {
+        waiting.reject?.(failure);
+        waiting.signature?.fail(failure);
+      }
+      this.conn.destroy(failure);
+    }
+  }
+}
+
+function openPinned(address: AgentAddress): Promise<TLSSocket> {
+  const expected = normaliseFingerprint(address.fingerprint);
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: address.host,
+      port: address.port,
+      // The agent's certificate is self-signed: trust comes from the pinned fingerprint below,
+      // which the technician confirmed, not from a CA.
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.3',
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new P2VError('CONNECT_FAILED', `no answer from ${address.host}:${address.port}`));
+    }, CONNECT_TIMEOUT_MS);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const presented = normaliseFingerprint(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+      if (presented !== expected) {
+        socket.destroy();
+        reject(new P2VError('FINGERPRINT_MISMATCH', `presented ${presented || 'none'}`));
+        return;
+      }
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new P2VError('CONNECT_FAILED', `${address.host}:${address.port}: ${error.message}`));
+    });
+  });
+}

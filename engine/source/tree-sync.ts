@@ -1,0 +1,199 @@
+import type { BigIntStats } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
+import { P2VError } from '../../shared/errors.ts';
+import { blockSizeFor } from '../checksum/block-checksums.ts';
+import { displayPath, fromFsName, type RawPath } from '../paths/raw-path.ts';
+import { wireTimes } from '../paths/times.ts';
+import type { AgentClient } from './agent-client.ts';
+import { sendFileDelta } from './file-delta.ts';
+import type { SignatureStream } from './signature-stream.ts';
+import type { SourceEntry } from './walk.ts';
+
+/** Files up to this size have their signatures asked for ahead, so small files cost no round trip. */
+const LOOKAHEAD_MAX_SIZE = 1024 * 1024;
+const LOOKAHEAD = 64;
+/** Operations written but not yet acknowledged before the sender waits. */
+const MAX_IN_FLIGHT = 512;
+
+/** One thing to make true on the target: an entry as it is on the source, or a removal. */
+export type SyncItem = SourceEntry | { source: null; target: RawPath; info: null };
+
+/** What the caller learns about each item. */
+export interface SyncHooks {
+  /** The target now holds the item as read; `stable` is false if it changed while being read. */
+  applied(item: SyncItem, outcome: { hash: string | null; stable: boolean }): void;
+  /** The item could not be synced this time; it stays to be tried again. */
+  failed(item: SyncItem, error: Error): void;
+  /** Bytes of the source read so far for the current file, for progress. */
+  progress(item: SyncItem, bytesDone: number): void;
+  /** The primary path on the target for a hard-linked inode already sent, if any. */
+  hardLinkPrimary(item: SourceEntry): RawPath | null;
+}
+
+/** Totals for one pass. */
+export interface SyncTotals {
+  items: number;
+  files: number;
+  scannedBytes: number;
+  dirtyBytes: number;
+  wireBytes: number;
+  removed: number;
+  failed: number;
+}
+
+/**
+ * Makes the target match the given items, in the order given (each directory before its
+ * contents). Everything is pipelined: signatures of small files are asked ahead, puts and
+ * metadata are written without waiting, and answers are collected as they come.
+ */
+export async function syncItems(
+  client: AgentClient,
+  items: AsyncIterable<SyncItem> | Iterable<SyncItem>,
+  hooks: SyncHooks,
+  mode: 'delta' | 'whole' = 'delta',
+): Promise<SyncTotals> {
+  const totals: SyncTotals = { items: 0, files: 0, scannedBytes: 0, dirtyBytes: 0, wireBytes: 0, removed: 0, failed: 0 };
+  const wireAtStart = client.bytesOnWire;
+  const inFlight: Promise<void>[] = [];
+  const directories: SourceEntry[] = [];
+  const queue: { item: SyncItem; signature: SignatureStream | null }[] = [];
+  const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]()) as
+    | AsyncIterator<SyncItem>
+    | Iterator<SyncItem>;
+  let exhausted = false;
+  let connectionError: Error | null = null;
+
+  const track = (item: SyncItem, promise: Promise<unknown>, onDone: () => void): void => {
+    const settled = promise.then(onDone, (error: Error) => {
+      if (error instanceof P2VError && (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')) {
+        connectionError ??= error;
+        return;
+      }
+      totals.failed++;
+      hooks.failed(item, error);
+    });
+    inFlight.push(settled);
+  };
+
+  const fill = async (): Promise<void> => {
+    while (!exhausted && queue.length < LOOKAHEAD) {
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      queue.push({ item: next.value, signature: null });
+    }
+    for (const [index, entry] of queue.entries()) {
+      const info = entry.item.info;
+      if (!info || !info.isFile() || entry.signature) continue;
+      if (index > 0 && info.size > LOOKAHEAD_MAX_SIZE) break;
+      if (hooks.hardLinkPrimary(entry.item as SourceEntry) !== null) continue;
+      entry.signature = client.requestSignature(entry.item.target, blockSizeFor(Number(info.size)));
+    }
+  };
+
+  for (;;) {
+    await fill();
+    const head = queue.shift();
+    if (!head) break;
+    if (connectionError) throw connectionError;
+    while (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
+    totals.items++;
+    const { item } = head;
+    try {
+      await syncOne(head.item, head.signature);
+    } catch (error) {
+      if (error instanceof P2VError && (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')) throw error;
+      if (!client.conn.closed) {
+        totals.failed++;
+        hooks.failed(item, error as Error);
+      } else throw new P2VError('CONNECTION_LOST', String((error as Error).message));
+    }
+  }
+
+  async function syncOne(item: SyncItem, signature: SignatureStream | null): Promise<void> {
+    if (item.source === null) {
+      totals.removed++;
+      track(item, client.request({ t: 'remove', path: item.target }), () =>
+        hooks.applied(item, { hash: null, stable: true }),
+      );
+      return;
+    }
+    const { info, target } = item;
+    const owner = { uid: Number(info.uid), gid: Number(info.gid), ...wireTimes(info) };
+    if (info.isDirectory()) {
+      directories.push(item);
+      track(item, client.request({ t: 'mkdir', path: target, mode: Number(info.mode & 0o7777n), ...owner }), () =>
+        hooks.applied(item, { hash: null, stable: true }),
+      );
+      return;
+    }
+    if (info.isSymbolicLink()) {
+      const link = await readlink(item.source, { encoding: 'buffer' });
+      track(item, client.request({ t: 'symlink', path: target, target: fromFsName(link), ...owner }), () =>
+        hooks.applied(item, { hash: null, stable: true }),
+      );
+      return;
+    }
+    if (!info.isFile()) {
+      throw new P2VError('IO_ERROR', `${displayPath(fromFsName(item.source))}: special file (device, FIFO or socket) not copied`);
+    }
+    const primary = hooks.hardLinkPrimary(item);
+    if (primary !== null) {
+      track(item, client.request({ t: 'link', path: target, existing: primary }), () =>
+        hooks.applied(item, { hash: null, stable: true }),
+      );
+      return;
+    }
+    totals.files++;
+    const sig = signature ?? client.requestSignature(target, blockSizeFor(Number(info.size)));
+    let result;
+    try {
+      result = await sendFileDelta(client, sig, item.source, target, info, mode);
+    } catch (error) {
+      await sig.drain().catch(() => undefined);
+      throw error;
+    }
+    totals.scannedBytes += Number(info.size);
+    totals.dirtyBytes += result.dirtyBytes;
+    hooks.progress(item, Number(info.size));
+    const after = await lstat(item.source, { bigint: true }).catch(() => null);
+    const stable =
+      after !== null &&
+      after.size === info.size &&
+      after.mtimeNs === info.mtimeNs &&
+      after.ctimeNs === info.ctimeNs &&
+      after.ino === info.ino;
+    const outcome = { hash: result.hash, stable };
+    if (result.applied) {
+      track(item, result.applied, () => hooks.applied(item, outcome));
+    } else {
+      track(item, client.request({ t: 'meta', path: target, kind: 'file', mode: Number(info.mode & 0o7777n), ...owner }), () =>
+        hooks.applied(item, outcome),
+      );
+    }
+  }
+
+  // Children change their directory's mtime, so directory times are set again last, deepest first.
+  for (const dir of directories.reverse()) {
+    const { info } = dir;
+    track(
+      dir,
+      client.request({
+        t: 'meta',
+        path: dir.target,
+        kind: 'dir',
+        mode: Number(info.mode & 0o7777n),
+        uid: Number(info.uid),
+        gid: Number(info.gid),
+        ...wireTimes(info),
+      }),
+      () => undefined,
+    );
+  }
+  await Promise.all(inFlight);
+  if (connectionError) throw connectionError;
+  totals.wireBytes = client.bytesOnWire - wireAtStart;
+  return totals;
+}
