@@ -28,6 +28,8 @@ export interface SyncHooks {
   progress(item: SyncItem, bytesDone: number): void;
   /** The primary path on the target for a hard-linked inode already sent, if any. */
   hardLinkPrimary(item: SourceEntry): RawPath | null;
+  /** Send this file whole, ignoring the target's copy (after a checksum mismatch). */
+  wholeFile?(item: SourceEntry): boolean;
 }
 
 /** Totals for one pass. */
@@ -51,6 +53,7 @@ export async function syncItems(
   items: AsyncIterable<SyncItem> | Iterable<SyncItem>,
   hooks: SyncHooks,
   mode: 'delta' | 'whole' = 'delta',
+  signal?: AbortSignal,
 ): Promise<SyncTotals> {
   const totals: SyncTotals = { items: 0, files: 0, scannedBytes: 0, dirtyBytes: 0, wireBytes: 0, removed: 0, failed: 0 };
   const wireAtStart = client.bytesOnWire;
@@ -98,6 +101,7 @@ export async function syncItems(
     const head = queue.shift();
     if (!head) break;
     if (connectionError) throw connectionError;
+    if (signal?.aborted) throw new P2VError('CANCELLED');
     while (inFlight.length > MAX_IN_FLIGHT) await inFlight.shift();
     totals.items++;
     const { item } = head;
@@ -150,7 +154,7 @@ export async function syncItems(
     const sig = signature ?? client.requestSignature(target, blockSizeFor(Number(info.size)));
     let result;
     try {
-      result = await sendFileDelta(client, sig, item.source, target, info, mode);
+      result = await sendFileDelta(client, sig, item.source, target, info, hooks.wholeFile?.(item) ? 'whole' : mode);
     } catch (error) {
       await sig.drain().catch(() => undefined);
       throw error;

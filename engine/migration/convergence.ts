@@ -1,0 +1,56 @@
+import type { ConvergenceDecision, RoundSummary } from '../../shared/events.ts';
+
+/** When to stop iterating rounds and cut over. */
+export interface ConvergencePolicy {
+  /** A round that sent at most this many dirty bytes means the next one can be the last. */
+  thresholdBytes: number;
+  /** Cut over once the last round is predicted to take at most this long. */
+  downtimeTargetMs: number;
+  maxRounds: number;
+  /** Rounds always run before cutting over, unless nothing is left to send. */
+  minRounds: number;
+}
+
+/** What is waiting in the record for the next round. */
+export interface PendingWork {
+  files: number;
+  /** Bytes the next round must read and compare (the sizes of the dirty files). */
+  bytes: number;
+}
+
+/**
+ * Predicts the final round's duration from the last round: the same cost per byte read and
+ * compared, applied to what is pending now (QEMU's pre-copy uses dirty pages over bandwidth the
+ * same way).
+ */
+export function predictRoundMs(last: RoundSummary | undefined, pending: PendingWork): number {
+  if (pending.files === 0) return 0;
+  if (!last || last.durationMs <= 0) return Number.POSITIVE_INFINITY;
+  const perFileMs = last.dirtyFiles > 0 ? last.durationMs / last.dirtyFiles : last.durationMs;
+  if (last.scannedBytes <= 0) return perFileMs * pending.files;
+  return (last.durationMs / last.scannedBytes) * pending.bytes + perFileMs * 0.1 * pending.files;
+}
+
+/** Decides after each round whether to run another or cut over, and says why. */
+export function decideConvergence(
+  rounds: RoundSummary[],
+  pending: PendingWork,
+  policy: ConvergencePolicy,
+): ConvergenceDecision {
+  const last = rounds.at(-1);
+  const previous = rounds.at(-2);
+  const predictedDowntimeMs = predictRoundMs(last, pending);
+  const result = (converged: boolean, reason: ConvergenceDecision['reason']): ConvergenceDecision => ({
+    converged,
+    reason,
+    predictedDowntimeMs: Number.isFinite(predictedDowntimeMs) ? Math.round(predictedDowntimeMs) : -1,
+    pendingFiles: pending.files,
+  });
+  if (pending.files === 0) return result(true, 'threshold');
+  if (rounds.length >= policy.maxRounds) return result(true, 'max-rounds');
+  if (rounds.length < policy.minRounds || !last) return result(false, 'continue');
+  if (last.dirtyBytes <= policy.thresholdBytes) return result(true, 'threshold');
+  if (predictedDowntimeMs <= policy.downtimeTargetMs) return result(true, 'downtime-target');
+  if (previous && last.dirtyBytes >= previous.dirtyBytes) return result(true, 'not-shrinking');
+  return result(false, 'continue');
+}

@@ -1,0 +1,531 @@
+import { lstat, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { isTransient, P2VError } from '../../shared/errors.ts';
+import type {
+  ConvergenceDecision,
+  CutoverStep,
+  MigrationEvent,
+  MigrationPhase,
+  RoundSummary,
+} from '../../shared/events.ts';
+import type { MigrationReport } from '../../shared/report.ts';
+import { runShell } from '../agent/agent-session.ts';
+import { displayPath, fromFsName, parentRaw, type RawPath } from '../paths/raw-path.ts';
+import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
+import { entryFrom, sameStat, SourceIndex } from '../record/source-index.ts';
+import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
+import { HardLinks } from '../source/hard-links.ts';
+import type { SourceMapping } from '../source/source-map.ts';
+import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
+import { decideConvergence, type ConvergencePolicy } from './convergence.ts';
+import { MigrationState, migrationKey, newMigrationId } from './migration-state.ts';
+import { ProgressMeter } from './progress-meter.ts';
+import { SourceSet } from './source-set.ts';
+import { verifyTarget } from './verify.ts';
+import { VERSION } from '../version.ts';
+
+/** Everything a migration needs; the CLI and the wizard fill it in. */
+export interface MigrationOptions extends ConvergencePolicy {
+  sources: SourceMapping[];
+  excludes: string[];
+  useDefaultExcludes: boolean;
+  target: AgentAddress;
+  stateDir: string;
+  /** Run on the source to stop the program before the last round; null when there is none. */
+  stopCommand: string | null;
+  /** Run on the source to start the program again when the cutover cannot hand over. */
+  rollbackCommand: string | null;
+  verify: 'cached' | 'full';
+  /** Asked once the rounds converge; false leaves the source running and the state to resume. */
+  confirmCutover: (decision: ConvergenceDecision) => Promise<boolean>;
+  emit: (event: MigrationEvent) => void;
+  signal?: AbortSignal;
+  reconnectAttempts?: number;
+  /** Waits before a reconnect attempt; injected so tests need not wait. */
+  backoff?: (attempt: number) => Promise<void>;
+}
+
+const defaultBackoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+
+/**
+ * Runs a whole migration: full copy with the change record already running, shrinking delta
+ * rounds until they converge, then the cutover (stop, last round, verification, stop request,
+ * handover). Resumes from the state dir after a crash or a lost connection.
+ */
+export async function runMigration(options: MigrationOptions): Promise<MigrationReport> {
+  const migration = await Migration.open(options);
+  return migration.run();
+}
+
+class Migration {
+  private client: AgentClient | null = null;
+  private readonly wholeRetry = new Set<RawPath>();
+
+  private constructor(
+    private readonly options: MigrationOptions,
+    private readonly state: MigrationState,
+    private readonly index: SourceIndex,
+    private readonly record: ChangeRecord,
+    private readonly sources: SourceSet,
+  ) {}
+
+  static async open(options: MigrationOptions): Promise<Migration> {
+    const sourceList = options.sources.map((s) => ({ dir: s.dir, target: displayPath(s.target) }));
+    const key = migrationKey(sourceList, options.target.host, options.target.port);
+    const state = await MigrationState.open(options.stateDir, key, () => freshReport(options, sourceList));
+    if (!state.resumed) {
+      await rm(join(options.stateDir, 'index.jsonl'), { force: true });
+      await rm(join(options.stateDir, 'record.jsonl'), { force: true });
+    }
+    const sources = new SourceSet(options.sources, [...options.excludes, options.stateDir], options.useDefaultExcludes);
+    return new Migration(
+      options,
+      state,
+      await SourceIndex.open(options.stateDir),
+      await ChangeRecord.open(options.stateDir),
+      sources,
+    );
+  }
+
+  private get report(): MigrationReport {
+    return this.state.report;
+  }
+
+  async run(): Promise<MigrationReport> {
+    try {
+      this.phase('connect');
+      await this.connect();
+      // The record starts before the copy, so what changes while copying is caught.
+      await this.record.watch(
+        this.options.sources.map((s) => s.dir),
+        (path) => this.sources.locate(Buffer.from(path, 'utf8').toString('latin1')) === null,
+      );
+      if (this.state.stored.phase === 'copy') {
+        await this.withReconnect(() => this.copy());
+        await this.state.setPhase('rounds');
+      } else if (this.state.resumed) {
+        this.warn('Resumed after an interruption: re-scanning the sources for changes made meanwhile.');
+        await this.rescan();
+      }
+      const decision = await this.iterateRounds();
+      await this.cutover(decision);
+      this.report.ok = true;
+      await this.state.setPhase('done');
+    } catch (error) {
+      const failure = error instanceof P2VError ? error : new P2VError('IO_ERROR', String((error as Error)?.stack ?? error));
+      this.report.ok = false;
+      this.report.error = failure.toJSON();
+      await this.state.save().catch(() => undefined);
+      throw failure;
+    } finally {
+      this.report.finishedAt = new Date().toISOString();
+      await this.record.stopWatching().catch(() => undefined);
+      await this.record.flush().catch(() => undefined);
+      await this.index.flush().catch(() => undefined);
+      await this.state.save().catch(() => undefined);
+      await this.client?.close().catch(() => undefined);
+    }
+    return this.report;
+  }
+
+  private phase(phase: MigrationPhase): void {
+    this.options.emit({ type: 'phase', phase, at: new Date().toISOString() });
+  }
+
+  private warn(message: string, path?: string): void {
+    this.report.warnings.push(path ? { message, path } : { message });
+    this.options.emit({ type: 'warning', message, ...(path ? { path } : {}) });
+  }
+
+  private checkCancelled(): void {
+    if (this.options.signal?.aborted) throw new P2VError('CANCELLED');
+  }
+
+  private async connect(): Promise<AgentClient> {
+    const attempts = this.options.reconnectAttempts ?? 30;
+    const backoff = this.options.backoff ?? defaultBackoff;
+    for (let attempt = 0; ; attempt++) {
+      this.checkCancelled();
+      try {
+        this.client = await AgentClient.connect(this.options.target);
+        this.report.target.hostname = this.client.agent.hostname;
+        this.report.target.platform = this.client.agent.platform;
+        if (!this.client.agent.canChown) {
+          this.warn('The agent does not run as root: owners are not preserved on the target.');
+        }
+        return this.client;
+      } catch (error) {
+        if (!isTransient(error) || attempt + 1 >= attempts) throw error;
+        this.options.emit({ type: 'reconnect', attempt: attempt + 1, reason: (error as Error).message });
+        await backoff(attempt);
+      }
+    }
+  }
+
+  /** Runs a step; if the connection drops, reconnects and runs it again (it resumes by design). */
+  private async withReconnect<T>(step: (client: AgentClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      this.checkCancelled();
+      const client = this.client ?? (await this.connect());
+      try {
+        return await step(client);
+      } catch (error) {
+        if (!isTransient(error) && !(error instanceof P2VError && error.code === 'BAD_FRAME')) throw error;
+        if (attempt + 1 >= (this.options.reconnectAttempts ?? 30)) throw error;
+        this.options.emit({ type: 'reconnect', attempt: attempt + 1, reason: (error as Error).message });
+        client.conn.destroy();
+        this.client = null;
+        await (this.options.backoff ?? defaultBackoff)(attempt);
+      }
+    }
+  }
+
+  /** The full copy; after a crash it skips what the index shows the target already holds. */
+  private async copy(): Promise<void> {
+    this.phase('copy');
+    const started = Date.now();
+    let bytesTotal = 0;
+    let filesTotal = 0;
+    for await (const entry of this.sources.walkAll(() => undefined)) {
+      if (entry.info.isFile()) {
+        bytesTotal += Number(entry.info.size);
+        filesTotal++;
+      }
+    }
+    const meter = new ProgressMeter('copy', bytesTotal, filesTotal, this.options.emit);
+    const index = this.index;
+    const sources = this.sources;
+    const onError = (path: string, error: Error): void => this.warn(`Not copied: ${error.message}`, path);
+    let skipped = 0;
+    async function* items(): AsyncGenerator<SyncItem> {
+      yield* await sources.ancestors();
+      for await (const entry of sources.walkAll(onError)) {
+        const known = index.get(entry.target);
+        if (known && sameStat(known, entry.info)) {
+          skipped++;
+          if (entry.info.isFile()) meter.add(Number(entry.info.size), 1, '');
+          continue;
+        }
+        yield entry;
+      }
+    }
+    const totals = await this.sync(items(), meter, new Map());
+    meter.finish();
+    await this.index.compact();
+    const previous = this.report.copy;
+    this.report.copy = {
+      files: totals.files + (previous?.files ?? 0),
+      entries: totals.items + skipped,
+      scannedBytes: totals.scannedBytes + (previous?.scannedBytes ?? 0),
+      dirtyBytes: totals.dirtyBytes + (previous?.dirtyBytes ?? 0),
+      wireBytes: totals.wireBytes + (previous?.wireBytes ?? 0),
+      durationMs: Date.now() - started + (previous?.durationMs ?? 0),
+      failed: totals.failed,
+      resumed: this.state.resumed || (previous?.resumed ?? false),
+    };
+    await this.state.save();
+  }
+
+  /** One pass of the tree sync with the index, the record and progress kept up to date. */
+  private sync(
+    items: AsyncIterable<SyncItem> | Iterable<SyncItem>,
+    meter: ProgressMeter,
+    taken: Map<RawPath, TakenPath[]>,
+  ): Promise<SyncTotals> {
+    const links = new HardLinks();
+    const client = this.client as AgentClient;
+    return syncItems(client, items, {
+      applied: (item, outcome) => {
+        if (item.source === null) {
+          this.index.delete(item.target);
+        } else {
+          const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
+          if (entry && !outcome.stable) entry.mtimeNs = '-1';
+          if (entry) this.index.set(item.target, entry);
+          if (!outcome.stable) this.record.mark(fromFsName(item.source));
+          this.wholeRetry.delete(item.target);
+          if (!item.info.isFile()) meter.add(0, 0, displayPath(item.target));
+        }
+        for (const t of taken.get(item.target) ?? []) this.record.clear(t);
+      },
+      failed: (item, error) => {
+        const code = error instanceof P2VError ? error.code : 'IO_ERROR';
+        if (code === 'CHECKSUM_MISMATCH') this.wholeRetry.add(item.target);
+        if (item.source) this.record.mark(fromFsName(item.source));
+        this.warn(`${displayPath(item.target)}: ${error.message}`, displayPath(item.target));
+      },
+      progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
+      hardLinkPrimary: (entry) => links.primaryFor(entry),
+      wholeFile: (entry) => this.wholeRetry.has(entry.target),
+    }, 'delta', this.options.signal);
+  }
+
+  /** A size/mtime walk over all sources that marks in the record whatever the index disagrees with. */
+  private async rescan(): Promise<number> {
+    const seen = new Set<RawPath>();
+    let marked = 0;
+    for await (const entry of this.sources.walkAll(() => undefined)) {
+      seen.add(entry.target);
+      const known = this.index.get(entry.target);
+      if (!known || !sameStat(known, entry.info)) {
+        this.record.mark(fromFsName(entry.source));
+        marked++;
+      }
+    }
+    for (const [target, entry] of this.index.entries) {
+      if (seen.has(target)) continue;
+      this.record.mark(entry.source);
+      marked++;
+    }
+    this.record.lostEvents = 0;
+    return marked;
+  }
+
+  /** Turns what the record holds into ordered sync items. */
+  private async roundItems(): Promise<{ items: SyncItem[]; taken: Map<RawPath, TakenPath[]>; bytes: number }> {
+    const taken = new Map<RawPath, TakenPath[]>();
+    const byTarget = new Map<RawPath, SyncItem>();
+    const onError = (path: string, error: Error): void => this.warn(`Not copied: ${error.message}`, path);
+    let bytes = 0;
+    const add = (item: SyncItem): void => {
+      if (!byTarget.has(item.target)) {
+        byTarget.set(item.target, item);
+        if (item.info?.isFile()) bytes += Number(item.info.size);
+      }
+    };
+    const addSource = async (source: RawPath, target: RawPath, walkNewDirs: boolean): Promise<void> => {
+      const info = await lstat(Buffer.from(source, 'latin1'), { bigint: true }).catch(() => null);
+      if (!info) {
+        if (this.index.get(target)) add({ source: null, target, info: null });
+        return;
+      }
+      if (info.isDirectory() && walkNewDirs && !this.index.get(target)) {
+        for await (const entry of this.sources.walkBelow(source, target, onError)) add(entry);
+        return;
+      }
+      add({ source: Buffer.from(source, 'latin1'), target, info });
+    };
+    for (const item of this.record.take()) {
+      const located = this.sources.locate(item.source);
+      if (!located) {
+        this.record.clear(item);
+        continue;
+      }
+      const list = taken.get(located.target) ?? [];
+      list.push(item);
+      taken.set(located.target, list);
+      await addSource(item.source, located.target, true);
+      // A change inside a folder changes the folder's times too.
+      const parentSource = parentRaw(item.source);
+      const parentTarget = parentRaw(located.target);
+      if (parentTarget && parentTarget.startsWith(located.mapping.target) && this.sources.locate(parentSource)) {
+        await addSource(parentSource.startsWith('/') ? parentSource : `/${parentSource}`, parentTarget, false);
+      }
+    }
+    // Every name of a hard-linked file follows its content.
+    const groups = new Map<string, RawPath[]>();
+    for (const [target, entry] of this.index.entries) {
+      if (entry.kind === 'file' && entry.nlink > 1) {
+        const key = `${entry.dev}:${entry.ino}`;
+        groups.set(key, [...(groups.get(key) ?? []), target]);
+      }
+    }
+    for (const item of [...byTarget.values()]) {
+      if (!item.info?.isFile() || item.info.nlink < 2n) continue;
+      for (const other of groups.get(`${item.info.dev}:${item.info.ino}`) ?? []) {
+        const entry = this.index.get(other);
+        if (entry) await addSource(entry.source, other, false);
+      }
+    }
+    const items = [...byTarget.values()].sort(compareItems);
+    return { items, taken, bytes };
+  }
+
+  private async pendingWork(): Promise<{ files: number; bytes: number }> {
+    let bytes = 0;
+    const taken = this.record.take();
+    for (const item of taken) {
+      const info = await lstat(Buffer.from(item.source, 'latin1'), { bigint: true }).catch(() => null);
+      if (info?.isFile()) bytes += Number(info.size);
+    }
+    return { files: taken.length, bytes };
+  }
+
+  private async round(final: boolean): Promise<RoundSummary> {
+    const number = this.report.rounds.length + 1;
+    const startedAt = new Date();
+    const summary = await this.withReconnect(async () => {
+      const { items, taken, bytes } = await this.roundItems();
+      const files = items.filter((i) => i.info?.isFile()).length;
+      const meter = new ProgressMeter('rounds', bytes, files, this.options.emit);
+      const totals = await this.sync(items, meter, taken);
+      meter.finish();
+      return totals;
+    });
+    await this.index.flush();
+    await this.record.flush();
+    const round: RoundSummary = {
+      round: number,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      dirtyFiles: summary.files,
+      scannedBytes: summary.scannedBytes,
+      dirtyBytes: summary.dirtyBytes,
+      wireBytes: summary.wireBytes,
+      deleted: summary.removed,
+      final,
+    };
+    this.report.rounds.push(round);
+    await this.state.save();
+    this.options.emit({ type: 'round', summary: round });
+    return round;
+  }
+
+  /** Delta rounds until the convergence rule says the next one can be the last. */
+  private async iterateRounds(): Promise<ConvergenceDecision> {
+    this.phase('rounds');
+    for (;;) {
+      this.checkCancelled();
+      if (this.record.lostEvents > 0) {
+        this.warn('The file watcher lost events; re-scanning the sources.');
+        await this.rescan();
+      }
+      const pending = await this.pendingWork();
+      const history = this.report.rounds.filter((r) => !r.final);
+      const decision = decideConvergence(history, pending, this.options);
+      this.report.convergence = decision;
+      this.options.emit({ type: 'convergence', decision });
+      if (decision.converged) return decision;
+      await this.round(false);
+    }
+  }
+
+  private step(step: CutoverStep, detail?: string): void {
+    const at = new Date().toISOString();
+    this.report.cutover.timeline.push(detail ? { step, at, detail } : { step, at });
+    this.options.emit({ type: 'cutover', step, at, ...(detail ? { detail } : {}) });
+  }
+
+  private async cutover(decision: ConvergenceDecision): Promise<void> {
+    if (!(await this.options.confirmCutover(decision))) throw new P2VError('CANCELLED', 'cutover not confirmed');
+    this.phase('cutover');
+    await this.state.setPhase('cutover');
+    this.step('confirmed', `predicted downtime ${decision.predictedDowntimeMs} ms`);
+    const stoppedAt = Date.now();
+    if (this.options.stopCommand) {
+      this.step('stop-command', this.options.stopCommand);
+      const { exitCode, output } = await runShell(this.options.stopCommand, process.cwd());
+      if (exitCode !== 0) {
+        await this.rollback();
+        throw new P2VError('NOT_STOPPED', `exit ${exitCode}: ${output.trim().slice(0, 500)}`);
+      }
+    }
+    this.step('stopped');
+    // The program is stopped: a stat walk catches any change whose event has not arrived yet.
+    await this.rescan();
+    this.step('final-round');
+    await this.finalRounds();
+    this.phase('verify');
+    let mismatches = await this.verify();
+    if (mismatches.length > 0) {
+      for (const target of mismatches) {
+        this.wholeRetry.add(target);
+        const entry = this.index.get(target);
+        if (entry) this.record.mark(entry.source);
+      }
+      await this.finalRounds();
+      mismatches = await this.verify();
+    }
+    if (mismatches.length > 0) {
+      this.step('verify-failed', `${mismatches.length} files differ`);
+      await this.rollback();
+      throw new P2VError('VERIFY_FAILED', mismatches.slice(0, 5).join(', '));
+    }
+    this.step('verified');
+    await this.record.stopWatching();
+    this.phase('handover');
+    const client = this.client ?? (await this.connect());
+    this.step('stop-request');
+    await client.request({ t: 'stop' });
+    this.step('stop-answered');
+    this.step('handover');
+    const started = await client.request<'started'>({ t: 'handover' });
+    if (started.exitCode !== null && started.exitCode !== 0) {
+      this.step('rollback', `handover command exited ${started.exitCode}`);
+      await this.rollback();
+      throw new P2VError('HANDOVER_FAILED', `exit ${started.exitCode}: ${started.output.trim().slice(0, 500)}`);
+    }
+    this.step('started', started.output.trim().slice(0, 500) || undefined);
+    this.report.cutover.downtimeMs = Date.now() - stoppedAt;
+    this.phase('done');
+  }
+
+  /** The last round after the stop, repeated while anything is left (a failed or moving file). */
+  private async finalRounds(): Promise<void> {
+    for (let attempt = 0; attempt < 3 && this.record.size > 0; attempt++) await this.round(true);
+    if (this.record.size > 0) this.warn(`${this.record.size} paths still changing after the stop.`);
+  }
+
+  private async verify(): Promise<RawPath[]> {
+    const started = Date.now();
+    const result = await this.withReconnect((client) =>
+      verifyTarget(client, this.index, this.options.verify, this.options.emit),
+    );
+    this.report.verification = {
+      mode: this.options.verify,
+      files: result.files,
+      mismatches: result.mismatches.map(displayPath),
+      ok: result.mismatches.length === 0,
+      durationMs: Date.now() - started,
+    };
+    await this.state.save();
+    return result.mismatches;
+  }
+
+  private async rollback(): Promise<void> {
+    if (!this.options.rollbackCommand) return;
+    this.step('rollback', this.options.rollbackCommand);
+    const { exitCode, output } = await runShell(this.options.rollbackCommand, process.cwd());
+    if (exitCode !== 0) this.warn(`The rollback command failed (exit ${exitCode}): ${output.trim().slice(0, 500)}`);
+  }
+}
+
+/** Removals first, then parents before children. */
+function compareItems(a: SyncItem, b: SyncItem): number {
+  if ((a.source === null) !== (b.source === null)) return a.source === null ? -1 : 1;
+  const ka = a.target.replaceAll('/', '\u0000');
+  const kb = b.target.replaceAll('/', '\u0000');
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function freshReport(options: MigrationOptions, sources: { dir: string; target: string }[]): MigrationReport {
+  return {
+    tool: { name: 'P2V Wizard', version: VERSION },
+    id: newMigrationId(),
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    ok: false,
+    error: null,
+    source: {
+      hostname: hostname(),
+      platform: process.platform,
+      sources: sources.map((s) => ({ dir: s.dir, target: `/${s.target}` })),
+      excludes: options.excludes,
+    },
+    target: {
+      host: options.target.host,
+      port: options.target.port,
+      fingerprint: options.target.fingerprint,
+      hostname: null,
+      platform: null,
+    },
+    copy: null,
+    rounds: [],
+    convergence: null,
+    cutover: { timeline: [], stopCommand: options.stopCommand, downtimeMs: null },
+    verification: null,
+    warnings: [],
+  };
+}

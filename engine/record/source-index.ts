@@ -1,0 +1,96 @@
+import type { BigIntStats } from 'node:fs';
+import { join } from 'node:path';
+import type { RawPath } from '../paths/raw-path.ts';
+import { JsonLog } from './json-log.ts';
+
+/** What the target holds for one path, as of when it was sent and acknowledged. */
+export interface IndexEntry {
+  /** Source path as raw bytes. */
+  source: RawPath;
+  kind: 'file' | 'dir' | 'symlink';
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+  dev: string;
+  nlink: number;
+  /** Whole-file checksum of what was sent, for files. */
+  hash: string | null;
+}
+
+/** The stat fields that say a file is unchanged since it was sent. */
+export function sameStat(entry: IndexEntry, info: BigIntStats): boolean {
+  return (
+    entry.size === info.size.toString() &&
+    entry.mtimeNs === info.mtimeNs.toString() &&
+    entry.ctimeNs === info.ctimeNs.toString() &&
+    entry.ino === info.ino.toString() &&
+    entry.kind === kindOf(info)
+  );
+}
+
+export function kindOf(info: BigIntStats): IndexEntry['kind'] | null {
+  if (info.isFile()) return 'file';
+  if (info.isDirectory()) return 'dir';
+  if (info.isSymbolicLink()) return 'symlink';
+  return null;
+}
+
+export function entryFrom(source: RawPath, info: BigIntStats, hash: string | null): IndexEntry | null {
+  const kind = kindOf(info);
+  if (!kind) return null;
+  return {
+    source,
+    kind,
+    size: info.size.toString(),
+    mtimeNs: info.mtimeNs.toString(),
+    ctimeNs: info.ctimeNs.toString(),
+    ino: info.ino.toString(),
+    dev: info.dev.toString(),
+    nlink: Number(info.nlink),
+    hash,
+  };
+}
+
+/**
+ * Every path the target holds, keyed by target path, persisted in the state dir as a log of
+ * changes so a killed source resumes without sending again what was acknowledged.
+ */
+export class SourceIndex {
+  readonly entries = new Map<RawPath, IndexEntry>();
+
+  private constructor(private readonly log: JsonLog) {}
+
+  static async open(stateDir: string): Promise<SourceIndex> {
+    const index = new SourceIndex(new JsonLog(join(stateDir, 'index.jsonl')));
+    for (const record of await index.log.read()) {
+      const [target, entry] = record as [RawPath, IndexEntry | null];
+      if (entry) index.entries.set(target, entry);
+      else index.entries.delete(target);
+    }
+    await index.compact();
+    return index;
+  }
+
+  get(target: RawPath): IndexEntry | undefined {
+    return this.entries.get(target);
+  }
+
+  set(target: RawPath, entry: IndexEntry): void {
+    this.entries.set(target, entry);
+    this.log.append([target, entry]);
+  }
+
+  delete(target: RawPath): void {
+    if (this.entries.delete(target)) this.log.append([target, null]);
+  }
+
+  /** Rewrites the log as one line per entry. */
+  compact(): Promise<void> {
+    return this.log.compact([...this.entries]);
+  }
+
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+}

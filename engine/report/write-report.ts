@@ -1,0 +1,22 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { MigrationReport } from '../../shared/report.ts';
+import { renderReportHtml } from './report-html.ts';
+
+/** Where a written report is. */
+export interface ReportFiles {
+  dir: string;
+  json: string;
+  html: string;
+}
+
+/** Writes report.json and report.html into `dir`. */
+export async function writeReport(report: MigrationReport, dir: string): Promise<ReportFiles> {
+  const out = resolve(dir);
+  await mkdir(out, { recursive: true });
+  const json = join(out, 'report.json');
+  const html = join(out, 'report.html');
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(html, renderReportHtml(report));
+  return { dir: out, json, html };
+}
