@@ -2,7 +2,8 @@
  * Events the engine emits while it migrates: one discriminated union for the CLI, the wizard and
  * the report. Progress values are 0..1.
  */
-export type MigrationPhase = 'connect' | 'copy' | 'rounds' | 'cutover' | 'verify' | 'handover' | 'done';
+export type MigrationPhase =
+  'connect' | 'copy' | 'rounds' | 'cutover' | 'verify' | 'handover' | 'done';
 
 /** One delta round's facts, as measured. */
 export interface RoundSummary {

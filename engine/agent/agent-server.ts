@@ -52,13 +52,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
   };
   const sockets = new Set<TLSSocket>();
-  const server: Server = createServer({ key: identity.key, cert: identity.cert, minVersion: 'TLSv1.3' }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.setNoDelay(true);
-    log('connection', { from: socket.remoteAddress });
-    void serveSession(new Connection(socket), context);
-  });
+  const server: Server = createServer(
+    { key: identity.key, cert: identity.cert, minVersion: 'TLSv1.3' },
+    (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.setNoDelay(true);
+      log('connection', { from: socket.remoteAddress });
+      void serveSession(new Connection(socket), context);
+    },
+  );
   server.on('tlsClientError', (error) => log('tls-error', { message: error.message }));
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

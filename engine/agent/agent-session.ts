@@ -1,6 +1,19 @@
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import { ENTRY_BYTES, isValidBlockSize, writeSignature } from '../checksum/block-checksums.ts';
@@ -38,12 +51,17 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
       const frame = await conn.next();
       if (frame.type !== FrameType.message) throw new P2VError('BAD_FRAME', 'data outside a put');
       const parsed = Request.safeParse(JSON.parse(frame.body.toString('utf8')));
-      if (!parsed.success) throw new P2VError('BAD_FRAME', parsed.error.issues[0]?.message ?? 'bad request');
+      if (!parsed.success)
+        throw new P2VError('BAD_FRAME', parsed.error.issues[0]?.message ?? 'bad request');
       const request = parsed.data;
       try {
         await dispatch(conn, ctx, request);
       } catch (error) {
-        if (error instanceof P2VError && (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST')) throw error;
+        if (
+          error instanceof P2VError &&
+          (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST')
+        )
+          throw error;
         const info = toErrorInfo(error);
         ctx.log('refused', { request: request.t, ...info });
         await send(conn, { t: 'fail', id: request.id, error: info });
@@ -59,7 +77,10 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
 }
 
 async function handshake(conn: Connection, ctx: AgentContext): Promise<boolean> {
-  const timer = setTimeout(() => conn.destroy(new P2VError('AUTH_REQUIRED', 'no hello in time')), HANDSHAKE_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => conn.destroy(new P2VError('AUTH_REQUIRED', 'no hello in time')),
+    HANDSHAKE_TIMEOUT_MS,
+  );
   let message: Record<string, unknown>;
   try {
     message = await conn.nextMessage();
@@ -77,12 +98,19 @@ async function handshake(conn: Connection, ctx: AgentContext): Promise<boolean> 
   const hello = parsed.data;
   if (!tokensMatch(hello.token, ctx.token)) return refuse(new P2VError('AUTH_FAILED'));
   if (hello.version !== PROTOCOL_VERSION) {
-    return refuse(new P2VError('PROTOCOL_VERSION', `agent ${PROTOCOL_VERSION}, source ${hello.version}`));
+    return refuse(
+      new P2VError('PROTOCOL_VERSION', `agent ${PROTOCOL_VERSION}, source ${hello.version}`),
+    );
   }
   await send(conn, {
     t: 'welcome',
     id: hello.id,
-    agent: { hostname: hostname(), platform: process.platform, protocol: PROTOCOL_VERSION, canChown: ctx.canChown },
+    agent: {
+      hostname: hostname(),
+      platform: process.platform,
+      protocol: PROTOCOL_VERSION,
+      canChown: ctx.canChown,
+    },
   });
   ctx.log('paired');
   return true;
@@ -95,7 +123,8 @@ function tokensMatch(given: string, expected: string): boolean {
 }
 
 async function dispatch(conn: Connection, ctx: AgentContext, request: Request): Promise<void> {
-  const writes = request.t !== 'sig' && request.t !== 'hash' && request.t !== 'ping' && request.t !== 'handover';
+  const writes =
+    request.t !== 'sig' && request.t !== 'hash' && request.t !== 'ping' && request.t !== 'handover';
   if (writes && ctx.stopped && request.t !== 'stop') {
     if (request.t === 'put') await drainUntilEnd(() => conn.next(), request.id);
     throw new P2VError('AGENT_STOPPED');
@@ -108,7 +137,13 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
     case 'sig':
       return sendSignature(conn, ctx, request);
     case 'put': {
-      const applied = await applyPut(ctx.root, ctx.journal, request, () => conn.next(), ctx.canChown);
+      const applied = await applyPut(
+        ctx.root,
+        ctx.journal,
+        request,
+        () => conn.next(),
+        ctx.canChown,
+      );
       await ctx.hashes.remember(applied.full, applied.hash);
       return send(conn, { t: 'ack', id: request.id });
     }
@@ -135,8 +170,13 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
   }
 }
 
-async function sendSignature(conn: Connection, ctx: AgentContext, request: RequestOf<'sig'>): Promise<void> {
-  if (!isValidBlockSize(request.blockSize)) throw new P2VError('BAD_ARGUMENT', `block size ${request.blockSize}`);
+async function sendSignature(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'sig'>,
+): Promise<void> {
+  if (!isValidBlockSize(request.blockSize))
+    throw new P2VError('BAD_ARGUMENT', `block size ${request.blockSize}`);
   const { full } = await ctx.root.place(request.path, false).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { full: null };
     throw error;
@@ -150,12 +190,24 @@ async function sendSignature(conn: Connection, ctx: AgentContext, request: Reque
     }
   }
   if (!full || !info || !info.isFile()) {
-    await send(conn, { t: 'sigHead', id: request.id, exists: false, size: 0, blockSize: request.blockSize });
+    await send(conn, {
+      t: 'sigHead',
+      id: request.id,
+      exists: false,
+      size: 0,
+      blockSize: request.blockSize,
+    });
     return send(conn, { t: 'sigEnd', id: request.id });
   }
   const handle = await open(full, 'r');
   try {
-    await send(conn, { t: 'sigHead', id: request.id, exists: true, size: info.size, blockSize: request.blockSize });
+    await send(conn, {
+      t: 'sigHead',
+      id: request.id,
+      exists: true,
+      size: info.size,
+      blockSize: request.blockSize,
+    });
     const chunk = Math.max(SIGNATURE_CHUNK, request.blockSize);
     const data = Buffer.allocUnsafe(chunk);
     for (;;) {
@@ -171,7 +223,11 @@ async function sendSignature(conn: Connection, ctx: AgentContext, request: Reque
   return send(conn, { t: 'sigEnd', id: request.id });
 }
 
-async function makeDirectory(conn: Connection, ctx: AgentContext, request: RequestOf<'mkdir'>): Promise<void> {
+async function makeDirectory(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'mkdir'>,
+): Promise<void> {
   const placement = await ctx.root.place(request.path, true);
   const existing = await lstat(placement.full).catch(() => null);
   if (existing && !existing.isDirectory()) await unlink(placement.full);
@@ -185,10 +241,17 @@ async function makeDirectory(conn: Connection, ctx: AgentContext, request: Reque
   return send(conn, { t: 'ack', id: request.id });
 }
 
-async function makeSymlink(conn: Connection, ctx: AgentContext, request: RequestOf<'symlink'>): Promise<void> {
+async function makeSymlink(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'symlink'>,
+): Promise<void> {
   if (request.target.includes('\0')) throw new P2VError('BAD_PATH', 'NUL in symlink target');
   const placement = await ctx.root.place(request.path, true);
-  const temp = ctx.root.tempBeside(placement, `l${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
+  const temp = ctx.root.tempBeside(
+    placement,
+    `l${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+  );
   await symlink(Buffer.from(request.target, 'latin1'), temp);
   try {
     if (ctx.canChown) await lchown(temp, request.uid, request.gid);
@@ -203,14 +266,22 @@ async function makeSymlink(conn: Connection, ctx: AgentContext, request: Request
   return send(conn, { t: 'ack', id: request.id });
 }
 
-async function makeHardLink(conn: Connection, ctx: AgentContext, request: RequestOf<'link'>): Promise<void> {
+async function makeHardLink(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'link'>,
+): Promise<void> {
   const existing = await ctx.root.place(request.existing, false);
   const info = await lstat(existing.full);
   if (!info.isFile()) throw new P2VError('BAD_PATH', 'hard link to something not a regular file');
   const placement = await ctx.root.place(request.path, true);
   const current = await lstat(placement.full).catch(() => null);
-  if (current && current.ino === info.ino && current.dev === info.dev) return send(conn, { t: 'ack', id: request.id });
-  const temp = ctx.root.tempBeside(placement, `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
+  if (current && current.ino === info.ino && current.dev === info.dev)
+    return send(conn, { t: 'ack', id: request.id });
+  const temp = ctx.root.tempBeside(
+    placement,
+    `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+  );
   await link(existing.full, temp);
   try {
     await replaceWith(temp, placement.full);
@@ -222,7 +293,11 @@ async function makeHardLink(conn: Connection, ctx: AgentContext, request: Reques
   return send(conn, { t: 'ack', id: request.id });
 }
 
-async function setMetadata(conn: Connection, ctx: AgentContext, request: RequestOf<'meta'>): Promise<void> {
+async function setMetadata(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'meta'>,
+): Promise<void> {
   const { full } = await ctx.root.place(request.path, false);
   const info = await lstat(full);
   const kindMatches =
@@ -241,7 +316,11 @@ async function setMetadata(conn: Connection, ctx: AgentContext, request: Request
   return send(conn, { t: 'ack', id: request.id });
 }
 
-async function removeEntry(conn: Connection, ctx: AgentContext, request: RequestOf<'remove'>): Promise<void> {
+async function removeEntry(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'remove'>,
+): Promise<void> {
   const placement = await ctx.root.place(request.path, false).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -254,16 +333,27 @@ async function removeEntry(conn: Connection, ctx: AgentContext, request: Request
   return send(conn, { t: 'ack', id: request.id });
 }
 
-async function sendHashes(conn: Connection, ctx: AgentContext, request: RequestOf<'hash'>): Promise<void> {
+async function sendHashes(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'hash'>,
+): Promise<void> {
   const results: { path: string; hash: string | null }[] = [];
   for (const path of request.paths) {
     const placement = await ctx.root.place(path, false).catch(() => null);
-    results.push({ path, hash: placement ? await ctx.hashes.hashOf(placement.full, !request.full) : null });
+    results.push({
+      path,
+      hash: placement ? await ctx.hashes.hashOf(placement.full, !request.full) : null,
+    });
   }
   return send(conn, { t: 'hashes', id: request.id, results });
 }
 
-async function runHandover(conn: Connection, ctx: AgentContext, request: RequestOf<'handover'>): Promise<void> {
+async function runHandover(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'handover'>,
+): Promise<void> {
   if (!ctx.stopped) throw new P2VError('HANDOVER_FAILED', 'handover before the stop request');
   if (!ctx.handoverCommand) {
     ctx.log('handover', { command: null });
@@ -275,7 +365,10 @@ async function runHandover(conn: Connection, ctx: AgentContext, request: Request
 }
 
 /** Runs a shell command the agent was started with; resolves with its exit code and output. */
-export function runShell(command: string, cwd: string): Promise<{ exitCode: number | null; output: string }> {
+export function runShell(
+  command: string,
+  cwd: string,
+): Promise<{ exitCode: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, { shell: true, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -285,7 +378,9 @@ export function runShell(command: string, cwd: string): Promise<{ exitCode: numb
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (error) => resolve({ exitCode: null, output: String(error) }));
-    child.on('close', (code) => resolve({ exitCode: code, output: output.slice(0, MAX_HANDOVER_OUTPUT) }));
+    child.on('close', (code) =>
+      resolve({ exitCode: code, output: output.slice(0, MAX_HANDOVER_OUTPUT) }),
+    );
   });
 }
 
@@ -295,6 +390,7 @@ function send(conn: Connection, response: Response): Promise<void> {
 
 function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof P2VError) return error.toJSON();
-  if (error instanceof SyntaxError) return new P2VError('BAD_FRAME', 'message is not JSON').toJSON();
+  if (error instanceof SyntaxError)
+    return new P2VError('BAD_FRAME', 'message is not JSON').toJSON();
   return new P2VError('IO_ERROR', String((error as Error)?.message ?? error)).toJSON();
 }

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, open, rename, rm, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  open,
+  rename,
+  rm,
+  unlink,
+  utimes,
+  type FileHandle,
+} from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { isAllZero, WholeFileHash } from '../checksum/block-checksums.ts';
 import { FrameType, type Frame } from '../protocol/frame.ts';
@@ -54,7 +64,11 @@ export async function applyPut(
     for (;;) {
       const frame = await nextFrame();
       if (frame.type === FrameType.message) {
-        const end = JSON.parse(frame.body.toString('utf8')) as { t?: string; id?: number; hash?: string };
+        const end = JSON.parse(frame.body.toString('utf8')) as {
+          t?: string;
+          id?: number;
+          hash?: string;
+        };
         if (end.t !== 'putEnd' || end.id !== request.id || typeof end.hash !== 'string') {
           throw new P2VError('BAD_FRAME', 'expected putEnd');
         }
@@ -65,7 +79,11 @@ export async function applyPut(
         await out.close();
         out = null;
         const got = hash.hex();
-        if (got !== end.hash) throw new P2VError('CHECKSUM_MISMATCH', `${placement.full.toString()}: ${got} != ${end.hash}`);
+        if (got !== end.hash)
+          throw new P2VError(
+            'CHECKSUM_MISMATCH',
+            `${placement.full.toString()}: ${got} != ${end.hash}`,
+          );
         break;
       }
       if (frame.body.length < 8) throw new P2VError('BAD_FRAME', 'short data frame');
@@ -73,7 +91,8 @@ export async function applyPut(
       if (offset < cursor) throw new P2VError('BAD_FRAME', 'blocks out of order');
       if (frame.type === FrameType.blocks) {
         const data = frame.body.subarray(8);
-        if (offset + data.length > request.size) throw new P2VError('BAD_FRAME', 'block past end of file');
+        if (offset + data.length > request.size)
+          throw new P2VError('BAD_FRAME', 'block past end of file');
         await fill.copy(cursor, offset);
         await out.write(data, 0, data.length, offset);
         hash.update(data);
@@ -81,7 +100,8 @@ export async function applyPut(
       } else if (frame.type === FrameType.hole) {
         if (frame.body.length !== 16) throw new P2VError('BAD_FRAME', 'bad hole frame');
         const length = Number(frame.body.readBigUInt64BE(8));
-        if (offset + length > request.size) throw new P2VError('BAD_FRAME', 'hole past end of file');
+        if (offset + length > request.size)
+          throw new P2VError('BAD_FRAME', 'hole past end of file');
         await fill.copy(cursor, offset);
         hash.updateZeros(length);
         cursor = offset + length;
@@ -100,7 +120,8 @@ export async function applyPut(
     await out?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     await journal.remove(temp);
-    const streamBroken = error instanceof P2VError && (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST');
+    const streamBroken =
+      error instanceof P2VError && (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST');
     if (!ended && !streamBroken) await drainUntilEnd(nextFrame, request.id);
     throw error;
   } finally {
@@ -158,7 +179,8 @@ class BaseFiller {
     while (position < to) {
       const want = Math.min(COPY_CHUNK, to - position);
       const { bytesRead } = await this.base.read(this.buffer, 0, want, position);
-      if (bytesRead < want) throw new P2VError('BAD_FRAME', 'unchanged range past the end of the old file');
+      if (bytesRead < want)
+        throw new P2VError('BAD_FRAME', 'unchanged range past the end of the old file');
       const data = this.buffer.subarray(0, bytesRead);
       this.hash.update(data);
       await this.writeSparse(data, position);
@@ -176,6 +198,7 @@ class BaseFiller {
         runStart = -1;
       }
     }
-    if (runStart >= 0) await this.out.write(data, runStart, data.length - runStart, position + runStart);
+    if (runStart >= 0)
+      await this.out.write(data, runStart, data.length - runStart, position + runStart);
   }
 }

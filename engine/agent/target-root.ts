@@ -45,8 +45,10 @@ export class TargetRoot {
   private async ensureDirectory(dir: Buffer, raw: RawPath, make: boolean): Promise<void> {
     try {
       const info = await lstat(dir);
-      if (info.isSymbolicLink()) throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
-      if (!info.isDirectory()) throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
+      if (info.isSymbolicLink())
+        throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
+      if (!info.isDirectory())
+        throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !make) throw error;
       await mkdir(dir, { mode: 0o755 });

@@ -27,7 +27,12 @@ export function blockSizeFor(size: number): number {
 
 /** Whether a block size from the wire is one this code could have chosen. */
 export function isValidBlockSize(block: number): boolean {
-  return Number.isInteger(block) && block >= MIN_BLOCK && block <= MAX_BLOCK && (block & (block - 1)) === 0;
+  return (
+    Number.isInteger(block) &&
+    block >= MIN_BLOCK &&
+    block <= MAX_BLOCK &&
+    (block & (block - 1)) === 0
+  );
 }
 
 /** The weak sum: the low 32 bits of XXH3-64, the cheapest hash per call that xxhash-addon offers. */
@@ -41,7 +46,12 @@ export function strongHash(block: Buffer): Buffer {
 }
 
 /** Appends the signature entries of `data` (a whole number of blocks, or a file's tail) to `out`. */
-export function writeSignature(data: Buffer, blockSize: number, out: Buffer, outOffset: number): number {
+export function writeSignature(
+  data: Buffer,
+  blockSize: number,
+  out: Buffer,
+  outOffset: number,
+): number {
   let at = outOffset;
   for (let offset = 0; offset < data.length; offset += blockSize) {
     const block = data.subarray(offset, offset + blockSize);

@@ -40,10 +40,15 @@ export function decideConvergence(
   const last = rounds.at(-1);
   const previous = rounds.at(-2);
   const predictedDowntimeMs = predictRoundMs(last, pending);
-  const result = (converged: boolean, reason: ConvergenceDecision['reason']): ConvergenceDecision => ({
+  const result = (
+    converged: boolean,
+    reason: ConvergenceDecision['reason'],
+  ): ConvergenceDecision => ({
     converged,
     reason,
-    predictedDowntimeMs: Number.isFinite(predictedDowntimeMs) ? Math.round(predictedDowntimeMs) : -1,
+    predictedDowntimeMs: Number.isFinite(predictedDowntimeMs)
+      ? Math.round(predictedDowntimeMs)
+      : -1,
     pendingFiles: pending.files,
   });
   if (pending.files === 0) return result(true, 'threshold');

@@ -74,12 +74,18 @@ class Migration {
   static async open(options: MigrationOptions): Promise<Migration> {
     const sourceList = options.sources.map((s) => ({ dir: s.dir, target: displayPath(s.target) }));
     const key = migrationKey(sourceList, options.target.host, options.target.port);
-    const state = await MigrationState.open(options.stateDir, key, () => freshReport(options, sourceList));
+    const state = await MigrationState.open(options.stateDir, key, () =>
+      freshReport(options, sourceList),
+    );
     if (!state.resumed) {
       await rm(join(options.stateDir, 'index.jsonl'), { force: true });
       await rm(join(options.stateDir, 'record.jsonl'), { force: true });
     }
-    const sources = new SourceSet(options.sources, [...options.excludes, options.stateDir], options.useDefaultExcludes);
+    const sources = new SourceSet(
+      options.sources,
+      [...options.excludes, options.stateDir],
+      options.useDefaultExcludes,
+    );
     return new Migration(
       options,
       state,
@@ -106,7 +112,9 @@ class Migration {
         await this.withReconnect(() => this.copy());
         await this.state.setPhase('rounds');
       } else if (this.state.resumed) {
-        this.warn('Resumed after an interruption: re-scanning the sources for changes made meanwhile.');
+        this.warn(
+          'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
+        );
         await this.rescan();
       }
       const decision = await this.iterateRounds();
@@ -114,7 +122,10 @@ class Migration {
       this.report.ok = true;
       await this.state.setPhase('done');
     } catch (error) {
-      const failure = error instanceof P2VError ? error : new P2VError('IO_ERROR', String((error as Error)?.stack ?? error));
+      const failure =
+        error instanceof P2VError
+          ? error
+          : new P2VError('IO_ERROR', String((error as Error)?.stack ?? error));
       this.report.ok = false;
       this.report.error = failure.toJSON();
       await this.state.save().catch(() => undefined);
@@ -158,7 +169,11 @@ class Migration {
         return this.client;
       } catch (error) {
         if (!isTransient(error) || attempt + 1 >= attempts) throw error;
-        this.options.emit({ type: 'reconnect', attempt: attempt + 1, reason: (error as Error).message });
+        this.options.emit({
+          type: 'reconnect',
+          attempt: attempt + 1,
+          reason: (error as Error).message,
+        });
         await backoff(attempt);
       }
     }
@@ -172,9 +187,14 @@ class Migration {
       try {
         return await step(client);
       } catch (error) {
-        if (!isTransient(error) && !(error instanceof P2VError && error.code === 'BAD_FRAME')) throw error;
+        if (!isTransient(error) && !(error instanceof P2VError && error.code === 'BAD_FRAME'))
+          throw error;
         if (attempt + 1 >= (this.options.reconnectAttempts ?? 30)) throw error;
-        this.options.emit({ type: 'reconnect', attempt: attempt + 1, reason: (error as Error).message });
+        this.options.emit({
+          type: 'reconnect',
+          attempt: attempt + 1,
+          reason: (error as Error).message,
+        });
         client.conn.destroy();
         this.client = null;
         await (this.options.backoff ?? defaultBackoff)(attempt);
@@ -197,7 +217,8 @@ class Migration {
     const meter = new ProgressMeter('copy', bytesTotal, filesTotal, this.options.emit);
     const index = this.index;
     const sources = this.sources;
-    const onError = (path: string, error: Error): void => this.warn(`Not copied: ${error.message}`, path);
+    const onError = (path: string, error: Error): void =>
+      this.warn(`Not copied: ${error.message}`, path);
     let skipped = 0;
     async function* items(): AsyncGenerator<SyncItem> {
       yield* await sources.ancestors();
@@ -236,30 +257,36 @@ class Migration {
   ): Promise<SyncTotals> {
     const links = new HardLinks();
     const client = this.client as AgentClient;
-    return syncItems(client, items, {
-      applied: (item, outcome) => {
-        if (item.source === null) {
-          this.index.delete(item.target);
-        } else {
-          const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
-          if (entry && !outcome.stable) entry.mtimeNs = '-1';
-          if (entry) this.index.set(item.target, entry);
-          if (!outcome.stable) this.record.mark(fromFsName(item.source));
-          this.wholeRetry.delete(item.target);
-          if (!item.info.isFile()) meter.add(0, 0, displayPath(item.target));
-        }
-        for (const t of taken.get(item.target) ?? []) this.record.clear(t);
+    return syncItems(
+      client,
+      items,
+      {
+        applied: (item, outcome) => {
+          if (item.source === null) {
+            this.index.delete(item.target);
+          } else {
+            const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
+            if (entry && !outcome.stable) entry.mtimeNs = '-1';
+            if (entry) this.index.set(item.target, entry);
+            if (!outcome.stable) this.record.mark(fromFsName(item.source));
+            this.wholeRetry.delete(item.target);
+            if (!item.info.isFile()) meter.add(0, 0, displayPath(item.target));
+          }
+          for (const t of taken.get(item.target) ?? []) this.record.clear(t);
+        },
+        failed: (item, error) => {
+          const code = error instanceof P2VError ? error.code : 'IO_ERROR';
+          if (code === 'CHECKSUM_MISMATCH') this.wholeRetry.add(item.target);
+          if (item.source) this.record.mark(fromFsName(item.source));
+          this.warn(`${displayPath(item.target)}: ${error.message}`, displayPath(item.target));
+        },
+        progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
+        hardLinkPrimary: (entry) => links.primaryFor(entry),
+        wholeFile: (entry) => this.wholeRetry.has(entry.target),
       },
-      failed: (item, error) => {
-        const code = error instanceof P2VError ? error.code : 'IO_ERROR';
-        if (code === 'CHECKSUM_MISMATCH') this.wholeRetry.add(item.target);
-        if (item.source) this.record.mark(fromFsName(item.source));
-        this.warn(`${displayPath(item.target)}: ${error.message}`, displayPath(item.target));
-      },
-      progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
-      hardLinkPrimary: (entry) => links.primaryFor(entry),
-      wholeFile: (entry) => this.wholeRetry.has(entry.target),
-    }, 'delta', this.options.signal);
+      'delta',
+      this.options.signal,
+    );
   }
 
   /** A size/mtime walk over all sources that marks in the record whatever the index disagrees with. */
@@ -284,10 +311,15 @@ class Migration {
   }
 
   /** Turns what the record holds into ordered sync items. */
-  private async roundItems(): Promise<{ items: SyncItem[]; taken: Map<RawPath, TakenPath[]>; bytes: number }> {
+  private async roundItems(): Promise<{
+    items: SyncItem[];
+    taken: Map<RawPath, TakenPath[]>;
+    bytes: number;
+  }> {
     const taken = new Map<RawPath, TakenPath[]>();
     const byTarget = new Map<RawPath, SyncItem>();
-    const onError = (path: string, error: Error): void => this.warn(`Not copied: ${error.message}`, path);
+    const onError = (path: string, error: Error): void =>
+      this.warn(`Not copied: ${error.message}`, path);
     let bytes = 0;
     const add = (item: SyncItem): void => {
       if (!byTarget.has(item.target)) {
@@ -295,7 +327,11 @@ class Migration {
         if (item.info?.isFile()) bytes += Number(item.info.size);
       }
     };
-    const addSource = async (source: RawPath, target: RawPath, walkNewDirs: boolean): Promise<void> => {
+    const addSource = async (
+      source: RawPath,
+      target: RawPath,
+      walkNewDirs: boolean,
+    ): Promise<void> => {
       const info = await lstat(Buffer.from(source, 'latin1'), { bigint: true }).catch(() => null);
       if (!info) {
         if (this.index.get(target)) add({ source: null, target, info: null });
@@ -320,8 +356,16 @@ class Migration {
       // A change inside a folder changes the folder's times too.
       const parentSource = parentRaw(item.source);
       const parentTarget = parentRaw(located.target);
-      if (parentTarget && parentTarget.startsWith(located.mapping.target) && this.sources.locate(parentSource)) {
-        await addSource(parentSource.startsWith('/') ? parentSource : `/${parentSource}`, parentTarget, false);
+      if (
+        parentTarget &&
+        parentTarget.startsWith(located.mapping.target) &&
+        this.sources.locate(parentSource)
+      ) {
+        await addSource(
+          parentSource.startsWith('/') ? parentSource : `/${parentSource}`,
+          parentTarget,
+          false,
+        );
       }
     }
     // Every name of a hard-linked file follows its content.
@@ -347,7 +391,9 @@ class Migration {
     let bytes = 0;
     const taken = this.record.take();
     for (const item of taken) {
-      const info = await lstat(Buffer.from(item.source, 'latin1'), { bigint: true }).catch(() => null);
+      const info = await lstat(Buffer.from(item.source, 'latin1'), { bigint: true }).catch(
+        () => null,
+      );
       if (info?.isFile()) bytes += Number(info.size);
     }
     return { files: taken.length, bytes };
@@ -409,7 +455,8 @@ class Migration {
   }
 
   private async cutover(decision: ConvergenceDecision): Promise<void> {
-    if (!(await this.options.confirmCutover(decision))) throw new P2VError('CANCELLED', 'cutover not confirmed');
+    if (!(await this.options.confirmCutover(decision)))
+      throw new P2VError('CANCELLED', 'cutover not confirmed');
     this.phase('cutover');
     await this.state.setPhase('cutover');
     this.step('confirmed', `predicted downtime ${decision.predictedDowntimeMs} ms`);
@@ -455,7 +502,10 @@ class Migration {
     if (started.exitCode !== null && started.exitCode !== 0) {
       this.step('rollback', `handover command exited ${started.exitCode}`);
       await this.rollback();
-      throw new P2VError('HANDOVER_FAILED', `exit ${started.exitCode}: ${started.output.trim().slice(0, 500)}`);
+      throw new P2VError(
+        'HANDOVER_FAILED',
+        `exit ${started.exitCode}: ${started.output.trim().slice(0, 500)}`,
+      );
     }
     this.step('started', started.output.trim().slice(0, 500) || undefined);
     this.report.cutover.downtimeMs = Date.now() - stoppedAt;
@@ -488,7 +538,8 @@ class Migration {
     if (!this.options.rollbackCommand) return;
     this.step('rollback', this.options.rollbackCommand);
     const { exitCode, output } = await runShell(this.options.rollbackCommand, process.cwd());
-    if (exitCode !== 0) this.warn(`The rollback command failed (exit ${exitCode}): ${output.trim().slice(0, 500)}`);
+    if (exitCode !== 0)
+      this.warn(`The rollback command failed (exit ${exitCode}): ${output.trim().slice(0, 500)}`);
   }
 }
 
@@ -500,7 +551,10 @@ function compareItems(a: SyncItem, b: SyncItem): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function freshReport(options: MigrationOptions, sources: { dir: string; target: string }[]): MigrationReport {
+function freshReport(
+  options: MigrationOptions,
+  sources: { dir: string; target: string }[],
+): MigrationReport {
   return {
     tool: { name: 'P2V Wizard', version: VERSION },
     id: newMigrationId(),

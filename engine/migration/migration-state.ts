@@ -14,8 +14,15 @@ export interface StoredMigration {
 }
 
 /** Identifies a migration by its sources and target, so a state dir is not reused by mistake. */
-export function migrationKey(sources: { dir: string; target: string }[], host: string, port: number): string {
-  return createHash('sha256').update(JSON.stringify({ sources, host, port })).digest('hex').slice(0, 16);
+export function migrationKey(
+  sources: { dir: string; target: string }[],
+  host: string,
+  port: number,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ sources, host, port }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The migration.json file in the state dir, written atomically. */
@@ -26,18 +33,26 @@ export class MigrationState {
     readonly resumed: boolean,
   ) {}
 
-  static async open(stateDir: string, key: string, fresh: () => MigrationReport): Promise<MigrationState> {
+  static async open(
+    stateDir: string,
+    key: string,
+    fresh: () => MigrationReport,
+  ): Promise<MigrationState> {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const file = join(stateDir, 'migration.json');
     try {
       const stored = JSON.parse(await readFile(file, 'utf8')) as StoredMigration;
       if (stored.key !== key) {
-        throw new P2VError('STATE_MISMATCH', `${stateDir} holds migration ${stored.key}, this one is ${key}`);
+        throw new P2VError(
+          'STATE_MISMATCH',
+          `${stateDir} holds migration ${stored.key}, this one is ${key}`,
+        );
       }
       if (stored.phase !== 'done') return new MigrationState(file, stored, true);
     } catch (error) {
       if (error instanceof P2VError) throw error;
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError))
+        throw error;
     }
     const state = new MigrationState(file, { key, phase: 'copy', report: fresh() }, false);
     await state.save();
@@ -62,4 +77,20 @@ export class MigrationState {
 
 export function newMigrationId(): string {
   return randomUUID();
+}
+
+/** The report a state dir holds, finished or not. */
+export async function loadStoredReport(stateDir: string): Promise<MigrationReport> {
+  let stored: StoredMigration;
+  try {
+    stored = JSON.parse(
+      await readFile(join(stateDir, 'migration.json'), 'utf8'),
+    ) as StoredMigration;
+  } catch (error) {
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      `no migration state in ${stateDir}: ${(error as Error).message}`,
+    );
+  }
+  return stored.report;
 }

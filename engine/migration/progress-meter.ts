@@ -52,7 +52,12 @@ export class ProgressMeter {
     this.emit({
       type: 'progress',
       phase: this.phase,
-      value: this.bytesTotal > 0 ? Math.min(1, this.bytesDone / this.bytesTotal) : this.filesTotal > 0 ? this.filesDone / this.filesTotal : 1,
+      value:
+        this.bytesTotal > 0
+          ? Math.min(1, this.bytesDone / this.bytesTotal)
+          : this.filesTotal > 0
+            ? this.filesDone / this.filesTotal
+            : 1,
       bytesDone: this.bytesDone,
       bytesTotal: this.bytesTotal,
       filesDone: this.filesDone,

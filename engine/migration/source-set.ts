@@ -2,7 +2,13 @@ import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { displayPath, fromText, joinRaw, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import { DEFAULT_EXCLUDES, type SourceMapping } from '../source/source-map.ts';
-import { makeExcludeTest, walkFrom, walkSource, type ExcludeTest, type SourceEntry } from '../source/walk.ts';
+import {
+  makeExcludeTest,
+  walkFrom,
+  walkSource,
+  type ExcludeTest,
+  type SourceEntry,
+} from '../source/walk.ts';
 
 /** Where a source path lands, if it is part of the migration. */
 export interface Located {
@@ -48,7 +54,11 @@ export class SourceSet {
   }
 
   /** Entries below (and including) one source folder that the index did not know. */
-  walkBelow(source: RawPath, target: RawPath, onError: (path: string, error: Error) => void): AsyncGenerator<SourceEntry> {
+  walkBelow(
+    source: RawPath,
+    target: RawPath,
+    onError: (path: string, error: Error) => void,
+  ): AsyncGenerator<SourceEntry> {
     return walkFrom(Buffer.from(source, 'latin1'), target, this.excluded, onError);
   }
 
@@ -61,7 +71,8 @@ export class SourceSet {
     const out: SourceEntry[] = [];
     for (const mapping of this.mappings) {
       const chain: RawPath[] = [];
-      for (let target = parentRaw(mapping.target); target.length > 0; target = parentRaw(target)) chain.unshift(target);
+      for (let target = parentRaw(mapping.target); target.length > 0; target = parentRaw(target))
+        chain.unshift(target);
       for (const target of chain) {
         if (seen.has(target)) continue;
         seen.add(target);

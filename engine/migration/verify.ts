@@ -31,7 +31,11 @@ export async function verifyTarget(
   const mismatches: RawPath[] = [];
   for (let start = 0; start < files.length; start += BATCH) {
     const batch = files.slice(start, start + BATCH);
-    const remote = client.request<'hashes'>({ t: 'hash', paths: batch.map(([target]) => target), full: mode === 'full' });
+    const remote = client.request<'hashes'>({
+      t: 'hash',
+      paths: batch.map(([target]) => target),
+      full: mode === 'full',
+    });
     const local = await Promise.all(
       batch.map(async ([, entry]) => {
         const source = Buffer.from(entry.source, 'latin1');

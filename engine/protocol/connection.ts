@@ -134,7 +134,11 @@ export function parseMessage(body: Buffer): Record<string, unknown> {
   } catch {
     throw new P2VError('BAD_FRAME', 'message is not JSON');
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { t?: unknown }).t !== 'string') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { t?: unknown }).t !== 'string'
+  ) {
     throw new P2VError('BAD_FRAME', 'message has no type');
   }
   return value as Record<string, unknown>;

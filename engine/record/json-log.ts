@@ -50,6 +50,8 @@ export class JsonLog {
     const stream = this.stream;
     if (!stream) return;
     this.stream = null;
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
   }
 }

@@ -36,7 +36,11 @@ export function kindOf(info: BigIntStats): IndexEntry['kind'] | null {
   return null;
 }
 
-export function entryFrom(source: RawPath, info: BigIntStats, hash: string | null): IndexEntry | null {
+export function entryFrom(
+  source: RawPath,
+  info: BigIntStats,
+  hash: string | null,
+): IndexEntry | null {
   const kind = kindOf(info);
   if (!kind) return null;
   return {

@@ -37,7 +37,9 @@ export function roundsChart(report: MigrationReport): string {
 
 function table(headers: string[], rows: string[][]): string {
   const head = headers.map((h) => `<th scope="col">${escape(h)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map((row) => `<tr>${row.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
+    .join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -50,13 +52,22 @@ export function renderReportHtml(report: MigrationReport): string {
     ['Started', report.startedAt],
     ['Finished', report.finishedAt ?? '—'],
     ['Source machine', `${report.source.hostname} (${report.source.platform})`],
-    ['Target agent', `${report.target.hostname ?? '?'} at ${report.target.host}:${report.target.port}`],
+    [
+      'Target agent',
+      `${report.target.hostname ?? '?'} at ${report.target.host}:${report.target.port}`,
+    ],
     ['Target certificate', report.target.fingerprint],
-    ['Downtime', report.cutover.downtimeMs === null ? '—' : formatDuration(report.cutover.downtimeMs)],
+    [
+      'Downtime',
+      report.cutover.downtimeMs === null ? '—' : formatDuration(report.cutover.downtimeMs),
+    ],
   ];
   if (copy) {
     summary.push(
-      ['Full copy', `${copy.files} files, ${formatBytes(copy.scannedBytes)} in ${formatDuration(copy.durationMs)}${copy.resumed ? ' (resumed)' : ''}`],
+      [
+        'Full copy',
+        `${copy.files} files, ${formatBytes(copy.scannedBytes)} in ${formatDuration(copy.durationMs)}${copy.resumed ? ' (resumed)' : ''}`,
+      ],
       ['Bytes on the wire (copy)', formatBytes(copy.wireBytes)],
     );
   }
@@ -68,7 +79,16 @@ export function renderReportHtml(report: MigrationReport): string {
     ]);
   }
   const rounds = table(
-    ['Round', 'Duration', 'Dirty files', 'Bytes compared', 'Dirty bytes', 'On the wire', 'Deleted', 'After stop'],
+    [
+      'Round',
+      'Duration',
+      'Dirty files',
+      'Bytes compared',
+      'Dirty bytes',
+      'On the wire',
+      'Deleted',
+      'After stop',
+    ],
     report.rounds.map((r) => [
       String(r.round),
       formatDuration(r.durationMs),
@@ -91,7 +111,10 @@ export function renderReportHtml(report: MigrationReport): string {
   const warnings =
     report.warnings.length === 0
       ? '<p>None.</p>'
-      : `<ul>${report.warnings.slice(0, 500).map((w) => `<li>${escape(w.message)}</li>`).join('')}</ul>`;
+      : `<ul>${report.warnings
+          .slice(0, 500)
+          .map((w) => `<li>${escape(w.message)}</li>`)
+          .join('')}</ul>`;
   const mismatches = report.verification?.mismatches.length
     ? `<h2>Files that differ</h2><ul>${report.verification.mismatches.map((m) => `<li>${escape(m)}</li>`).join('')}</ul>`
     : '';

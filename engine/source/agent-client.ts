@@ -3,7 +3,12 @@ import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import { normaliseFingerprint } from '../agent/identity.ts';
 import { Connection, parseMessage } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
-import { PROTOCOL_VERSION, type AgentInfo, type Request, type Response } from '../protocol/messages.ts';
+import {
+  PROTOCOL_VERSION,
+  type AgentInfo,
+  type Request,
+  type Response,
+} from '../protocol/messages.ts';
 import { SignatureStream } from './signature-stream.ts';
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -26,7 +31,11 @@ interface Pending {
 }
 
 /** Request bodies without the id the client assigns. */
-export type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+export type RequestBody = Request extends infer R
+  ? R extends Request
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
 /**
  * The source's side of one connection to the agent. Requests are pipelined: each is written at
@@ -80,13 +89,18 @@ export class AgentClient {
     if (this.failure) signature.fail(this.failure);
     else {
       this.pending.push({ id, signature });
-      this.conn.send({ t: 'sig', id, path, blockSize }).catch((error: Error) => signature.fail(error));
+      this.conn
+        .send({ t: 'sig', id, path, blockSize })
+        .catch((error: Error) => signature.fail(error));
     }
     return signature;
   }
 
   /** Starts a put; the caller then sends frames and ends it with `endPut`. */
-  beginPut(body: Omit<Extract<Request, { t: 'put' }>, 'id' | 't'>): { id: number; done: Promise<Simple> } {
+  beginPut(body: Omit<Extract<Request, { t: 'put' }>, 'id' | 't'>): {
+    id: number;
+    done: Promise<Simple>;
+  } {
     const id = this.nextId++;
     const done = new Promise<Simple>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
@@ -142,10 +156,13 @@ export class AgentClient {
           await head.signature.push(frame.body);
           continue;
         }
-        if (frame.type !== FrameType.message) throw new P2VError('BAD_FRAME', `unexpected frame ${frame.type}`);
+        if (frame.type !== FrameType.message)
+          throw new P2VError('BAD_FRAME', `unexpected frame ${frame.type}`);
         const message = parseMessage(frame.body) as unknown as Response;
-        if (message.t === 'fail' && message.id === -1) throw P2VError.fromJSON(message.error as ErrorInfo);
-        if (!head || head.id !== message.id) throw new P2VError('BAD_FRAME', `answer to unknown request ${message.id}`);
+        if (message.t === 'fail' && message.id === -1)
+          throw P2VError.fromJSON(message.error as ErrorInfo);
+        if (!head || head.id !== message.id)
+          throw new P2VError('BAD_FRAME', `answer to unknown request ${message.id}`);
         if (head.signature) {
           if (message.t === 'sigHead') head.signature.setHead(message);
           else if (message.t === 'sigEnd') {
@@ -163,7 +180,9 @@ export class AgentClient {
       }
     } catch (error) {
       const failure =
-        error instanceof P2VError ? error : new P2VError('CONNECTION_LOST', String((error as Error).message));
+        error instanceof P2VError
+          ? error
+          : new P2VError('CONNECTION_LOST', String((error as Error).message));
       this.failure = failure;
       for (const waiting of this.pending.splice(0)) {
         waiting.reject?.(failure);

@@ -39,7 +39,8 @@ class EntryCursor {
       this.chunk = await this.stream.next();
       this.at = 0;
       if (!this.chunk) return null;
-      if (this.chunk.length % ENTRY_BYTES !== 0) throw new Error('signature chunk not a whole number of entries');
+      if (this.chunk.length % ENTRY_BYTES !== 0)
+        throw new Error('signature chunk not a whole number of entries');
     }
     const entry = this.chunk.subarray(this.at, this.at + ENTRY_BYTES);
     this.at += ENTRY_BYTES;
@@ -143,5 +144,10 @@ export async function sendFileDelta(
   if (!unchanged) openPut();
   const digest = hash.hex();
   if (put) await client.endPut((put as { id: number }).id, digest);
-  return { dirtyBytes, hash: digest, unchanged, applied: put ? (put as { done: Promise<unknown> }).done : null };
+  return {
+    dirtyBytes,
+    hash: digest,
+    unchanged,
+    applied: put ? (put as { done: Promise<unknown> }).done : null,
+  };
 }

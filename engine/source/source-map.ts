@@ -26,7 +26,10 @@ export function parseSourceArgument(text: string, cwd = process.cwd()): SourceMa
   }
   const parts = targetAbsolute.split('/').filter((p) => p.length > 0);
   if (parts.some((p) => p === '..' || p === '.')) {
-    throw new P2VError('BAD_ARGUMENT', `--source ${text}: the target path must not contain . or ..`);
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      `--source ${text}: the target path must not contain . or ..`,
+    );
   }
   return { dir, target: fromText(parts.join('/')) };
 }

@@ -1,4 +1,3 @@
-import type { BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { blockSizeFor } from '../checksum/block-checksums.ts';
@@ -55,20 +54,31 @@ export async function syncItems(
   mode: 'delta' | 'whole' = 'delta',
   signal?: AbortSignal,
 ): Promise<SyncTotals> {
-  const totals: SyncTotals = { items: 0, files: 0, scannedBytes: 0, dirtyBytes: 0, wireBytes: 0, removed: 0, failed: 0 };
+  const totals: SyncTotals = {
+    items: 0,
+    files: 0,
+    scannedBytes: 0,
+    dirtyBytes: 0,
+    wireBytes: 0,
+    removed: 0,
+    failed: 0,
+  };
   const wireAtStart = client.bytesOnWire;
   const inFlight: Promise<void>[] = [];
   const directories: SourceEntry[] = [];
   const queue: { item: SyncItem; signature: SignatureStream | null }[] = [];
-  const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]()) as
-    | AsyncIterator<SyncItem>
-    | Iterator<SyncItem>;
+  const iterator = (
+    Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]()
+  ) as AsyncIterator<SyncItem> | Iterator<SyncItem>;
   let exhausted = false;
   let connectionError: Error | null = null;
 
   const track = (item: SyncItem, promise: Promise<unknown>, onDone: () => void): void => {
     const settled = promise.then(onDone, (error: Error) => {
-      if (error instanceof P2VError && (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')) {
+      if (
+        error instanceof P2VError &&
+        (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')
+      ) {
         connectionError ??= error;
         return;
       }
@@ -108,7 +118,11 @@ export async function syncItems(
     try {
       await syncOne(head.item, head.signature);
     } catch (error) {
-      if (error instanceof P2VError && (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')) throw error;
+      if (
+        error instanceof P2VError &&
+        (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')
+      )
+        throw error;
       if (!client.conn.closed) {
         totals.failed++;
         hooks.failed(item, error as Error);
@@ -128,20 +142,27 @@ export async function syncItems(
     const owner = { uid: Number(info.uid), gid: Number(info.gid), ...wireTimes(info) };
     if (info.isDirectory()) {
       directories.push(item);
-      track(item, client.request({ t: 'mkdir', path: target, mode: Number(info.mode & 0o7777n), ...owner }), () =>
-        hooks.applied(item, { hash: null, stable: true }),
+      track(
+        item,
+        client.request({ t: 'mkdir', path: target, mode: Number(info.mode & 0o7777n), ...owner }),
+        () => hooks.applied(item, { hash: null, stable: true }),
       );
       return;
     }
     if (info.isSymbolicLink()) {
       const link = await readlink(item.source, { encoding: 'buffer' });
-      track(item, client.request({ t: 'symlink', path: target, target: fromFsName(link), ...owner }), () =>
-        hooks.applied(item, { hash: null, stable: true }),
+      track(
+        item,
+        client.request({ t: 'symlink', path: target, target: fromFsName(link), ...owner }),
+        () => hooks.applied(item, { hash: null, stable: true }),
       );
       return;
     }
     if (!info.isFile()) {
-      throw new P2VError('IO_ERROR', `${displayPath(fromFsName(item.source))}: special file (device, FIFO or socket) not copied`);
+      throw new P2VError(
+        'IO_ERROR',
+        `${displayPath(fromFsName(item.source))}: special file (device, FIFO or socket) not copied`,
+      );
     }
     const primary = hooks.hardLinkPrimary(item);
     if (primary !== null) {
@@ -154,7 +175,14 @@ export async function syncItems(
     const sig = signature ?? client.requestSignature(target, blockSizeFor(Number(info.size)));
     let result;
     try {
-      result = await sendFileDelta(client, sig, item.source, target, info, hooks.wholeFile?.(item) ? 'whole' : mode);
+      result = await sendFileDelta(
+        client,
+        sig,
+        item.source,
+        target,
+        info,
+        hooks.wholeFile?.(item) ? 'whole' : mode,
+      );
     } catch (error) {
       await sig.drain().catch(() => undefined);
       throw error;
@@ -173,8 +201,16 @@ export async function syncItems(
     if (result.applied) {
       track(item, result.applied, () => hooks.applied(item, outcome));
     } else {
-      track(item, client.request({ t: 'meta', path: target, kind: 'file', mode: Number(info.mode & 0o7777n), ...owner }), () =>
-        hooks.applied(item, outcome),
+      track(
+        item,
+        client.request({
+          t: 'meta',
+          path: target,
+          kind: 'file',
+          mode: Number(info.mode & 0o7777n),
+          ...owner,
+        }),
+        () => hooks.applied(item, outcome),
       );
     }
   }

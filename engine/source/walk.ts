@@ -69,7 +69,11 @@ export async function* walkFrom(
     names.sort(Buffer.compare);
     for (let i = names.length - 1; i >= 0; i--) {
       const name = names[i] as Buffer;
-      const childSource = Buffer.concat([item.source, Buffer.from(item.source.at(-1) === 0x2f ? '' : '/'), name]);
+      const childSource = Buffer.concat([
+        item.source,
+        Buffer.from(item.source.at(-1) === 0x2f ? '' : '/'),
+        name,
+      ]);
       stack.push({ source: childSource, target: joinRaw(item.target, fromFsName(name)) });
     }
   }

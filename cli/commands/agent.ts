@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { startAgent } from '../../engine/agent/agent-server.ts';
+import { parseHostPort } from '../parse-options.ts';
+
+/** The default agent state dir: keys and token survive restarts there. */
+export function defaultAgentState(): string {
+  return process.getuid?.() === 0
+    ? '/var/lib/p2v-wizard/agent'
+    : join(homedir(), '.local/state/p2v-wizard/agent');
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description(
+      'Run the target agent: receives the copy and the rounds, inside --root only, after pairing.',
+    )
+    .requiredOption('--root <dir>', 'folder the migrated machine is written into')
+    .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', '127.0.0.1:0')
+    .option('--state <dir>', 'where the key, certificate and token are kept', defaultAgentState())
+    .option('--token <token>', 'pairing token to require (default: one made and kept in --state)')
+    .option(
+      '--on-handover <cmd>',
+      'shell command that starts the program on the target at handover',
+    )
+    .option('--json', 'print one JSON line with the address, fingerprint and token, then JSON logs')
+    .action(
+      async (options: {
+        root: string;
+        listen: string;
+        state: string;
+        token?: string;
+        onHandover?: string;
+        json?: boolean;
+      }) => {
+        const { host, port } = parseHostPort(options.listen);
+        const json = Boolean(options.json);
+        const agent = await startAgent({
+          root: options.root,
+          stateDir: options.state,
+          host,
+          port,
+          ...(options.token ? { token: options.token } : {}),
+          handoverCommand: options.onHandover ?? null,
+          log: (event, detail) => {
+            const at = new Date().toISOString();
+            if (json) process.stdout.write(`${JSON.stringify({ event, at, ...detail })}\n`);
+            else
+              process.stderr.write(`${at} ${event}${detail ? ` ${JSON.stringify(detail)}` : ''}\n`);
+          },
+        });
+        const ready = {
+          event: 'listening',
+          host: agent.host,
+          port: agent.port,
+          fingerprint: agent.fingerprint,
+          token: agent.token,
+          root: agent.root,
+          removedTempFiles: agent.removedTempFiles,
+        };
+        if (json) process.stdout.write(`${JSON.stringify(ready)}\n`);
+        else {
+          process.stdout.write(
+            [
+              `P2V agent listening on ${agent.host}:${agent.port}, writing into ${agent.root}`,
+              `certificate fingerprint (confirm this on the source): ${agent.fingerprint}`,
+              `pairing token: ${agent.token}`,
+              agent.removedTempFiles > 0
+                ? `removed ${agent.removedTempFiles} temp files an interrupted run left`
+                : '',
+            ]
+              .filter(Boolean)
+              .join('\n') + '\n',
+          );
+        }
+        const shutdown = (): void => {
+          void agent.close().then(() => process.exit(0));
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      },
+    );
+}

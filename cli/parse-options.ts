@@ -1,0 +1,48 @@
+import { P2VError } from '../shared/errors.ts';
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** Parses "1048576", "512k", "1MiB", "2.5GB" into bytes. */
+export function parseBytes(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+  if (!match || unit === undefined)
+    throw new P2VError('BAD_ARGUMENT', `not a size: ${text} (try 1048576, 512k, 1MiB)`);
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** Parses a non-negative number of seconds. */
+export function parseSeconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0)
+    throw new P2VError('BAD_ARGUMENT', `not a number of seconds: ${text}`);
+  return value;
+}
+
+/** Parses a positive whole number. */
+export function parseCount(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new P2VError('BAD_ARGUMENT', `not a whole number ≥ 1: ${text}`);
+  return value;
+}
+
+/** Parses HOST:PORT ([::1]:PORT for IPv6). */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new P2VError('BAD_ARGUMENT', `not HOST:PORT: ${text}`);
+  return { host: (match[1] ?? match[2]) as string, port };
+}
