@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'test-output/', 'bench/output/'] },
+  { ignores: ['node_modules/', 'dist/', 'test-output/', 'bench/output/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,8 @@ export const ERROR_TEXT = {
   BAD_PATH: 'A path would leave the target root or is not allowed. Nothing was written.',
   CHECKSUM_MISMATCH:
     'A file on the target did not match the source after applying changes. The old version was kept; the file will be sent again.',
+  UNSUPPORTED_FILE:
+    'A device, FIFO or socket is not copied: the target system makes its own. It is listed in the report.',
   IO_ERROR: 'A file could not be read or written.',
   CONNECTION_LOST:
     'The connection to the agent was lost. The migration resumes from where it stopped.',

@@ -13,7 +13,7 @@ import type { MigrationReport } from '../../shared/report.ts';
 import { runShell } from '../agent/agent-session.ts';
 import { displayPath, fromFsName, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
-import { entryFrom, sameStat, SourceIndex } from '../record/source-index.ts';
+import { entryFrom, kindOf, sameStat, SourceIndex } from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { HardLinks } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
@@ -277,7 +277,7 @@ class Migration {
         failed: (item, error) => {
           const code = error instanceof P2VError ? error.code : 'IO_ERROR';
           if (code === 'CHECKSUM_MISMATCH') this.wholeRetry.add(item.target);
-          if (item.source) this.record.mark(fromFsName(item.source));
+          if (item.source && code !== 'UNSUPPORTED_FILE') this.record.mark(fromFsName(item.source));
           this.warn(`${displayPath(item.target)}: ${error.message}`, displayPath(item.target));
         },
         progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
@@ -295,6 +295,7 @@ class Migration {
     let marked = 0;
     for await (const entry of this.sources.walkAll(() => undefined)) {
       seen.add(entry.target);
+      if (kindOf(entry.info) === null) continue;
       const known = this.index.get(entry.target);
       if (!known || !sameStat(known, entry.info)) {
         this.record.mark(fromFsName(entry.source));
@@ -473,17 +474,17 @@ class Migration {
     // The program is stopped: a stat walk catches any change whose event has not arrived yet.
     await this.rescan();
     this.step('final-round');
-    await this.finalRounds();
+    let unsent = await this.finalRounds();
     this.phase('verify');
-    let mismatches = await this.verify();
+    let mismatches = [...unsent, ...(await this.verify())];
     if (mismatches.length > 0) {
       for (const target of mismatches) {
         this.wholeRetry.add(target);
         const entry = this.index.get(target);
         if (entry) this.record.mark(entry.source);
       }
-      await this.finalRounds();
-      mismatches = await this.verify();
+      unsent = await this.finalRounds();
+      mismatches = [...unsent, ...(await this.verify())];
     }
     if (mismatches.length > 0) {
       this.step('verify-failed', `${mismatches.length} files differ`);
@@ -512,10 +513,15 @@ class Migration {
     this.phase('done');
   }
 
-  /** The last round after the stop, repeated while anything is left (a failed or moving file). */
-  private async finalRounds(): Promise<void> {
+  /**
+   * The last round after the stop, repeated while anything is left (a failed or moving file).
+   * Returns what could not be sent: those paths count as differing in the verification.
+   */
+  private async finalRounds(): Promise<RawPath[]> {
     for (let attempt = 0; attempt < 3 && this.record.size > 0; attempt++) await this.round(true);
-    if (this.record.size > 0) this.warn(`${this.record.size} paths still changing after the stop.`);
+    const left = this.record.take().map((t) => this.sources.locate(t.source)?.target ?? t.source);
+    if (left.length > 0) this.warn(`${left.length} paths could not be sent after the stop.`);
+    return left;
   }
 
   private async verify(): Promise<RawPath[]> {

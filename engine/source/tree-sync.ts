@@ -159,10 +159,7 @@ export async function syncItems(
       return;
     }
     if (!info.isFile()) {
-      throw new P2VError(
-        'IO_ERROR',
-        `${displayPath(fromFsName(item.source))}: special file (device, FIFO or socket) not copied`,
-      );
+      throw new P2VError('UNSUPPORTED_FILE', displayPath(fromFsName(item.source)));
     }
     const primary = hooks.hardLinkPrimary(item);
     if (primary !== null) {

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import type { MigrationEvent } from '../../shared/events.ts';
+import type { MigrationReport } from '../../shared/report.ts';
+import { startAgent, type RunningAgent } from '../../engine/agent/agent-server.ts';
+import { runMigration, type MigrationOptions } from '../../engine/migration/migrate.ts';
+
+/** Starts an in-process agent on 127.0.0.1 writing into `root`. */
+export function startTestAgent(
+  root: string,
+  stateDir: string,
+  handoverCommand: string | null = null,
+): Promise<RunningAgent> {
+  return startAgent({ root, stateDir, host: '127.0.0.1', port: 0, handoverCommand });
+}
+
+/** Runs a migration of `source` (mapped onto the target root) with test-friendly defaults. */
+export async function migrateTo(
+  agent: RunningAgent,
+  source: string,
+  stateDir: string,
+  overrides: Partial<MigrationOptions> = {},
+): Promise<{ report: MigrationReport; events: MigrationEvent[] }> {
+  const events: MigrationEvent[] = [];
+  const emit = overrides.emit;
+  const report = await runMigration({
+    sources: [{ dir: source, target: '' }],
+    excludes: [],
+    useDefaultExcludes: false,
+    target: {
+      host: agent.host,
+      port: agent.port,
+      token: agent.token,
+      fingerprint: agent.fingerprint,
+    },
+    stateDir,
+    stopCommand: null,
+    rollbackCommand: null,
+    verify: 'full',
+    thresholdBytes: 0,
+    downtimeTargetMs: 0,
+    maxRounds: 5,
+    minRounds: 1,
+    confirmCutover: () => Promise.resolve(true),
+    backoff: () => Promise.resolve(),
+    ...overrides,
+    emit: (event) => {
+      events.push(event);
+      emit?.(event);
+    },
+  });
+  return { report, events };
+}
+
+export const stateIn = (base: string, name: string): string => join(base, name);
