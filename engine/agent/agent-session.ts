@@ -73,6 +73,9 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
     ctx.log('session-error', { ...info });
     await send(conn, { t: 'fail', id: -1, error: info }).catch(() => undefined);
     await conn.close().catch(() => undefined);
+  } finally {
+    // Logged after any half-applied file was cleaned up.
+    ctx.log('disconnected');
   }
 }
 

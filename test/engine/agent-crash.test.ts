@@ -20,7 +20,12 @@ async function fileHashes(root: string): Promise<Map<string, string>> {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(join(dir, entry.name), path);
       else if (entry.isFile()) {
-        out.set(path, createHash('sha256').update(await readFile(join(dir, entry.name))).digest('hex'));
+        out.set(
+          path,
+          createHash('sha256')
+            .update(await readFile(join(dir, entry.name)))
+            .digest('hex'),
+        );
       }
     }
   };
@@ -41,7 +46,8 @@ async function mutate(source: string): Promise<void> {
   }
   const { size } = await stat(join(source, 'big-1.bin'));
   if (size > 1024 * 1024) await truncate(join(source, 'big-1.bin'), size - randomInt(1, 50_000));
-  for (let i = 0; i < 20; i += 3) await writeFile(join(source, 'small', `s${i}.txt`), randomBytes(randomInt(1, 9000)));
+  for (let i = 0; i < 20; i += 3)
+    await writeFile(join(source, 'small', `s${i}.txt`), randomBytes(randomInt(1, 9000)));
 }
 
 describe('the agent killed at random moments while it applies changes', () => {
@@ -50,10 +56,19 @@ describe('the agent killed at random moments while it applies changes', () => {
     const source = join(base, 'source');
     const target = join(base, 'target');
     await mkdir(join(source, 'small'), { recursive: true });
-    for (let i = 0; i < BIG_FILES; i++) await writeFile(join(source, `big-${i}.bin`), randomBytes(2 * 1024 * 1024));
-    for (let i = 0; i < 20; i++) await writeFile(join(source, 'small', `s${i}.txt`), randomBytes(1000 + i));
+    for (let i = 0; i < BIG_FILES; i++)
+      await writeFile(join(source, `big-${i}.bin`), randomBytes(2 * 1024 * 1024));
+    for (let i = 0; i < 20; i++)
+      await writeFile(join(source, 'small', `s${i}.txt`), randomBytes(1000 + i));
     const port = await freePort();
-    const agentArgs = ['--root', target, '--state', join(base, 'agent-state'), '--listen', `127.0.0.1:${port}`];
+    const agentArgs = [
+      '--root',
+      target,
+      '--state',
+      join(base, 'agent-state'),
+      '--listen',
+      `127.0.0.1:${port}`,
+    ];
     let agent: AgentProcess = await startAgentProcess(agentArgs);
     let killsMidTransfer = 0;
 
@@ -98,19 +113,25 @@ describe('the agent killed at random moments while it applies changes', () => {
         const ok = hash === before.get(path) || hash === after.get(path);
         assert.ok(ok, `trial ${trial}: ${path} is neither the old nor the new version`);
       }
-      if ([...now].some(([path, hash]) => !path.includes('.p2v-') && hash !== after.get(path))) killsMidTransfer++;
+      if ([...now].some(([path, hash]) => !path.includes('.p2v-') && hash !== after.get(path)))
+        killsMidTransfer++;
 
       agent = await startAgentProcess(agentArgs);
       restarted();
       const report = await migration;
       assert.equal(report.ok, true, `trial ${trial} resumed to the end`);
-      const problems = diffSnapshots(await snapshotTree(source), await snapshotTree(target), { ignore: ['mtimeUs'] });
+      const problems = diffSnapshots(await snapshotTree(source), await snapshotTree(target), {
+        ignore: ['mtimeUs'],
+      });
       assert.deepEqual(problems, [], `trial ${trial}: trees identical after resume`);
       const leftovers = [...(await fileHashes(target)).keys()].filter((p) => p.includes('.p2v-'));
       assert.deepEqual(leftovers, [], 'no temp file is left once the agent restarted and finished');
     }
     t.diagnostic(`${killsMidTransfer} of ${TRIALS} kills left the target between versions`);
-    assert.ok(killsMidTransfer >= TRIALS / 4, 'enough kills landed while changes were being applied');
+    assert.ok(
+      killsMidTransfer >= TRIALS / 4,
+      'enough kills landed while changes were being applied',
+    );
     await agent.stop();
   });
 });

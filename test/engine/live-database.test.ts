@@ -31,7 +31,9 @@ describe('a database written during the whole migration', () => {
     const dbPath = join(appDir, 'app.db');
     const seed = new Database(dbPath);
     seed.pragma('journal_mode = WAL');
-    seed.exec('CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT, payload BLOB, touched INTEGER DEFAULT 0)');
+    seed.exec(
+      'CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT, payload BLOB, touched INTEGER DEFAULT 0)',
+    );
     const insert = seed.prepare('INSERT INTO events (at, payload) VALUES (?, ?)');
     seed.transaction(() => {
       for (let i = 0; i < 20000; i++) insert.run('seed', randomBytes(500));
@@ -45,7 +47,9 @@ describe('a database written during the whole migration', () => {
     await new Promise<void>((resolve) => {
       createInterface({ input: child.stdout }).once('line', () => resolve());
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
 
     const target = join(base, 'target');
     const agent = await startTestAgent(
@@ -68,7 +72,9 @@ describe('a database written during the whole migration', () => {
       const first = before[0]?.dirtyBytes ?? 0;
       const last = before.at(-1)?.dirtyBytes ?? 0;
       const shape = report.rounds.map((r) => `${r.dirtyBytes}B/${r.durationMs}ms`).join(' → ');
-      t.diagnostic(`rounds (dirty bytes/duration): ${shape}; downtime ${report.cutover.downtimeMs} ms`);
+      t.diagnostic(
+        `rounds (dirty bytes/duration): ${shape}; downtime ${report.cutover.downtimeMs} ms`,
+      );
       assert.ok(last < first, `dirty data shrank: ${shape}`);
 
       const logged = (await readFile(logPath, 'utf8')).trim().split('\n');
@@ -77,17 +83,26 @@ describe('a database written during the whole migration', () => {
       const copy = new Database(join(target, 'var/lib/app/app.db'), { readonly: true });
       try {
         assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
-        const { n, top } = copy.prepare('SELECT count(*) AS n, max(id) AS top FROM events').get() as {
+        const { n, top } = copy
+          .prepare('SELECT count(*) AS n, max(id) AS top FROM events')
+          .get() as {
           n: number;
           top: number;
         };
-        assert.ok(top >= lastCommitted, `the target holds row ${top}, the writer logged ${lastCommitted}`);
+        assert.ok(
+          top >= lastCommitted,
+          `the target holds row ${top}, the writer logged ${lastCommitted}`,
+        );
         assert.equal(n, top, 'no committed row is missing');
       } finally {
         copy.close();
       }
       const started = report.cutover.timeline.find((t) => t.step === 'started');
-      assert.match(started?.detail ?? '', /integrity ok/, 'the program started on the target found its data intact');
+      assert.match(
+        started?.detail ?? '',
+        /integrity ok/,
+        'the program started on the target found its data intact',
+      );
       assert.ok((report.cutover.downtimeMs ?? -1) >= 0);
     } finally {
       child.kill('SIGKILL');

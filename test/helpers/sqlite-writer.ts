@@ -12,7 +12,10 @@ if (!dbPath) throw new Error('usage: sqlite-writer DB (--check | --write LOG)');
 if (mode === '--check') {
   const db = new Database(dbPath);
   const integrity = db.pragma('integrity_check', { simple: true });
-  const { n, top } = db.prepare('SELECT count(*) AS n, max(id) AS top FROM events').get() as { n: number; top: number };
+  const { n, top } = db.prepare('SELECT count(*) AS n, max(id) AS top FROM events').get() as {
+    n: number;
+    top: number;
+  };
   db.close();
   process.stdout.write(`integrity ${String(integrity)}, ${n} rows, last id ${top}\n`);
   process.exit(integrity === 'ok' ? 0 : 1);
@@ -20,13 +23,17 @@ if (mode === '--check') {
 
 const db = new Database(dbPath);
 db.pragma('journal_mode = WAL');
-db.exec('CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, at TEXT, payload BLOB, touched INTEGER DEFAULT 0)');
+db.exec(
+  'CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, at TEXT, payload BLOB, touched INTEGER DEFAULT 0)',
+);
 const insert = db.prepare('INSERT INTO events (at, payload) VALUES (?, ?)');
 const touch = db.prepare('UPDATE events SET touched = touched + 1 WHERE id = ?');
 const writeBatch = db.transaction((rows: number) => {
   let last = 0;
   for (let i = 0; i < rows; i++) {
-    last = Number(insert.run(new Date().toISOString(), randomBytes(300 + (i % 7) * 100)).lastInsertRowid);
+    last = Number(
+      insert.run(new Date().toISOString(), randomBytes(300 + (i % 7) * 100)).lastInsertRowid,
+    );
   }
   touch.run(1 + Math.floor(Math.random() * last));
   return last;
