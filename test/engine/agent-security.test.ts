@@ -40,6 +40,12 @@ describe('the agent refuses what it must, stays up, and writes nothing outside i
       socket.once('error', reject);
     });
 
+  /** Resolves once every session the agent accepted has ended (and cleaned up after itself). */
+  const allSessionsClosed = async (): Promise<void> => {
+    const count = (name: string): number => log.filter((e) => e.event === name).length;
+    while (count('disconnected') < count('connection')) await once(events, 'disconnected');
+  };
+
   const expectStillServing = async (): Promise<void> => {
     const client = await AgentClient.connect(address());
     await client.request({ t: 'ping' });
@@ -212,9 +218,8 @@ describe('the agent refuses what it must, stays up, and writes nothing outside i
       base: false,
     });
     await partial.sendBlocks(0, Buffer.alloc(4096, 1));
-    const cleanedUp = once(events, 'disconnected');
     partial.conn.destroy();
-    await cleanedUp;
+    await allSessionsClosed();
     await expectStillServing();
     assert.deepEqual(await readdir(root), []);
   });
