@@ -76,7 +76,11 @@ export function registerAgentCommand(program: Command): void {
           );
         }
         const shutdown = (): void => {
-          void agent.close().then(() => process.exit(0));
+          void agent.close().then(() => {
+            const exit = { event: 'exit', peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+            // stdout may be a pipe, where writes are asynchronous: exit once this one is out.
+            process.stdout.write(json ? `${JSON.stringify(exit)}\n` : '', () => process.exit(0));
+          });
         };
         process.once('SIGINT', shutdown);
         process.once('SIGTERM', shutdown);

@@ -168,6 +168,7 @@ export function registerMigrateCommand(program: Command): void {
         downtimeMs: report.cutover.downtimeMs,
         rounds: report.rounds.length,
         report: files?.html ?? null,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {

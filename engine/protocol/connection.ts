@@ -3,7 +3,7 @@ import { P2VError } from '../../shared/errors.ts';
 import { encodeFrame, FrameDecoder, FrameType, type Frame } from './frame.ts';
 
 /** Frames queued before the socket is paused, so a fast peer cannot fill our memory. */
-const HIGH_WATER_FRAMES = 64;
+const HIGH_WATER_FRAMES = 16;
 
 /**
  * Framed, ordered, back-pressured messaging over one stream (a TLS socket in practice).

@@ -58,7 +58,8 @@ export function startAgentProcess(args: string[]): Promise<AgentProcess> {
           stop: () =>
             new Promise<void>((done) => {
               if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', () => done());
+              // Output is read to its end, so the agent's last line (its exit event) is in `events`.
+              lines.once('close', () => done());
               child.kill('SIGTERM');
             }),
         });
