@@ -1,4 +1,5 @@
 import watcher from '@parcel/watcher';
+import { EventEmitter } from 'node:events';
 import { dirname, join } from 'node:path';
 import type { RawPath } from '../paths/raw-path.ts';
 import { JsonLog } from './json-log.ts';
@@ -18,6 +19,8 @@ export class ChangeRecord {
   private readonly dirty = new Map<RawPath, number>();
   private seq = 0;
   private readonly subscriptions: watcher.AsyncSubscription[] = [];
+  /** Emits 'mark' with each raw source path recorded, for whoever needs to know when. */
+  readonly events = new EventEmitter();
   /** Watcher errors and lossy names since the last rescan: the next rescan must not be skipped. */
   lostEvents = 0;
   private constructor(private readonly log: JsonLog) {}
@@ -66,6 +69,7 @@ export class ChangeRecord {
   mark(source: RawPath): void {
     if (!this.dirty.has(source)) this.log.append(['+', source]);
     this.dirty.set(source, ++this.seq);
+    this.events.emit('mark', source);
   }
 
   /** The dirty paths now, each with the event count it had; they stay dirty until cleared. */

@@ -45,7 +45,12 @@ describe('memory stays bounded however large the data', () => {
     const source = join(base, 'source');
     await (await import('node:fs/promises')).mkdir(source);
     await writeBigFile(join(source, 'disk.img'));
-    const agent = await startAgentProcess(['--root', join(base, 'target'), '--state', join(base, 'agent-state')]);
+    const agent = await startAgentProcess([
+      '--root',
+      join(base, 'target'),
+      '--state',
+      join(base, 'agent-state'),
+    ]);
     const common = [
       '--source',
       `${source}:/`,
@@ -57,16 +62,30 @@ describe('memory stays bounded however large the data', () => {
       agent.fingerprint,
       '--no-default-excludes',
     ];
-    const first = await migrateCli([...common, '--state', join(base, 'state-1'), '--max-rounds', '1']);
+    const first = await migrateCli([
+      ...common,
+      '--state',
+      join(base, 'state-1'),
+      '--max-rounds',
+      '1',
+    ]);
     const file = await open(join(source, 'disk.img'), 'r+');
-    for (let i = 0; i < 64; i++) await file.write(randomBytes(4096), 0, 4096, Math.floor((FILE_BYTES / 64) * i));
+    for (let i = 0; i < 64; i++)
+      await file.write(randomBytes(4096), 0, 4096, Math.floor((FILE_BYTES / 64) * i));
     await file.close();
     // A new agent session for the second window, after the first one handed over.
     await agent.stop();
     const exit = agent.events.find((e) => e.event === 'exit');
-    const again = await startAgentProcess(['--root', join(base, 'target'), '--state', join(base, 'agent-state')]);
+    const again = await startAgentProcess([
+      '--root',
+      join(base, 'target'),
+      '--state',
+      join(base, 'agent-state'),
+    ]);
     const second = await migrateCli([
-      ...common.map((a) => (a === `${agent.host}:${agent.port}` ? `${again.host}:${again.port}` : a)),
+      ...common.map((a) =>
+        a === `${agent.host}:${agent.port}` ? `${again.host}:${again.port}` : a,
+      ),
       '--state',
       join(base, 'state-2'),
       '--max-rounds',
@@ -80,7 +99,9 @@ describe('memory stays bounded however large the data', () => {
       agentCopy: Number(exit?.peakRssBytes),
       agentResync: Number(exitAgain?.peakRssBytes),
     };
-    t.diagnostic(`peak RSS MiB: ${JSON.stringify(Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, Math.round(v / 1024 ** 2)])))}`);
+    t.diagnostic(
+      `peak RSS MiB: ${JSON.stringify(Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, Math.round(v / 1024 ** 2)])))}`,
+    );
     for (const [name, peak] of Object.entries(peaks)) {
       assert.ok(Number.isFinite(peak) && peak > 0, `${name} reported its peak`);
       assert.ok(peak < RSS_BOUND, `${name} peaked at ${Math.round(peak / 1024 ** 2)} MiB`);

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MigrationReport } from '../../shared/report.ts';
+import { renderReportHtml } from '../../engine/report/report-html.ts';
+
+const report: MigrationReport = {
+  tool: { name: 'P2V Wizard', version: '0.1.0' },
+  id: 'r1',
+  startedAt: '2026-01-01T00:00:00Z',
+  finishedAt: '2026-01-01T00:10:00Z',
+  ok: true,
+  error: null,
+  source: {
+    hostname: 'db<1>',
+    platform: 'linux',
+    sources: [{ dir: '/var/lib/app', target: '/var/lib/app' }],
+    excludes: [],
+  },
+  target: {
+    host: '127.0.0.1',
+    port: 7000,
+    fingerprint: 'AB:CD',
+    hostname: 'vm',
+    platform: 'linux',
+  },
+  copy: {
+    files: 10,
+    entries: 12,
+    scannedBytes: 1e9,
+    dirtyBytes: 1e9,
+    wireBytes: 1.01e9,
+    durationMs: 3000,
+    failed: 0,
+    resumed: false,
+  },
+  rounds: [
+    {
+      round: 1,
+      startedAt: '',
+      durationMs: 900,
+      dirtyFiles: 3,
+      scannedBytes: 5e8,
+      dirtyBytes: 4e6,
+      wireBytes: 5e6,
+      deleted: 1,
+      final: false,
+    },
+    {
+      round: 2,
+      startedAt: '',
+      durationMs: 300,
+      dirtyFiles: 2,
+      scannedBytes: 5e8,
+      dirtyBytes: 1e5,
+      wireBytes: 2e5,
+      deleted: 0,
+      final: true,
+    },
+  ],
+  convergence: { converged: true, reason: 'threshold', predictedDowntimeMs: 300, pendingFiles: 2 },
+  cutover: {
+    timeline: [{ step: 'stopped', at: '2026-01-01T00:09:00Z' }],
+    stopCommand: 'systemctl stop app',
+    downtimeMs: 4200,
+  },
+  verification: { mode: 'cached', files: 10, mismatches: [], ok: true, durationMs: 20 },
+  warnings: [{ message: '<script>alert(1)</script>' }],
+};
+
+describe('the HTML report', () => {
+  it('is self-contained, escapes what it shows, and charts every round', () => {
+    const html = renderReportHtml(report);
+    assert.match(html, /^<!doctype html>/);
+    assert.ok(!/<script/i.test(html), 'no script and nothing unescaped');
+    assert.ok(html.includes('&#60;script&#62;'));
+    assert.ok(html.includes('db&#60;1&#62;'));
+    assert.equal((html.match(/<rect /g) ?? []).length, 2, 'one bar per round');
+    assert.ok(!/(src|href)="http/.test(html), 'loads nothing from outside');
+    assert.ok(html.includes('4.2 s'), 'shows the downtime');
+  });
+});
