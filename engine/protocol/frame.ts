@@ -34,36 +34,36 @@ export function encodeFrame(type: FrameType, body: Buffer): Buffer[] {
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** The header of the frame being received, once its five bytes are in. */
+  private header: { length: number; type: FrameType } | null = null;
 
   push(chunk: Buffer): Frame[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const frames: Frame[] = [];
     for (;;) {
-      if (this.buffered < HEADER) break;
-      const head = this.peek(HEADER);
-      const length = head.readUInt32BE(0);
-      const type = head.readUInt8(4);
-      if (length > MAX_FRAME_BODY) throw new P2VError('BAD_FRAME', `frame of ${length} bytes`);
-      if (type < FrameType.message || type > FrameType.signature) {
-        throw new P2VError('BAD_FRAME', `unknown frame type ${type}`);
+      if (!this.header) {
+        if (this.buffered < HEADER) break;
+        const head = this.take(HEADER);
+        const length = head.readUInt32BE(0);
+        const type = head.readUInt8(4);
+        if (length > MAX_FRAME_BODY) throw new P2VError('BAD_FRAME', `frame of ${length} bytes`);
+        if (type < FrameType.message || type > FrameType.signature) {
+          throw new P2VError('BAD_FRAME', `unknown frame type ${type}`);
+        }
+        this.header = { length, type: type as FrameType };
       }
-      if (this.buffered < HEADER + length) break;
-      this.take(HEADER);
-      frames.push({ type: type as FrameType, body: this.take(length) });
+      // Nothing is copied until the whole body is in, so a slow drip costs nothing per byte.
+      if (this.buffered < this.header.length) break;
+      frames.push({ type: this.header.type, body: this.take(this.header.length) });
+      this.header = null;
     }
     return frames;
   }
 
   /** Bytes of an unfinished frame still waiting for the rest. */
   get pendingBytes(): number {
-    return this.buffered;
-  }
-
-  private peek(n: number): Buffer {
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= n) return first.subarray(0, n);
-    return Buffer.concat(this.chunks, Math.min(this.buffered, n * 2)).subarray(0, n);
+    return this.buffered + (this.header ? HEADER : 0);
   }
 
   private take(n: number): Buffer {
