@@ -518,9 +518,30 @@ class Migration {
    * Returns what could not be sent: those paths count as differing in the verification.
    */
   private async finalRounds(): Promise<RawPath[]> {
-    for (let attempt = 0; attempt < 3 && this.record.size > 0; attempt++) await this.round(true);
-    const left = this.record.take().map((t) => this.sources.locate(t.source)?.target ?? t.source);
+    for (let attempt = 0; attempt < 3 && (await this.settleRecord()).length > 0; attempt++)
+      await this.round(true);
+    const left = await this.settleRecord();
     if (left.length > 0) this.warn(`${left.length} paths could not be sent after the stop.`);
+    return left;
+  }
+
+  /**
+   * Clears record entries that late watcher events left for paths the target already matches
+   * (sent with the same stat, or gone on both sides); returns the target paths still to send.
+   */
+  private async settleRecord(): Promise<RawPath[]> {
+    const left: RawPath[] = [];
+    for (const taken of this.record.take()) {
+      const located = this.sources.locate(taken.source);
+      const info = await lstat(Buffer.from(taken.source, 'latin1'), { bigint: true }).catch(
+        () => null,
+      );
+      const known = located ? this.index.get(located.target) : undefined;
+      const settled =
+        !located || (info === null ? !known : known !== undefined && sameStat(known, info));
+      if (settled) this.record.clear(taken);
+      else left.push(located.target);
+    }
     return left;
   }
 

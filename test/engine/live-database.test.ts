@@ -58,7 +58,11 @@ describe('a database written during the whole migration', () => {
       `${quote(process.execPath)} --import ${quote(tsx)} ${quote(writer)} ${quote(join(target, 'var/lib/app/app.db'))} --check`,
     );
     try {
+      const seen: string[] = [];
       const { report } = await migrateTo(agent, source, join(base, 'state'), {
+        emit: (e) => {
+          if (process.env.P2V_TEST_DEBUG) seen.push(JSON.stringify(e));
+        },
         stopCommand: `kill -TERM ${child.pid} && tail --pid=${child.pid} -s 0.02 -f /dev/null`,
         minRounds: 3,
         maxRounds: 8,
