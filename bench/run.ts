@@ -1,0 +1,209 @@
+// `npm run bench`: our full copy and re-sync against rsync on loopback, with the machine's limits
+// measured in the same run. Results are ratios; see docs/benchmarks.md for how to read them.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MigrationReport } from '../shared/report.ts';
+import { P2V_BIN, startAgentProcess } from '../test/helpers/agent-process.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+import { createDataSet, mutateDataSet, type DataSetShape } from './data-set.ts';
+import { blockHashSpeed, loopbackSpeed, readSpeed } from './limits.ts';
+
+const MiB = 1024 * 1024;
+const SHAPES: Record<string, DataSetShape> = {
+  full: { smallFiles: 3000, largeFiles: 3, largeBytes: 300 * MiB },
+  small: { smallFiles: 300, largeFiles: 2, largeBytes: 32 * MiB },
+};
+const shapeName = process.env.BENCH_SCALE ?? 'full';
+const shape = SHAPES[shapeName] ?? (SHAPES.full as DataSetShape);
+const reps = Number(process.env.BENCH_REPS ?? 3);
+
+interface Run {
+  seconds: number;
+  wireBytes: number;
+  sourceRss?: number;
+  agentRss?: number;
+  engineSeconds?: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+function run(command: string, args: string[]): Promise<{ seconds: number; stdout: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve({ seconds: (performance.now() - started) / 1000, stdout })
+        : reject(new Error(`${command} exited ${code}`)),
+    );
+  });
+}
+
+async function ours(base: string, target: string, label: string): Promise<Run> {
+  const agent = await startAgentProcess(['--root', target, '--state', join(base, 'agent-state')]);
+  const reportDir = join(base, 'reports', label);
+  const { seconds, stdout } = await run(process.execPath, [
+    P2V_BIN,
+    'migrate',
+    '--json',
+    '--yes',
+    '--no-default-excludes',
+    '--source',
+    `${join(base, 'source')}:/`,
+    '--target',
+    `${agent.host}:${agent.port}`,
+    '--token',
+    agent.token,
+    '--fingerprint',
+    agent.fingerprint,
+    '--state',
+    join(base, 'states', label),
+    '--max-rounds',
+    '1',
+    '--report',
+    reportDir,
+  ]);
+  await agent.stop();
+  const finished = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((e) => e.event === 'finished');
+  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as MigrationReport;
+  const copy = report.copy;
+  const wire = (copy?.wireBytes ?? 0) + report.rounds.reduce((sum, r) => sum + r.wireBytes, 0);
+  return {
+    seconds,
+    wireBytes: wire,
+    sourceRss: Number(finished?.peakRssBytes),
+    agentRss: Number(agent.events.find((e) => e.event === 'exit')?.peakRssBytes),
+    engineSeconds: (copy?.durationMs ?? 0) / 1000,
+  };
+}
+
+async function rsync(base: string, port: number, extra: string[]): Promise<Run> {
+  const { seconds, stdout } = await run('rsync', [
+    '-a',
+    '--stats',
+    ...extra,
+    `${join(base, 'source')}/`,
+    `rsync://127.0.0.1:${port}/bench/`,
+  ]);
+  const sent = Number(/Total bytes sent: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN);
+  const received = Number(/Total bytes received: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN);
+  return { seconds, wireBytes: sent + received };
+}
+
+async function startRsyncDaemon(base: string, target: string): Promise<{ port: number; stop: () => void }> {
+  const port = await freePort();
+  const config = join(base, 'rsyncd.conf');
+  await writeFile(
+    config,
+    `pid file = ${join(base, 'rsyncd.pid')}\nuse chroot = false\n[bench]\npath = ${target}\nread only = false\nuid = root\ngid = root\n`,
+  );
+  const daemon = spawn('rsync', ['--daemon', '--no-detach', `--port=${port}`, '--address=127.0.0.1', `--config=${config}`], {
+    stdio: 'inherit',
+  });
+  // The daemon is ready once it accepts a listing.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await run('rsync', [`rsync://127.0.0.1:${port}/`]);
+      break;
+    } catch (error) {
+      if (attempt > 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { port, stop: () => daemon.kill('SIGTERM') };
+}
+
+const fmt = (n: number, digits = 2): string => n.toFixed(digits);
+const mib = (bytes: number): string => fmt(bytes / MiB, 1);
+
+async function main(): Promise<void> {
+  const base = await mkdtemp(join(tmpdir(), 'p2v-bench-'));
+  try {
+    process.stderr.write(`bench: generating data set '${shapeName}' in ${base}\n`);
+    await createDataSet(join(base, 'source'), shape);
+    const totalBytes = shape.largeFiles * shape.largeBytes;
+    const limits = {
+      pageCacheReadMiBs: await readSpeed(join(base, 'source')),
+      loopbackTcpMiBs: await loopbackSpeed('tcp', join(base, 'limits-state')),
+      loopbackTlsMiBs: await loopbackSpeed('tls', join(base, 'limits-state')),
+      blockHashMiBs: blockHashSpeed(),
+    };
+    process.stderr.write(`bench: limits ${JSON.stringify(limits)}\n`);
+
+    const ourTarget = join(base, 'target-ours');
+    const rsyncTarget = join(base, 'target-rsync');
+    await mkdir(rsyncTarget, { recursive: true });
+    const daemon = await startRsyncDaemon(base, rsyncTarget);
+    const full: { ours: Run[]; rsync: Run[] } = { ours: [], rsync: [] };
+    const resync: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = { ours: [], rsync: [], changedBytes: [] };
+    try {
+      for (let rep = 0; rep < reps; rep++) {
+        await rm(ourTarget, { recursive: true, force: true });
+        await rm(rsyncTarget, { recursive: true, force: true });
+        await mkdir(rsyncTarget);
+        full.ours.push(await ours(base, ourTarget, `full-${rep}`));
+        full.rsync.push(await rsync(base, daemon.port, []));
+        process.stderr.write(`bench: full copy ${rep + 1}/${reps} done\n`);
+      }
+      for (let rep = 0; rep < reps; rep++) {
+        resync.changedBytes.push(await mutateDataSet(join(base, 'source'), shape));
+        resync.ours.push(await ours(base, ourTarget, `resync-${rep}`));
+        resync.rsync.push(await rsync(base, daemon.port, ['--no-whole-file']));
+        process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
+      }
+    } finally {
+      daemon.stop();
+    }
+
+    const summary = (runs: Run[]) => ({
+      seconds: median(runs.map((r) => r.seconds)),
+      wireBytes: median(runs.map((r) => r.wireBytes)),
+      engineSeconds: median(runs.map((r) => r.engineSeconds ?? NaN)),
+      sourceRssMiB: Math.max(...runs.map((r) => r.sourceRss ?? 0)) / MiB,
+      agentRssMiB: Math.max(...runs.map((r) => r.agentRss ?? 0)) / MiB,
+    });
+    const results = {
+      when: new Date().toISOString(),
+      shape: { name: shapeName, ...shape, totalMiB: (totalBytes + shape.smallFiles * 32 * 1024) / MiB },
+      reps,
+      limits,
+      full: { ours: summary(full.ours), rsync: summary(full.rsync) },
+      resync: {
+        changedMiB: median(resync.changedBytes) / MiB,
+        ours: summary(resync.ours),
+        rsync: summary(resync.rsync),
+      },
+    };
+    await mkdir(new URL('./output/', import.meta.url), { recursive: true });
+    await writeFile(new URL('./output/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    const f = results.full;
+    const r = results.resync;
+    const lines = [
+      `| measure | P2V Wizard | rsync | ratio (ours / rsync) |`,
+      `| --- | --- | --- | --- |`,
+      `| full copy, wall time (s) | ${fmt(f.ours.seconds)} (engine ${fmt(f.ours.engineSeconds)}) | ${fmt(f.rsync.seconds)} | ${fmt(f.ours.seconds / f.rsync.seconds)} |`,
+      `| full copy, MiB on the wire | ${mib(f.ours.wireBytes)} | ${mib(f.rsync.wireBytes)} | ${fmt(f.ours.wireBytes / f.rsync.wireBytes)} |`,
+      `| re-sync (${fmt(r.changedMiB, 1)} MiB changed), wall time (s) | ${fmt(r.ours.seconds)} (engine ${fmt(r.ours.engineSeconds)}) | ${fmt(r.rsync.seconds)} | ${fmt(r.ours.seconds / r.rsync.seconds)} |`,
+      `| re-sync, MiB on the wire | ${mib(r.ours.wireBytes)} | ${mib(r.rsync.wireBytes)} | ${fmt(r.ours.wireBytes / r.rsync.wireBytes)} |`,
+      `| peak RSS source / agent (MiB) | ${fmt(Math.max(f.ours.sourceRssMiB, r.ours.sourceRssMiB), 0)} / ${fmt(Math.max(f.ours.agentRssMiB, r.ours.agentRssMiB), 0)} | — | |`,
+      '',
+      `Limits in the same run: page-cache read ${fmt(limits.pageCacheReadMiBs, 0)} MiB/s, loopback TCP ${fmt(limits.loopbackTcpMiBs, 0)} MiB/s, loopback TLS ${fmt(limits.loopbackTlsMiBs, 0)} MiB/s, weak+strong block sums ${fmt(limits.blockHashMiBs, 0)} MiB/s.`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+await main();
