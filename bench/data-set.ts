@@ -13,16 +13,25 @@ export const SMALL_DIRS = 50;
 
 /** Writes the data set under `root`; every byte random, so nothing compresses or dedups. */
 export async function createDataSet(root: string, shape: DataSetShape): Promise<void> {
-  for (let d = 0; d < SMALL_DIRS; d++) await mkdir(join(root, 'small', `d${d}`), { recursive: true });
+  for (let d = 0; d < SMALL_DIRS; d++)
+    await mkdir(join(root, 'small', `d${d}`), { recursive: true });
   for (let i = 0; i < shape.smallFiles; i++) {
-    await writeFile(join(root, 'small', `d${i % SMALL_DIRS}`, `f${i}.dat`), randomBytes(randomInt(512, 64 * 1024)));
+    await writeFile(
+      join(root, 'small', `d${i % SMALL_DIRS}`, `f${i}.dat`),
+      randomBytes(randomInt(512, 64 * 1024)),
+    );
   }
   await mkdir(join(root, 'large'), { recursive: true });
   const chunk = 16 * 1024 * 1024;
   for (let i = 0; i < shape.largeFiles; i++) {
     const file = await open(join(root, 'large', `disk${i}.img`), 'w');
     for (let offset = 0; offset < shape.largeBytes; offset += chunk) {
-      await file.write(randomBytes(Math.min(chunk, shape.largeBytes - offset)), 0, undefined, offset);
+      await file.write(
+        randomBytes(Math.min(chunk, shape.largeBytes - offset)),
+        0,
+        undefined,
+        offset,
+      );
     }
     await file.close();
   }

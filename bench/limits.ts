@@ -45,7 +45,11 @@ export function blockHashSpeed(): number {
 }
 
 /** Loopback throughput of plain TCP or TLS 1.3 between two sockets in this process, in MiB/s. */
-export async function loopbackSpeed(kind: 'tcp' | 'tls', stateDir: string, totalMiB = 1024): Promise<number> {
+export async function loopbackSpeed(
+  kind: 'tcp' | 'tls',
+  stateDir: string,
+  totalMiB = 1024,
+): Promise<number> {
   const identity = await loadOrCreateIdentity(stateDir);
   const chunk = randomBytes(256 * 1024);
   const total = totalMiB * MiB;
@@ -65,7 +69,10 @@ export async function loopbackSpeed(kind: 'tcp' | 'tls', stateDir: string, total
     };
     const server =
       kind === 'tls'
-        ? createTlsServer({ key: identity.key, cert: identity.cert, minVersion: 'TLSv1.3' }, onSocket)
+        ? createTlsServer(
+            { key: identity.key, cert: identity.cert, minVersion: 'TLSv1.3' },
+            onSocket,
+          )
         : createTcpServer(onSocket);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();

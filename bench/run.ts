@@ -76,7 +76,9 @@ async function ours(base: string, target: string, label: string): Promise<Run> {
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .find((e) => e.event === 'finished');
-  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as MigrationReport;
+  const report = JSON.parse(
+    await readFile(join(reportDir, 'report.json'), 'utf8'),
+  ) as MigrationReport;
   const copy = report.copy;
   const wire = (copy?.wireBytes ?? 0) + report.rounds.reduce((sum, r) => sum + r.wireBytes, 0);
   return {
@@ -97,20 +99,29 @@ async function rsync(base: string, port: number, extra: string[]): Promise<Run> 
     `rsync://127.0.0.1:${port}/bench/`,
   ]);
   const sent = Number(/Total bytes sent: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN);
-  const received = Number(/Total bytes received: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN);
+  const received = Number(
+    /Total bytes received: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN,
+  );
   return { seconds, wireBytes: sent + received };
 }
 
-async function startRsyncDaemon(base: string, target: string): Promise<{ port: number; stop: () => void }> {
+async function startRsyncDaemon(
+  base: string,
+  target: string,
+): Promise<{ port: number; stop: () => void }> {
   const port = await freePort();
   const config = join(base, 'rsyncd.conf');
   await writeFile(
     config,
     `pid file = ${join(base, 'rsyncd.pid')}\nuse chroot = false\n[bench]\npath = ${target}\nread only = false\nuid = root\ngid = root\n`,
   );
-  const daemon = spawn('rsync', ['--daemon', '--no-detach', `--port=${port}`, '--address=127.0.0.1', `--config=${config}`], {
-    stdio: 'inherit',
-  });
+  const daemon = spawn(
+    'rsync',
+    ['--daemon', '--no-detach', `--port=${port}`, '--address=127.0.0.1', `--config=${config}`],
+    {
+      stdio: 'inherit',
+    },
+  );
   // The daemon is ready once it accepts a listing.
   for (let attempt = 0; ; attempt++) {
     try {
@@ -146,7 +157,11 @@ async function main(): Promise<void> {
     await mkdir(rsyncTarget, { recursive: true });
     const daemon = await startRsyncDaemon(base, rsyncTarget);
     const full: { ours: Run[]; rsync: Run[] } = { ours: [], rsync: [] };
-    const resync: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = { ours: [], rsync: [], changedBytes: [] };
+    const resync: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = {
+      ours: [],
+      rsync: [],
+      changedBytes: [],
+    };
     try {
       for (let rep = 0; rep < reps; rep++) {
         await rm(ourTarget, { recursive: true, force: true });
@@ -175,7 +190,11 @@ async function main(): Promise<void> {
     });
     const results = {
       when: new Date().toISOString(),
-      shape: { name: shapeName, ...shape, totalMiB: (totalBytes + shape.smallFiles * 32 * 1024) / MiB },
+      shape: {
+        name: shapeName,
+        ...shape,
+        totalMiB: (totalBytes + shape.smallFiles * 32 * 1024) / MiB,
+      },
       reps,
       limits,
       full: { ours: summary(full.ours), rsync: summary(full.rsync) },
@@ -186,7 +205,10 @@ async function main(): Promise<void> {
       },
     };
     await mkdir(new URL('./output/', import.meta.url), { recursive: true });
-    await writeFile(new URL('./output/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(
+      new URL('./output/results.json', import.meta.url),
+      `${JSON.stringify(results, null, 2)}\n`,
+    );
     const f = results.full;
     const r = results.resync;
     const lines = [

@@ -63,8 +63,8 @@ export class P2VError extends Error {
   }
 
   static fromJSON(info: ErrorInfo): P2VError {
-    const code = info.code in ERROR_TEXT ? info.code : 'IO_ERROR';
-    return new P2VError(code, info.detail ?? info.message);
+    if (info.code in ERROR_TEXT) return new P2VError(info.code, info.detail);
+    return new P2VError('IO_ERROR', info.message);
   }
 }
 

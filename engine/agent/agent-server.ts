@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Connection } from '../protocol/connection.ts';
 import { serveSession, type AgentContext } from './agent-session.ts';
+import { CommitBatch } from './commit-batch.ts';
+import { PathTasks } from './path-tasks.ts';
 import { HashCache } from './hash-cache.ts';
 import { loadOrCreateIdentity, newPairingToken } from './identity.ts';
 import { TargetRoot } from './target-root.ts';
 import { TempJournal } from './temp-journal.ts';
+
+/** Signatures read at once: small files' are asked ahead, so a few run together. */
+const SIGNATURES_IN_FLIGHT = 8;
 
 /** How to start an agent. */
 export interface AgentOptions {
@@ -48,6 +53,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     token,
     canChown: process.getuid?.() === 0,
     handoverCommand: options.handoverCommand ?? null,
+    commits: new CommitBatch(journal),
+    signatures: new PathTasks(SIGNATURES_IN_FLIGHT),
     stopped: false,
     log,
   };
@@ -80,7 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close(() => void journal.close().then(resolve, resolve));
       }),
   };
 }

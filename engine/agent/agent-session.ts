@@ -8,12 +8,12 @@ import {
   lstat,
   lutimes,
   mkdir,
-  open,
   rm,
   symlink,
   unlink,
   utimes,
 } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import { ENTRY_BYTES, isValidBlockSize, writeSignature } from '../checksum/block-checksums.ts';
@@ -21,7 +21,9 @@ import { Connection } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
 import { nsToSeconds } from '../paths/times.ts';
-import { applyPut, drainUntilEnd, replaceWith } from './apply-put.ts';
+import { drainUntilEnd, receivePut, replaceWith } from './apply-put.ts';
+import type { CommitBatch } from './commit-batch.ts';
+import type { PathTasks } from './path-tasks.ts';
 import type { HashCache } from './hash-cache.ts';
 import { syncDirectory, type TargetRoot } from './target-root.ts';
 import type { TempJournal } from './temp-journal.ts';
@@ -38,6 +40,10 @@ export interface AgentContext {
   token: string;
   canChown: boolean;
   handoverCommand: string | null;
+  /** Files being committed while the next ones arrive. */
+  commits: CommitBatch;
+  /** Signatures being read and sent while the connection is read on. */
+  signatures: PathTasks;
   /** Set once a stop request was answered: no more writes. */
   stopped: boolean;
   log: (event: string, detail?: Record<string, unknown>) => void;
@@ -74,6 +80,8 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
     await send(conn, { t: 'fail', id: -1, error: info }).catch(() => undefined);
     await conn.close().catch(() => undefined);
   } finally {
+    await ctx.signatures.waitAll();
+    await ctx.commits.waitAll();
     // Logged after any half-applied file was cleaned up.
     ctx.log('disconnected');
   }
@@ -132,23 +140,33 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
     if (request.t === 'put') await drainUntilEnd(() => conn.next(), request.id);
     throw new P2VError('AGENT_STOPPED');
   }
+  await waitForEarlierWork(ctx, request);
   switch (request.t) {
     case 'hello':
       throw new P2VError('BAD_FRAME', 'hello twice');
     case 'ping':
       return send(conn, { t: 'ack', id: request.id });
     case 'sig':
-      return sendSignature(conn, ctx, request);
+      return answerSignature(conn, ctx, request);
     case 'put': {
-      const applied = await applyPut(
+      const received = await receivePut(
         ctx.root,
         ctx.journal,
         request,
         () => conn.next(),
         ctx.canChown,
       );
-      await ctx.hashes.remember(applied.full, applied.hash);
-      return send(conn, { t: 'ack', id: request.id });
+      ctx.commits.add(request.path, received, async (error) => {
+        if (error) {
+          const info = toErrorInfo(error);
+          ctx.log('refused', { request: 'put', ...info });
+          return send(conn, { t: 'fail', id: request.id, error: info }).catch(() => undefined);
+        }
+        ctx.hashes.remember(received.placement.full, received.hash);
+        return send(conn, { t: 'ack', id: request.id }).catch(() => undefined);
+      });
+      ctx.commits.maybeFlush(!conn.hasQueuedFrames);
+      return;
     }
     case 'putEnd':
       throw new P2VError('BAD_FRAME', 'putEnd without put');
@@ -173,25 +191,50 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
   }
 }
 
-async function sendSignature(
+/**
+ * Answers go by id, so a put's commit may finish after later requests were answered. What a
+ * request depends on must be done first: earlier work on the same path; for a hard link, its
+ * existing file; for a folder's times, a removal, a verification or the stop, everything.
+ */
+async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<void> {
+  switch (request.t) {
+    case 'ping':
+    case 'hello':
+    case 'putEnd':
+      return;
+    case 'put':
+    case 'sig':
+    case 'mkdir':
+    case 'symlink':
+      return ctx.commits.waitFor(request.path);
+    case 'link':
+      await ctx.commits.waitFor(request.existing);
+      return ctx.commits.waitFor(request.path);
+    case 'meta':
+      if (request.kind !== 'dir') return ctx.commits.waitFor(request.path);
+      return ctx.commits.waitAll();
+    case 'remove':
+    case 'hash':
+    case 'stop':
+    case 'handover':
+      await ctx.signatures.waitAll();
+      return ctx.commits.waitAll();
+  }
+}
+
+/** Files up to this size have their signature computed inline, without thread-pool hops. */
+const INLINE_SIGNATURE_MAX = 1024 * 1024;
+
+/** Answers a `sig` request: inline for absent and small files, in the background for big ones. */
+async function answerSignature(
   conn: Connection,
   ctx: AgentContext,
   request: RequestOf<'sig'>,
 ): Promise<void> {
   if (!isValidBlockSize(request.blockSize))
     throw new P2VError('BAD_ARGUMENT', `block size ${request.blockSize}`);
-  const { full } = await ctx.root.place(request.path, false).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { full: null };
-    throw error;
-  });
-  let info = null;
-  if (full) {
-    try {
-      info = await lstat(full);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
+  const full = placeExisting(ctx, request.path);
+  const info = full ? lstatOrNull(full) : null;
   if (!full || !info || !info.isFile()) {
     await send(conn, {
       t: 'sigHead',
@@ -202,26 +245,69 @@ async function sendSignature(
     });
     return send(conn, { t: 'sigEnd', id: request.id });
   }
-  const handle = await open(full, 'r');
+  if (info.size <= INLINE_SIGNATURE_MAX) return sendSignature(conn, request, full, info.size);
+  // The source streams this file's changes while it reads the signature, so the connection
+  // must keep being read meanwhile.
+  return ctx.signatures.start(request.path, () =>
+    sendSignature(conn, request, full, info.size).catch(async (error: unknown) => {
+      await send(conn, { t: 'fail', id: request.id, error: toErrorInfo(error) }).catch(
+        () => undefined,
+      );
+    }),
+  );
+}
+
+/** The full path of an existing entry, or null when a folder on the way does not exist. */
+function placeExisting(ctx: AgentContext, path: string): Buffer | null {
+  try {
+    return ctx.root.placeSync(path, false).full;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function lstatOrNull(full: Buffer): Stats | null {
+  try {
+    return lstatSync(full);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Sends a file's signature: each frame starts with the request id, so other answers may come between. */
+async function sendSignature(
+  conn: Connection,
+  request: RequestOf<'sig'>,
+  full: Buffer,
+  size: number,
+): Promise<void> {
+  const fd = openSync(full, 'r');
   try {
     await send(conn, {
       t: 'sigHead',
       id: request.id,
       exists: true,
-      size: info.size,
+      size,
       blockSize: request.blockSize,
     });
-    const chunk = Math.max(SIGNATURE_CHUNK, request.blockSize);
+    const chunk = Math.min(
+      Math.max(SIGNATURE_CHUNK, request.blockSize),
+      Math.max(request.blockSize, Math.ceil(size / request.blockSize) * request.blockSize),
+    );
     const data = Buffer.allocUnsafe(chunk);
-    for (;;) {
-      const { bytesRead } = await handle.read(data, 0, chunk, null);
+    for (let position = 0; ;) {
+      const bytesRead = readSync(fd, data, 0, chunk, position);
       if (bytesRead === 0) break;
-      const entries = Buffer.allocUnsafe(Math.ceil(bytesRead / request.blockSize) * ENTRY_BYTES);
-      writeSignature(data.subarray(0, bytesRead), request.blockSize, entries, 0);
-      await conn.sendFrame(FrameType.signature, entries);
+      position += bytesRead;
+      const body = Buffer.allocUnsafe(4 + Math.ceil(bytesRead / request.blockSize) * ENTRY_BYTES);
+      body.writeUInt32BE(request.id, 0);
+      writeSignature(data.subarray(0, bytesRead), request.blockSize, body, 4);
+      await conn.sendFrame(FrameType.signature, body);
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return send(conn, { t: 'sigEnd', id: request.id });
 }

@@ -1,21 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import {
-  chmod,
-  chown,
-  lstat,
-  open,
-  rename,
-  rm,
-  unlink,
-  utimes,
-  type FileHandle,
-} from 'node:fs/promises';
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  ftruncateSync,
+  futimesSync,
+  lstatSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { lstat, rename, rm } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { isAllZero, WholeFileHash } from '../checksum/block-checksums.ts';
+import { displayPath } from '../paths/raw-path.ts';
+import { nsToSeconds } from '../paths/times.ts';
 import { FrameType, type Frame } from '../protocol/frame.ts';
 import type { RequestOf } from '../protocol/messages.ts';
-import { nsToSeconds } from '../paths/times.ts';
-import { syncDirectory, type TargetRoot } from './target-root.ts';
+import type { Placement, TargetRoot } from './target-root.ts';
 import type { TempJournal } from './temp-journal.ts';
 
 const COPY_CHUNK = 1024 * 1024;
@@ -30,34 +35,48 @@ export interface AppliedFile {
 /** Where put frames come from: the connection, read until the matching putEnd. */
 export type FrameSource = () => Promise<Frame>;
 
+/** A temp file whose bytes are all written and checked; a commit makes it the target file. */
+export interface ReceivedFile {
+  /** Open descriptor of the temp file, still to be fsynced and closed. */
+  fd: number;
+  temp: Buffer;
+  placement: Placement;
+  hash: string;
+}
+
 /**
- * Applies one `put`: builds a temp file beside the target from the unchanged parts of the old
- * file plus the blocks that arrive (in offset order), fsyncs it, checks the whole-file checksum,
- * sets owner, mode and times, renames it over the target and fsyncs the directory. Killed at any
- * point, the target holds the old file or the new one, never a mix.
+ * Receives one `put`: builds a temp file beside the target from the unchanged parts of the old
+ * file plus the blocks that arrive (in offset order), sets its owner, mode and times, and checks
+ * its whole-file checksum. The commit (commit-batch.ts) fsyncs it, renames it over the target
+ * and fsyncs the directory. Killed at any point, the target holds the old file or the new one.
+ *
+ * The writes here are synchronous on purpose: each is a page-cache copy of at most one frame,
+ * far cheaper than a thread-pool round trip per call, which made small files latency-bound.
+ * The fsyncs, which do wait on the disk, run in the commit on the thread pool.
  */
-export async function applyPut(
+export async function receivePut(
   root: TargetRoot,
   journal: TempJournal,
   request: RequestOf<'put'>,
   nextFrame: FrameSource,
   canChown: boolean,
-): Promise<AppliedFile> {
+): Promise<ReceivedFile> {
   let placement;
   try {
-    placement = await root.place(request.path, true);
+    placement = root.placeSync(request.path, true);
   } catch (error) {
     await drainUntilEnd(nextFrame, request.id);
     throw error;
   }
   const temp = root.tempBeside(placement, randomBytes(6).toString('hex'));
-  await journal.add(temp);
-  let base: FileHandle | null = null;
-  let out: FileHandle | null = null;
+  journal.add(temp);
+  let base: number | null = null;
+  let out: number | null = null;
   let ended = false;
+  let finalHash = '';
   try {
-    if (request.base) base = await openBase(placement.full);
-    out = await open(temp, 'wx', 0o600);
+    if (request.base) base = openBase(placement.full);
+    out = openSync(temp, 'wx', 0o600);
     const hash = new WholeFileHash();
     const fill = new BaseFiller(base, out, hash);
     let cursor = 0;
@@ -73,17 +92,15 @@ export async function applyPut(
           throw new P2VError('BAD_FRAME', 'expected putEnd');
         }
         ended = true;
-        await fill.copy(cursor, request.size);
-        await out.truncate(request.size);
-        await out.sync();
-        await out.close();
-        out = null;
-        const got = hash.hex();
-        if (got !== end.hash)
+        fill.copy(cursor, request.size);
+        ftruncateSync(out, request.size);
+        finalHash = hash.hex();
+        if (finalHash !== end.hash) {
           throw new P2VError(
             'CHECKSUM_MISMATCH',
-            `${placement.full.toString()}: ${got} != ${end.hash}`,
+            `${displayPath(request.path)}: ${finalHash} != ${end.hash}`,
           );
+        }
         break;
       }
       if (frame.body.length < 8) throw new P2VError('BAD_FRAME', 'short data frame');
@@ -93,8 +110,8 @@ export async function applyPut(
         const data = frame.body.subarray(8);
         if (offset + data.length > request.size)
           throw new P2VError('BAD_FRAME', 'block past end of file');
-        await fill.copy(cursor, offset);
-        await out.write(data, 0, data.length, offset);
+        fill.copy(cursor, offset);
+        writeAll(out, data, offset);
         hash.update(data);
         cursor = offset + data.length;
       } else if (frame.type === FrameType.hole) {
@@ -102,31 +119,28 @@ export async function applyPut(
         const length = Number(frame.body.readBigUInt64BE(8));
         if (offset + length > request.size)
           throw new P2VError('BAD_FRAME', 'hole past end of file');
-        await fill.copy(cursor, offset);
+        fill.copy(cursor, offset);
         hash.updateZeros(length);
         cursor = offset + length;
       } else {
         throw new P2VError('BAD_FRAME', `unexpected frame type ${frame.type} in put`);
       }
     }
-    if (canChown) await chown(temp, request.uid, request.gid);
-    await chmod(temp, request.mode);
-    await utimes(temp, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
-    await replaceWith(temp, placement.full);
-    await syncDirectory(placement.dir);
-    await journal.remove(temp);
-    return { full: placement.full, hash: hash.hex() };
+    if (canChown) fchownSync(out, request.uid, request.gid);
+    fchmodSync(out, request.mode);
+    futimesSync(out, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
   } catch (error) {
-    await out?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    await journal.remove(temp);
+    if (out !== null) closeSync(out);
+    tryUnlinkSync(temp);
+    journal.remove(temp);
     const streamBroken =
       error instanceof P2VError && (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST');
     if (!ended && !streamBroken) await drainUntilEnd(nextFrame, request.id);
     throw error;
   } finally {
-    await base?.close().catch(() => undefined);
+    if (base !== null) closeSync(base);
   }
+  return { fd: out, temp, placement, hash: finalHash };
 }
 
 /** Renames `temp` over `target`; a directory in the way (a type change on the source) goes first. */
@@ -140,14 +154,36 @@ export async function replaceWith(temp: Buffer, target: Buffer): Promise<void> {
   await rename(temp, target);
 }
 
-async function openBase(full: Buffer): Promise<FileHandle | null> {
+/** `replaceWith` with synchronous calls, for the commit of many small files. */
+export function replaceWithSync(temp: Buffer, target: Buffer): void {
   try {
-    const info = await lstat(full);
-    if (!info.isFile()) return null;
-    return await open(full, 'r');
+    if (lstatSync(target).isDirectory()) rmSync(target, { recursive: true, force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  renameSync(temp, target);
+}
+
+function openBase(full: Buffer): number | null {
+  try {
+    if (!lstatSync(full).isFile()) return null;
+    return openSync(full, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
+  }
+}
+
+function writeAll(fd: number, data: Buffer, position: number): void {
+  let done = 0;
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
+}
+
+function tryUnlinkSync(path: Buffer): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
   }
 }
 
@@ -164,41 +200,43 @@ export async function drainUntilEnd(nextFrame: FrameSource, id: number): Promise
 
 /** Copies unchanged ranges from the old file into the temp file, leaving zero runs as holes. */
 class BaseFiller {
-  private readonly buffer = Buffer.allocUnsafe(COPY_CHUNK);
+  private buffer: Buffer | null = null;
 
   constructor(
-    private readonly base: FileHandle | null,
-    private readonly out: FileHandle,
+    private readonly base: number | null,
+    private readonly out: number,
     private readonly hash: WholeFileHash,
   ) {}
 
-  async copy(from: number, to: number): Promise<void> {
+  copy(from: number, to: number): void {
     if (from >= to) return;
-    if (!this.base) throw new P2VError('BAD_FRAME', 'gap in a new file');
+    if (this.base === null) throw new P2VError('BAD_FRAME', 'gap in a new file');
     let position = from;
     while (position < to) {
-      const want = Math.min(COPY_CHUNK, to - position);
-      const { bytesRead } = await this.base.read(this.buffer, 0, want, position);
+      if (!this.buffer || this.buffer.length < Math.min(COPY_CHUNK, to - position)) {
+        this.buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(to - position, HOLE_UNIT)));
+      }
+      const want = Math.min(this.buffer.length, to - position);
+      const bytesRead = readSync(this.base, this.buffer, 0, want, position);
       if (bytesRead < want)
         throw new P2VError('BAD_FRAME', 'unchanged range past the end of the old file');
       const data = this.buffer.subarray(0, bytesRead);
       this.hash.update(data);
-      await this.writeSparse(data, position);
+      this.writeSparse(data, position);
       position += bytesRead;
     }
   }
 
-  private async writeSparse(data: Buffer, position: number): Promise<void> {
+  private writeSparse(data: Buffer, position: number): void {
     let runStart = -1;
     for (let at = 0; at < data.length; at += HOLE_UNIT) {
       const zero = isAllZero(data.subarray(at, at + HOLE_UNIT));
       if (!zero && runStart < 0) runStart = at;
       if (zero && runStart >= 0) {
-        await this.out.write(data, runStart, at - runStart, position + runStart);
+        writeAll(this.out, data.subarray(runStart, at), position + runStart);
         runStart = -1;
       }
     }
-    if (runStart >= 0)
-      await this.out.write(data, runStart, data.length - runStart, position + runStart);
+    if (runStart >= 0) writeAll(this.out, data.subarray(runStart), position + runStart);
   }
 }

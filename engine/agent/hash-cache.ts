@@ -1,4 +1,4 @@
-import type { BigIntStats } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { hashFile } from '../checksum/block-checksums.ts';
 
@@ -19,8 +19,8 @@ function statKey(info: BigIntStats): string {
 export class HashCache {
   private readonly entries = new Map<string, Entry>();
 
-  async remember(full: Buffer, hash: string): Promise<void> {
-    const info = await lstat(full, { bigint: true });
+  remember(full: Buffer, hash: string): void {
+    const info = lstatSync(full, { bigint: true });
     this.entries.set(full.toString('latin1'), { hash, key: statKey(info) });
   }
 

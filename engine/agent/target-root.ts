@@ -1,3 +1,4 @@
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { confinePath, type ConfineOptions } from '../paths/confine.ts';
@@ -37,9 +38,33 @@ export class TargetRoot {
     return { dir, name, full: Buffer.concat([dir, Buffer.from('/'), name]) };
   }
 
+  /** `place`, with synchronous lstat calls: for the hot path of small files. */
+  placeSync(raw: RawPath, makeParents: boolean): Placement {
+    const parts = confinePath(raw, this.options);
+    let dir = Buffer.from(this.path, 'utf8');
+    for (const part of parts.slice(0, -1)) {
+      dir = Buffer.concat([dir, Buffer.from('/'), Buffer.from(part, 'latin1')]);
+      try {
+        this.checkDirectory(lstatSync(dir), raw);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !makeParents) throw error;
+        mkdirSync(dir, { mode: 0o755 });
+      }
+    }
+    const name = Buffer.from(parts[parts.length - 1] as string, 'latin1');
+    return { dir, name, full: Buffer.concat([dir, Buffer.from('/'), name]) };
+  }
+
   /** Makes a path inside the root for the agent's own temp file next to `placement`. */
   tempBeside(placement: Placement, tag: string): Buffer {
     return Buffer.concat([placement.dir, Buffer.from(`/.p2v-${tag}.tmp`)]);
+  }
+
+  private checkDirectory(info: Stats, raw: RawPath): void {
+    if (info.isSymbolicLink())
+      throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
+    if (!info.isDirectory())
+      throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
   }
 
   private async ensureDirectory(dir: Buffer, raw: RawPath, make: boolean): Promise<void> {

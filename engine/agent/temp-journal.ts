@@ -1,4 +1,5 @@
-import { appendFile, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -8,6 +9,8 @@ import { join } from 'node:path';
  */
 export class TempJournal {
   private readonly live = new Set<string>();
+
+  private fd: number | null = null;
 
   private constructor(private readonly file: string) {}
 
@@ -38,19 +41,28 @@ export class TempJournal {
     return { journal: new TempJournal(file), removed };
   }
 
-  async add(path: Buffer): Promise<void> {
+  /** Notes a temp file about to be created (one small append to a file kept open). */
+  add(path: Buffer): void {
     const line = path.toString('latin1');
     this.live.add(line);
-    await appendFile(this.file, `+${line}\n`, 'latin1');
+    this.append(`+${line}\n`);
   }
 
-  async remove(path: Buffer): Promise<void> {
+  /** Notes a temp file gone (renamed over its target or removed). */
+  remove(path: Buffer): void {
     const line = path.toString('latin1');
     if (!this.live.delete(line)) return;
-    await appendFile(this.file, `-${line}\n`, 'latin1');
+    this.append(`-${line}\n`);
   }
 
-  async clear(): Promise<void> {
-    await rm(this.file, { force: true });
+  async close(): Promise<void> {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    if (this.live.size === 0) await rm(this.file, { force: true });
+  }
+
+  private append(line: string): void {
+    this.fd ??= openSync(this.file, 'a');
+    writeSync(this.fd, Buffer.from(line, 'latin1'));
   }
 }

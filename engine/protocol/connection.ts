@@ -4,6 +4,8 @@ import { encodeFrame, FrameDecoder, FrameType, type Frame } from './frame.ts';
 
 /** Frames queued before the socket is paused, so a fast peer cannot fill our memory. */
 const HIGH_WATER_FRAMES = 16;
+/** Bytes written but not yet taken by the socket before a sender waits. */
+const SEND_BUFFER = 4 * 1024 * 1024;
 
 /**
  * Framed, ordered, back-pressured messaging over one stream (a TLS socket in practice).
@@ -34,12 +36,13 @@ export class Connection {
   /** Sends one frame; resolves once the stream can take more. */
   sendFrame(type: FrameType, body: Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    let ok = true;
     for (const part of encodeFrame(type, body)) {
-      ok = this.stream.write(part);
+      this.stream.write(part);
       this.bytesSent += part.length;
     }
-    if (ok) return Promise.resolve();
+    // Waiting for 'drain' past the stream's 16 KiB default would stall on every frame of a
+    // small file; a few MiB queued keeps the pipe full and memory bounded.
+    if (this.stream.writableLength < SEND_BUFFER) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.drainWaiters.push(() => (this.failure ? reject(this.failure) : resolve()));
     });
@@ -65,6 +68,11 @@ export class Connection {
       throw new P2VError('BAD_FRAME', `expected a message, got frame type ${frame.type}`);
     }
     return parseMessage(frame.body);
+  }
+
+  /** Whether frames from the peer are already waiting to be read. */
+  get hasQueuedFrames(): boolean {
+    return this.queue.length > 0 || this.decoder.pendingBytes > 0;
   }
 
   get closed(): boolean {

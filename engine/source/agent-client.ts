@@ -43,7 +43,7 @@ export type RequestBody = Request extends infer R
  */
 export class AgentClient {
   private nextId = 1;
-  private readonly pending: Pending[] = [];
+  private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
 
   private constructor(
@@ -77,7 +77,7 @@ export class AgentClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.pending.push({ id, resolve: resolve as (r: Simple) => void, reject });
+      this.pending.set(id, { id, resolve: resolve as (r: Simple) => void, reject });
       this.conn.send({ ...body, id }).catch(reject);
     });
   }
@@ -88,7 +88,7 @@ export class AgentClient {
     const signature = new SignatureStream();
     if (this.failure) signature.fail(this.failure);
     else {
-      this.pending.push({ id, signature });
+      this.pending.set(id, { id, signature });
       this.conn
         .send({ t: 'sig', id, path, blockSize })
         .catch((error: Error) => signature.fail(error));
@@ -104,7 +104,7 @@ export class AgentClient {
     const id = this.nextId++;
     const done = new Promise<Simple>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.pending.push({ id, resolve, reject });
+      this.pending.set(id, { id, resolve, reject });
       this.conn.send({ t: 'put', id, ...body }).catch(reject);
     });
     done.catch(() => undefined);
@@ -131,7 +131,7 @@ export class AgentClient {
 
   /** Requests still waiting for an answer. */
   get inFlight(): number {
-    return this.pending.length;
+    return this.pending.size;
   }
 
   get bytesOnWire(): number {
@@ -150,10 +150,12 @@ export class AgentClient {
     try {
       for (;;) {
         const frame = await this.conn.next();
-        const head = this.pending[0];
         if (frame.type === FrameType.signature) {
-          if (!head?.signature) throw new P2VError('BAD_FRAME', 'signature data without a request');
-          await head.signature.push(frame.body);
+          if (frame.body.length < 4) throw new P2VError('BAD_FRAME', 'short signature frame');
+          const waiting = this.pending.get(frame.body.readUInt32BE(0));
+          if (!waiting?.signature)
+            throw new P2VError('BAD_FRAME', 'signature data without a request');
+          await waiting.signature.push(frame.body.subarray(4));
           continue;
         }
         if (frame.type !== FrameType.message)
@@ -161,22 +163,22 @@ export class AgentClient {
         const message = parseMessage(frame.body) as unknown as Response;
         if (message.t === 'fail' && message.id === -1)
           throw P2VError.fromJSON(message.error as ErrorInfo);
-        if (!head || head.id !== message.id)
-          throw new P2VError('BAD_FRAME', `answer to unknown request ${message.id}`);
-        if (head.signature) {
-          if (message.t === 'sigHead') head.signature.setHead(message);
+        const waiting = this.pending.get(message.id);
+        if (!waiting) throw new P2VError('BAD_FRAME', `answer to unknown request ${message.id}`);
+        if (waiting.signature) {
+          if (message.t === 'sigHead') waiting.signature.setHead(message);
           else if (message.t === 'sigEnd') {
-            head.signature.end();
-            this.pending.shift();
+            waiting.signature.end();
+            this.pending.delete(message.id);
           } else if (message.t === 'fail') {
-            head.signature.fail(P2VError.fromJSON(message.error as ErrorInfo));
-            this.pending.shift();
+            waiting.signature.fail(P2VError.fromJSON(message.error as ErrorInfo));
+            this.pending.delete(message.id);
           } else throw new P2VError('BAD_FRAME', `unexpected ${message.t} in a signature`);
           continue;
         }
-        this.pending.shift();
-        if (message.t === 'fail') head.reject?.(P2VError.fromJSON(message.error as ErrorInfo));
-        else head.resolve?.(message as Simple);
+        this.pending.delete(message.id);
+        if (message.t === 'fail') waiting.reject?.(P2VError.fromJSON(message.error as ErrorInfo));
+        else waiting.resolve?.(message as Simple);
       }
     } catch (error) {
       const failure =
@@ -184,10 +186,11 @@ export class AgentClient {
           ? error
           : new P2VError('CONNECTION_LOST', String((error as Error).message));
       this.failure = failure;
-      for (const waiting of this.pending.splice(0)) {
+      for (const waiting of this.pending.values()) {
         waiting.reject?.(failure);
         waiting.signature?.fail(failure);
       }
+      this.pending.clear();
       this.conn.destroy(failure);
     }
   }

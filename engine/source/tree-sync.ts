@@ -1,4 +1,5 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { blockSizeFor } from '../checksum/block-checksums.ts';
 import { displayPath, fromFsName, type RawPath } from '../paths/raw-path.ts';
@@ -187,7 +188,7 @@ export async function syncItems(
     totals.scannedBytes += Number(info.size);
     totals.dirtyBytes += result.dirtyBytes;
     hooks.progress(item, Number(info.size));
-    const after = await lstat(item.source, { bigint: true }).catch(() => null);
+    const after = statOrNull(item.source);
     const stable =
       after !== null &&
       after.size === info.size &&
@@ -233,4 +234,12 @@ export async function syncItems(
   if (connectionError) throw connectionError;
   totals.wireBytes = client.bytesOnWire - wireAtStart;
   return totals;
+}
+
+function statOrNull(path: Buffer): BigIntStats | null {
+  try {
+    return lstatSync(path, { bigint: true });
+  } catch {
+    return null;
+  }
 }

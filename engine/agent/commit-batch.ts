@@ -1,0 +1,105 @@
+import { closeSync, fsync, unlinkSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { ReceivedFile } from './apply-put.ts';
+import { replaceWithSync } from './apply-put.ts';
+import { syncDirectory } from './target-root.ts';
+import type { TempJournal } from './temp-journal.ts';
+
+const fsyncFd = promisify(fsync);
+
+/** Files committed together at most; enough to share journal commits, few enough for open fds. */
+const MAX_BATCH = 64;
+
+/** A received file waiting for its commit, and who to tell when it is done. */
+interface Waiting {
+  key: string;
+  file: ReceivedFile;
+  done: (error: Error | null) => Promise<void>;
+}
+
+/**
+ * Group commit for received files. Each file is still fsynced before it is renamed over its
+ * target, and its directory fsynced before it is acknowledged, but the fsyncs of a batch run
+ * together (so the file system folds them into few journal commits) and each directory is
+ * fsynced once per batch. A batch goes when it is full or when no more data is waiting, so
+ * a lone file is not held back; the connection keeps being read while a batch commits.
+ */
+export class CommitBatch {
+  private batch: Waiting[] = [];
+  private inBatchOrFlushing = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly journal: TempJournal) {}
+
+  /** Queues a received file; `done` answers the request once it is committed or failed. */
+  add(key: string, file: ReceivedFile, done: (error: Error | null) => Promise<void>): void {
+    this.batch.push({ key, file, done });
+    this.inBatchOrFlushing.add(key);
+  }
+
+  /** Starts a commit if the batch is full, or if the peer has nothing more queued. */
+  maybeFlush(peerIdle: boolean): void {
+    if (this.batch.length >= MAX_BATCH || (peerIdle && this.batch.length > 0)) void this.flush();
+  }
+
+  /** Waits until a file for `key` (a target path) is committed, if one is pending. */
+  async waitFor(key: string): Promise<void> {
+    if (this.inBatchOrFlushing.has(key)) await this.flush();
+  }
+
+  /** Commits everything pending and waits for it. */
+  async waitAll(): Promise<void> {
+    await this.flush();
+  }
+
+  private flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length > 0) this.chain = this.chain.then(() => this.commit(batch));
+    return this.chain;
+  }
+
+  private async commit(batch: Waiting[]): Promise<void> {
+    // The fsyncs wait on the disk, so they run on the thread pool, all at once; the renames and
+    // closes are metadata calls of microseconds and run here, in order.
+    const synced = await Promise.all(
+      batch.map((item) =>
+        fsyncFd(item.file.fd).then(
+          () => null,
+          (error: Error) => error,
+        ),
+      ),
+    );
+    const failures = new Map<Waiting, Error>();
+    const dirs = new Map<string, Buffer>();
+    for (const [i, item] of batch.entries()) {
+      try {
+        closeSync(item.file.fd);
+        const error = synced[i];
+        if (error) throw error;
+        replaceWithSync(item.file.temp, item.file.placement.full);
+        dirs.set(item.file.placement.dir.toString('latin1'), item.file.placement.dir);
+      } catch (failure) {
+        failures.set(item, failure as Error);
+        try {
+          unlinkSync(item.file.temp);
+        } catch {
+          // never created or already gone
+        }
+      }
+      this.journal.remove(item.file.temp);
+    }
+    const dirErrors = new Map<string, Error>();
+    await Promise.all(
+      [...dirs].map(([key, dir]) =>
+        syncDirectory(dir).catch((error: Error) => void dirErrors.set(key, error)),
+      ),
+    );
+    for (const item of batch) {
+      this.inBatchOrFlushing.delete(item.key);
+      const error =
+        failures.get(item) ?? dirErrors.get(item.file.placement.dir.toString('latin1')) ?? null;
+      await item.done(error);
+    }
+  }
+}
