@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { peakRssBytes } from '../../engine/peak-rss.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent } from '../../engine/agent/agent-server.ts';
@@ -77,7 +78,7 @@ export function registerAgentCommand(program: Command): void {
         }
         const shutdown = (): void => {
           void agent.close().then(() => {
-            const exit = { event: 'exit', peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+            const exit = { event: 'exit', peakRssBytes: peakRssBytes() };
             // stdout may be a pipe, where writes are asynchronous: exit once this one is out.
             process.stdout.write(json ? `${JSON.stringify(exit)}\n` : '', () => process.exit(0));
           });

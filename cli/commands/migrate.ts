@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { peakRssBytes } from '../../engine/peak-rss.ts';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -168,7 +169,7 @@ export function registerMigrateCommand(program: Command): void {
         downtimeMs: report.cutover.downtimeMs,
         rounds: report.rounds.length,
         report: files?.html ?? null,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        peakRssBytes: peakRssBytes(),
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
