@@ -54,6 +54,8 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
   try {
     if (!(await handshake(conn, ctx))) return;
     for (;;) {
+      // Before waiting for the peer, commit what was received: it may be waiting for those answers.
+      ctx.commits.maybeFlush(!conn.hasQueuedFrames);
       const frame = await conn.next();
       if (frame.type !== FrameType.message) throw new P2VError('BAD_FRAME', 'data outside a put');
       const parsed = Request.safeParse(JSON.parse(frame.body.toString('utf8')));
@@ -165,7 +167,7 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
         ctx.hashes.remember(received.placement.full, received.hash);
         return send(conn, { t: 'ack', id: request.id }).catch(() => undefined);
       });
-      ctx.commits.maybeFlush(!conn.hasQueuedFrames);
+      ctx.commits.maybeFlush(false);
       return;
     }
     case 'putEnd':

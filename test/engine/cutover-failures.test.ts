@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { AgentClient } from '../../engine/source/agent-client.ts';
+import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+describe('a cutover that cannot complete hands nothing over', () => {
+  it('restarts the program when the target cannot take the last round', async () => {
+    const base = await tempDir();
+    const source = join(base, 'source');
+    const target = join(base, 'target');
+    await mkdir(join(source, 'app'), { recursive: true });
+    await writeFile(join(source, 'app/data.txt'), 'before the stop\n');
+    const agent = await startTestAgent(target, join(base, 'agent-state'), `touch ${quote(join(base, 'handed-over'))}`);
+    try {
+      // The "stop" writes the program's last data, while something on the target replaced the
+      // folder with a symlink the agent must refuse to write through.
+      const stop = [
+        `echo 'after the stop' > ${quote(join(source, 'app/data.txt'))}`,
+        `mv ${quote(join(target, 'app'))} ${quote(join(target, 'elsewhere'))}`,
+        `ln -s elsewhere ${quote(join(target, 'app'))}`,
+      ].join(' && ');
+      await assert.rejects(
+        migrateTo(agent, source, join(base, 'state'), {
+          stopCommand: stop,
+          rollbackCommand: `touch ${quote(join(base, 'rolled-back'))}`,
+        }),
+        (error: Error & { code?: string }) => error.code === 'VERIFY_FAILED' && error.message.includes('app/data.txt'),
+      );
+      assert.ok(existsSync(join(base, 'rolled-back')), 'the rollback command ran');
+      assert.ok(!existsSync(join(base, 'handed-over')), 'the handover command never ran');
+      const client = await AgentClient.connect(agent);
+      await client.request({ t: 'mkdir', path: 'still-writable', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', atimeNs: '0' });
+      await client.close();
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('stops before the last round when the stop command fails, and restarts the program', async () => {
+    const base = await tempDir();
+    const source = join(base, 'source');
+    await mkdir(source);
+    await writeFile(join(source, 'file'), 'x');
+    const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'), `touch ${quote(join(base, 'handed-over'))}`);
+    try {
+      await assert.rejects(
+        migrateTo(agent, source, join(base, 'state'), {
+          stopCommand: 'echo "unit not found" >&2; exit 5',
+          rollbackCommand: `touch ${quote(join(base, 'rolled-back'))}`,
+        }),
+        (error: Error & { code?: string }) => error.code === 'NOT_STOPPED' && error.message.includes('unit not found'),
+      );
+      assert.ok(existsSync(join(base, 'rolled-back')));
+      assert.ok(!existsSync(join(base, 'handed-over')));
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('leaves everything to resume when the technician does not confirm the cutover', async () => {
+    const base = await tempDir();
+    const source = join(base, 'source');
+    await mkdir(source);
+    await writeFile(join(source, 'file'), 'x');
+    const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'));
+    try {
+      await assert.rejects(
+        migrateTo(agent, source, join(base, 'state'), { confirmCutover: () => Promise.resolve(false) }),
+        { code: 'CANCELLED' },
+      );
+      await writeFile(join(source, 'later'), 'written while the cutover was postponed');
+      const { report } = await migrateTo(agent, source, join(base, 'state'));
+      assert.equal(report.ok, true);
+      assert.equal(report.copy?.files, 1, 'the resumed migration did not copy again');
+      assert.ok(existsSync(join(base, 'target/later')));
+    } finally {
+      await agent.close();
+    }
+  });
+});
