@@ -49,7 +49,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const context: AgentContext = {
     root,
     journal,
-    hashes: new HashCache(),
+    hashes: await HashCache.open(options.stateDir),
     token,
     canChown: process.getuid?.() === 0,
     handoverCommand: options.handoverCommand ?? null,
@@ -87,7 +87,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => void journal.close().then(resolve, resolve));
+        server.close(
+          () =>
+            void Promise.all([journal.close(), context.hashes.flush()]).then(
+              () => resolve(),
+              () => resolve(),
+            ),
+        );
       }),
   };
 }

@@ -1,31 +1,23 @@
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import {
-  chmod,
-  chown,
-  lchown,
-  link,
-  lstat,
-  lutimes,
-  mkdir,
-  rm,
-  symlink,
-  unlink,
-  utimes,
-} from 'node:fs/promises';
-import { closeSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
-import { ENTRY_BYTES, isValidBlockSize, writeSignature } from '../checksum/block-checksums.ts';
+import {
+  ENTRY_BYTES,
+  isValidBlockSize,
+  WholeFileHash,
+  writeSignature,
+} from '../checksum/block-checksums.ts';
 import { Connection } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
-import { nsToSeconds } from '../paths/times.ts';
-import { drainUntilEnd, receivePut, replaceWith } from './apply-put.ts';
+import { drainUntilEnd, receivePut } from './apply-put.ts';
+import { makeDirectory, makeHardLink, makeSymlink, removeEntry, setMetadata } from './entry-ops.ts';
 import type { CommitBatch } from './commit-batch.ts';
 import type { PathTasks } from './path-tasks.ts';
-import type { HashCache } from './hash-cache.ts';
-import { syncDirectory, type TargetRoot } from './target-root.ts';
+import { statKey, type HashCache } from './hash-cache.ts';
+import type { TargetRoot } from './target-root.ts';
 import type { TempJournal } from './temp-journal.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -173,15 +165,29 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
     case 'putEnd':
       throw new P2VError('BAD_FRAME', 'putEnd without put');
     case 'mkdir':
-      return makeDirectory(conn, ctx, request);
+      return answerAfterDirectorySync(
+        conn,
+        ctx,
+        request,
+        makeDirectory(ctx.root, request, ctx.canChown),
+      );
     case 'symlink':
-      return makeSymlink(conn, ctx, request);
+      return answerAfterDirectorySync(
+        conn,
+        ctx,
+        request,
+        makeSymlink(ctx.root, request, ctx.canChown),
+      );
     case 'link':
-      return makeHardLink(conn, ctx, request);
+      return answerAfterDirectorySync(conn, ctx, request, makeHardLink(ctx.root, request));
     case 'meta':
-      return setMetadata(conn, ctx, request);
-    case 'remove':
-      return removeEntry(conn, ctx, request);
+      setMetadata(ctx.root, request, ctx.canChown);
+      return send(conn, { t: 'ack', id: request.id });
+    case 'remove': {
+      const removed = removeEntry(ctx.root, request);
+      if (removed) ctx.hashes.forget(removed.full);
+      return answerAfterDirectorySync(conn, ctx, request, removed?.dir ?? null);
+    }
     case 'hash':
       return sendHashes(conn, ctx, request);
     case 'stop':
@@ -191,6 +197,23 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
     case 'handover':
       return runHandover(conn, ctx, request);
   }
+}
+
+/** Answers once the folder whose entries changed is fsynced (with the next commit batch). */
+function answerAfterDirectorySync(
+  conn: Connection,
+  ctx: AgentContext,
+  request: Request & { path: string },
+  dir: Buffer | null,
+): Promise<void> {
+  if (!dir) return send(conn, { t: 'ack', id: request.id });
+  ctx.commits.addMadeEntry(request.path, dir, async (error) => {
+    const answer: Response = error
+      ? { t: 'fail', id: request.id, error: toErrorInfo(error) }
+      : { t: 'ack', id: request.id };
+    await send(conn, answer).catch(() => undefined);
+  });
+  return Promise.resolve();
 }
 
 /**
@@ -247,11 +270,11 @@ async function answerSignature(
     });
     return send(conn, { t: 'sigEnd', id: request.id });
   }
-  if (info.size <= INLINE_SIGNATURE_MAX) return sendSignature(conn, request, full, info.size);
+  if (info.size <= INLINE_SIGNATURE_MAX) return sendSignature(conn, ctx, request, full);
   // The source streams this file's changes while it reads the signature, so the connection
   // must keep being read meanwhile.
   return ctx.signatures.start(request.path, () =>
-    sendSignature(conn, request, full, info.size).catch(async (error: unknown) => {
+    sendSignature(conn, ctx, request, full).catch(async (error: unknown) => {
       await send(conn, { t: 'fail', id: request.id, error: toErrorInfo(error) }).catch(
         () => undefined,
       );
@@ -278,15 +301,21 @@ function lstatOrNull(full: Buffer): Stats | null {
   }
 }
 
-/** Sends a file's signature: each frame starts with the request id, so other answers may come between. */
+/**
+ * Sends a file's signature; each frame starts with the request id, so other answers may come
+ * between. The whole-file checksum is computed on the same read and remembered if the file did
+ * not change meanwhile, so the cutover's verification need not read it again.
+ */
 async function sendSignature(
   conn: Connection,
+  ctx: AgentContext,
   request: RequestOf<'sig'>,
   full: Buffer,
-  size: number,
 ): Promise<void> {
   const fd = openSync(full, 'r');
   try {
+    const before = fstatSync(fd, { bigint: true });
+    const size = Number(before.size);
     await send(conn, {
       t: 'sigHead',
       id: request.id,
@@ -299,129 +328,23 @@ async function sendSignature(
       Math.max(request.blockSize, Math.ceil(size / request.blockSize) * request.blockSize),
     );
     const data = Buffer.allocUnsafe(chunk);
+    const whole = new WholeFileHash();
     for (let position = 0; ;) {
       const bytesRead = readSync(fd, data, 0, chunk, position);
       if (bytesRead === 0) break;
       position += bytesRead;
+      whole.update(data.subarray(0, bytesRead));
       const body = Buffer.allocUnsafe(4 + Math.ceil(bytesRead / request.blockSize) * ENTRY_BYTES);
       body.writeUInt32BE(request.id, 0);
       writeSignature(data.subarray(0, bytesRead), request.blockSize, body, 4);
       await conn.sendFrame(FrameType.signature, body);
     }
+    const after = fstatSync(fd, { bigint: true });
+    if (statKey(before) === statKey(after)) ctx.hashes.rememberAs(full, whole.hex(), after);
   } finally {
     closeSync(fd);
   }
   return send(conn, { t: 'sigEnd', id: request.id });
-}
-
-async function makeDirectory(
-  conn: Connection,
-  ctx: AgentContext,
-  request: RequestOf<'mkdir'>,
-): Promise<void> {
-  const placement = await ctx.root.place(request.path, true);
-  const existing = await lstat(placement.full).catch(() => null);
-  if (existing && !existing.isDirectory()) await unlink(placement.full);
-  if (!existing || !existing.isDirectory()) {
-    await mkdir(placement.full, { mode: 0o700 });
-    await syncDirectory(placement.dir);
-  }
-  if (ctx.canChown) await chown(placement.full, request.uid, request.gid);
-  await chmod(placement.full, request.mode);
-  await utimes(placement.full, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
-  return send(conn, { t: 'ack', id: request.id });
-}
-
-async function makeSymlink(
-  conn: Connection,
-  ctx: AgentContext,
-  request: RequestOf<'symlink'>,
-): Promise<void> {
-  if (request.target.includes('\0')) throw new P2VError('BAD_PATH', 'NUL in symlink target');
-  const placement = await ctx.root.place(request.path, true);
-  const temp = ctx.root.tempBeside(
-    placement,
-    `l${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
-  );
-  await symlink(Buffer.from(request.target, 'latin1'), temp);
-  try {
-    if (ctx.canChown) await lchown(temp, request.uid, request.gid);
-    await lutimes(temp, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
-    await replaceWith(temp, placement.full);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(placement.dir);
-  ctx.hashes.forget(placement.full);
-  return send(conn, { t: 'ack', id: request.id });
-}
-
-async function makeHardLink(
-  conn: Connection,
-  ctx: AgentContext,
-  request: RequestOf<'link'>,
-): Promise<void> {
-  const existing = await ctx.root.place(request.existing, false);
-  const info = await lstat(existing.full);
-  if (!info.isFile()) throw new P2VError('BAD_PATH', 'hard link to something not a regular file');
-  const placement = await ctx.root.place(request.path, true);
-  const current = await lstat(placement.full).catch(() => null);
-  if (current && current.ino === info.ino && current.dev === info.dev)
-    return send(conn, { t: 'ack', id: request.id });
-  const temp = ctx.root.tempBeside(
-    placement,
-    `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
-  );
-  await link(existing.full, temp);
-  try {
-    await replaceWith(temp, placement.full);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(placement.dir);
-  return send(conn, { t: 'ack', id: request.id });
-}
-
-async function setMetadata(
-  conn: Connection,
-  ctx: AgentContext,
-  request: RequestOf<'meta'>,
-): Promise<void> {
-  const { full } = await ctx.root.place(request.path, false);
-  const info = await lstat(full);
-  const kindMatches =
-    (request.kind === 'file' && info.isFile()) ||
-    (request.kind === 'dir' && info.isDirectory()) ||
-    (request.kind === 'symlink' && info.isSymbolicLink());
-  if (!kindMatches) throw new P2VError('BAD_PATH', `not a ${request.kind}`);
-  if (request.kind === 'symlink') {
-    if (ctx.canChown) await lchown(full, request.uid, request.gid);
-    await lutimes(full, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
-  } else {
-    if (ctx.canChown) await chown(full, request.uid, request.gid);
-    await chmod(full, request.mode);
-    await utimes(full, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
-  }
-  return send(conn, { t: 'ack', id: request.id });
-}
-
-async function removeEntry(
-  conn: Connection,
-  ctx: AgentContext,
-  request: RequestOf<'remove'>,
-): Promise<void> {
-  const placement = await ctx.root.place(request.path, false).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  });
-  if (placement) {
-    await rm(placement.full, { recursive: true, force: true });
-    await syncDirectory(placement.dir);
-    ctx.hashes.forget(placement.full);
-  }
-  return send(conn, { t: 'ack', id: request.id });
 }
 
 async function sendHashes(

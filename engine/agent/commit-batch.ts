@@ -13,7 +13,10 @@ const MAX_BATCH = 64;
 /** A received file waiting for its commit, and who to tell when it is done. */
 interface Waiting {
   key: string;
-  file: ReceivedFile;
+  /** A received file to fsync and rename, or null for an entry already in place. */
+  file: ReceivedFile | null;
+  /** The folder whose entries change, fsynced before `done`. */
+  dir: Buffer;
   done: (error: Error | null) => Promise<void>;
 }
 
@@ -33,7 +36,13 @@ export class CommitBatch {
 
   /** Queues a received file; `done` answers the request once it is committed or failed. */
   add(key: string, file: ReceivedFile, done: (error: Error | null) => Promise<void>): void {
-    this.batch.push({ key, file, done });
+    this.batch.push({ key, file, dir: file.placement.dir, done });
+    this.inBatchOrFlushing.add(key);
+  }
+
+  /** Queues an entry already made (a folder, a link), answered once its folder is fsynced. */
+  addMadeEntry(key: string, dir: Buffer, done: (error: Error | null) => Promise<void>): void {
+    this.batch.push({ key, file: null, dir, done });
     this.inBatchOrFlushing.add(key);
   }
 
@@ -64,30 +73,35 @@ export class CommitBatch {
     // closes are metadata calls of microseconds and run here, in order.
     const synced = await Promise.all(
       batch.map((item) =>
-        fsyncFd(item.file.fd).then(
-          () => null,
-          (error: Error) => error,
-        ),
+        item.file
+          ? fsyncFd(item.file.fd).then(
+              () => null,
+              (error: Error) => error,
+            )
+          : null,
       ),
     );
     const failures = new Map<Waiting, Error>();
     const dirs = new Map<string, Buffer>();
     for (const [i, item] of batch.entries()) {
-      try {
-        closeSync(item.file.fd);
-        const error = synced[i];
-        if (error) throw error;
-        replaceWithSync(item.file.temp, item.file.placement.full);
-        dirs.set(item.file.placement.dir.toString('latin1'), item.file.placement.dir);
-      } catch (failure) {
-        failures.set(item, failure as Error);
+      const file = item.file;
+      if (file) {
         try {
-          unlinkSync(item.file.temp);
-        } catch {
-          // never created or already gone
+          closeSync(file.fd);
+          const error = synced[i];
+          if (error) throw error;
+          replaceWithSync(file.temp, file.placement.full);
+        } catch (failure) {
+          failures.set(item, failure as Error);
+          try {
+            unlinkSync(file.temp);
+          } catch {
+            // never created or already gone
+          }
         }
+        this.journal.remove(file.temp);
       }
-      this.journal.remove(item.file.temp);
+      if (!failures.has(item)) dirs.set(item.dir.toString('latin1'), item.dir);
     }
     const dirErrors = new Map<string, Error>();
     await Promise.all(
@@ -97,8 +111,7 @@ export class CommitBatch {
     );
     for (const item of batch) {
       this.inBatchOrFlushing.delete(item.key);
-      const error =
-        failures.get(item) ?? dirErrors.get(item.file.placement.dir.toString('latin1')) ?? null;
+      const error = failures.get(item) ?? dirErrors.get(item.dir.toString('latin1')) ?? null;
       await item.done(error);
     }
   }

@@ -1,31 +1,59 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hashFile } from '../checksum/block-checksums.ts';
+import { JsonLog } from '../record/json-log.ts';
 
 interface Entry {
   hash: string;
   key: string;
 }
 
-function statKey(info: BigIntStats): string {
+/** What identifies a file's content without reading it: inode, size, mtime and ctime. */
+export function statKey(info: BigIntStats): string {
   return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 
 /**
- * Whole-file checksums of files the agent wrote, valid while the file's inode, size, mtime and
- * ctime stay the same (ctime cannot be set back from user space). Lets the cutover's verification
- * skip re-reading files nobody touched since they were applied.
+ * Whole-file checksums of files the agent wrote or read whole, valid while the file's inode,
+ * size, mtime and ctime stay the same (ctime cannot be set back from user space). Lets the
+ * cutover's verification skip re-reading files nobody touched. Kept in the state dir, so a
+ * restarted agent (a second window) still knows them.
  */
 export class HashCache {
   private readonly entries = new Map<string, Entry>();
 
+  private constructor(private readonly log: JsonLog | null) {}
+
+  /** A cache kept in `stateDir`, or in memory only without one. */
+  static async open(stateDir: string | null): Promise<HashCache> {
+    if (!stateDir) return new HashCache(null);
+    const cache = new HashCache(new JsonLog(join(stateDir, 'hash-cache.jsonl')));
+    for (const record of await (cache.log as JsonLog).read()) {
+      const [path, entry] = record as [string, Entry | null];
+      if (entry) cache.entries.set(path, entry);
+      else cache.entries.delete(path);
+    }
+    await (cache.log as JsonLog).compact(cache.entries);
+    return cache;
+  }
+
+  /** Remembers the checksum of a file just written, under its stat now. */
   remember(full: Buffer, hash: string): void {
-    const info = lstatSync(full, { bigint: true });
-    this.entries.set(full.toString('latin1'), { hash, key: statKey(info) });
+    this.rememberAs(full, hash, lstatSync(full, { bigint: true }));
+  }
+
+  /** Remembers a checksum computed while reading a file whose stat was `info` throughout. */
+  rememberAs(full: Buffer, hash: string, info: BigIntStats): void {
+    const path = full.toString('latin1');
+    const entry = { hash, key: statKey(info) };
+    this.entries.set(path, entry);
+    this.log?.append([path, entry]);
   }
 
   forget(full: Buffer): void {
-    this.entries.delete(full.toString('latin1'));
+    const path = full.toString('latin1');
+    if (this.entries.delete(path)) this.log?.append([path, null]);
   }
 
   /** The file's whole-file checksum, or null if it is not a regular file. */
@@ -38,11 +66,14 @@ export class HashCache {
       throw error;
     }
     if (!info.isFile()) return null;
-    const name = full.toString('latin1');
-    const cached = this.entries.get(name);
+    const cached = this.entries.get(full.toString('latin1'));
     if (allowCached && cached && cached.key === statKey(info)) return cached.hash;
     const hash = await hashFile(full);
-    this.entries.set(name, { hash, key: statKey(info) });
+    this.rememberAs(full, hash, info);
     return hash;
+  }
+
+  flush(): Promise<void> {
+    return this.log?.flush() ?? Promise.resolve();
   }
 }

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AgentClient } from '../../engine/source/agent-client.ts';
+import { fileURLToPath } from 'node:url';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+
+const stopAgent = fileURLToPath(new URL('../helpers/stop-agent.ts', import.meta.url));
+const tsx = import.meta.resolve('tsx');
 
 function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
@@ -18,27 +21,44 @@ describe('a cutover that cannot complete hands nothing over', () => {
     const target = join(base, 'target');
     await mkdir(join(source, 'app'), { recursive: true });
     await writeFile(join(source, 'app/data.txt'), 'before the stop\n');
-    const agent = await startTestAgent(target, join(base, 'agent-state'), `touch ${quote(join(base, 'handed-over'))}`);
+    const agent = await startTestAgent(
+      target,
+      join(base, 'agent-state'),
+      `touch ${quote(join(base, 'handed-over'))}`,
+    );
     try {
-      // The "stop" writes the program's last data, while something on the target replaced the
-      // folder with a symlink the agent must refuse to write through.
+      // The "stop" writes the program's last data, while another session has stopped the
+      // agent, so the last round cannot be applied.
       const stop = [
         `echo 'after the stop' > ${quote(join(source, 'app/data.txt'))}`,
-        `mv ${quote(join(target, 'app'))} ${quote(join(target, 'elsewhere'))}`,
-        `ln -s elsewhere ${quote(join(target, 'app'))}`,
+        [
+          process.execPath,
+          '--import',
+          tsx,
+          stopAgent,
+          agent.host,
+          String(agent.port),
+          agent.token,
+          agent.fingerprint,
+        ]
+          .map(quote)
+          .join(' '),
       ].join(' && ');
       await assert.rejects(
         migrateTo(agent, source, join(base, 'state'), {
           stopCommand: stop,
           rollbackCommand: `touch ${quote(join(base, 'rolled-back'))}`,
         }),
-        (error: Error & { code?: string }) => error.code === 'VERIFY_FAILED' && error.message.includes('app/data.txt'),
+        (error: Error & { code?: string }) =>
+          error.code === 'VERIFY_FAILED' && error.message.includes('app/data.txt'),
       );
       assert.ok(existsSync(join(base, 'rolled-back')), 'the rollback command ran');
       assert.ok(!existsSync(join(base, 'handed-over')), 'the handover command never ran');
-      const client = await AgentClient.connect(agent);
-      await client.request({ t: 'mkdir', path: 'still-writable', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', atimeNs: '0' });
-      await client.close();
+      assert.equal(
+        await readFile(join(target, 'app/data.txt'), 'utf8'),
+        'before the stop\n',
+        'the target kept its last good version',
+      );
     } finally {
       await agent.close();
     }
@@ -49,14 +69,19 @@ describe('a cutover that cannot complete hands nothing over', () => {
     const source = join(base, 'source');
     await mkdir(source);
     await writeFile(join(source, 'file'), 'x');
-    const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'), `touch ${quote(join(base, 'handed-over'))}`);
+    const agent = await startTestAgent(
+      join(base, 'target'),
+      join(base, 'agent-state'),
+      `touch ${quote(join(base, 'handed-over'))}`,
+    );
     try {
       await assert.rejects(
         migrateTo(agent, source, join(base, 'state'), {
           stopCommand: 'echo "unit not found" >&2; exit 5',
           rollbackCommand: `touch ${quote(join(base, 'rolled-back'))}`,
         }),
-        (error: Error & { code?: string }) => error.code === 'NOT_STOPPED' && error.message.includes('unit not found'),
+        (error: Error & { code?: string }) =>
+          error.code === 'NOT_STOPPED' && error.message.includes('unit not found'),
       );
       assert.ok(existsSync(join(base, 'rolled-back')));
       assert.ok(!existsSync(join(base, 'handed-over')));
@@ -73,7 +98,9 @@ describe('a cutover that cannot complete hands nothing over', () => {
     const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'));
     try {
       await assert.rejects(
-        migrateTo(agent, source, join(base, 'state'), { confirmCutover: () => Promise.resolve(false) }),
+        migrateTo(agent, source, join(base, 'state'), {
+          confirmCutover: () => Promise.resolve(false),
+        }),
         { code: 'CANCELLED' },
       );
       await writeFile(join(source, 'later'), 'written while the cutover was postponed');

@@ -19,7 +19,12 @@ describe('the source killed in the middle of the copy', () => {
       await writeFile(join(source, `d${i % 8}`, `f${i}`), randomBytes(4 * 1024 * 1024));
     }
     const totalBytes = 64 * 4 * 1024 * 1024;
-    const agent = await startAgentProcess(['--root', join(base, 'target'), '--state', join(base, 'agent-state')]);
+    const agent = await startAgentProcess([
+      '--root',
+      join(base, 'target'),
+      '--state',
+      join(base, 'agent-state'),
+    ]);
     const args = [
       P2V_BIN,
       'migrate',
@@ -44,7 +49,11 @@ describe('the source killed in the middle of the copy', () => {
       const killedAt = await new Promise<number>((resolve) => {
         createInterface({ input: first.stdout }).on('line', (line) => {
           const event = JSON.parse(line) as { type?: string; phase?: string; bytesDone?: number };
-          if (event.type === 'progress' && event.phase === 'copy' && (event.bytesDone ?? 0) > totalBytes / 10) {
+          if (
+            event.type === 'progress' &&
+            event.phase === 'copy' &&
+            (event.bytesDone ?? 0) > totalBytes / 10
+          ) {
             first.kill('SIGKILL');
             resolve(event.bytesDone ?? 0);
           }
@@ -55,7 +64,9 @@ describe('the source killed in the middle of the copy', () => {
 
       const second = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
       assert.equal(await new Promise((resolve) => second.once('exit', resolve)), 0);
-      const report = JSON.parse(await readFile(join(base, 'report/report.json'), 'utf8')) as MigrationReport;
+      const report = JSON.parse(
+        await readFile(join(base, 'report/report.json'), 'utf8'),
+      ) as MigrationReport;
       assert.equal(report.ok, true);
       assert.equal(report.copy?.resumed, true);
       const secondRunBytes = (report.copy?.dirtyBytes ?? 0) - killedAt;
@@ -63,7 +74,10 @@ describe('the source killed in the middle of the copy', () => {
         secondRunBytes < totalBytes - killedAt / 2,
         `the resumed copy did not send everything again (${report.copy?.dirtyBytes} bytes sent in all, ${killedAt} before the kill)`,
       );
-      assert.deepEqual(diffSnapshots(await snapshotTree(source), await snapshotTree(join(base, 'target'))), []);
+      assert.deepEqual(
+        diffSnapshots(await snapshotTree(source), await snapshotTree(join(base, 'target'))),
+        [],
+      );
     } finally {
       await agent.stop();
     }
