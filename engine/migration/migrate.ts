@@ -61,6 +61,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 
 class Migration {
   private client: AgentClient | null = null;
+  private connectedOnce = false;
   private readonly wholeRetry = new Set<RawPath>();
 
   private constructor(
@@ -155,7 +156,8 @@ class Migration {
   }
 
   private async connect(): Promise<AgentClient> {
-    const attempts = this.options.reconnectAttempts ?? 30;
+    // A wrong address should fail in seconds; once paired, a restarting agent is waited for.
+    const attempts = this.connectedOnce ? (this.options.reconnectAttempts ?? 30) : 3;
     const backoff = this.options.backoff ?? defaultBackoff;
     for (let attempt = 0; ; attempt++) {
       this.checkCancelled();
@@ -163,9 +165,10 @@ class Migration {
         this.client = await AgentClient.connect(this.options.target);
         this.report.target.hostname = this.client.agent.hostname;
         this.report.target.platform = this.client.agent.platform;
-        if (!this.client.agent.canChown) {
+        if (!this.connectedOnce && !this.client.agent.canChown) {
           this.warn('The agent does not run as root: owners are not preserved on the target.');
         }
+        this.connectedOnce = true;
         return this.client;
       } catch (error) {
         if (!isTransient(error) || attempt + 1 >= attempts) throw error;
