@@ -1,7 +1,7 @@
 // `npm run bench`: our full copy and re-sync against rsync on loopback, with the machine's limits
 // measured in the same run. Results are ratios; see docs/benchmarks.md for how to read them.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MigrationReport } from '../shared/report.ts';
@@ -152,10 +152,9 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: limits ${JSON.stringify(limits)}\n`);
 
-    const ourTarget = join(base, 'target-ours');
-    const rsyncTarget = join(base, 'target-rsync');
-    await mkdir(rsyncTarget, { recursive: true });
-    const daemon = await startRsyncDaemon(base, rsyncTarget);
+    let ourTarget = join(base, 'target-ours');
+    let rsyncTarget = join(base, 'target-rsync');
+    const daemon = await startRsyncDaemon(base, join(base, 'rsync-target'));
     const full: { ours: Run[]; rsync: Run[] } = { ours: [], rsync: [] };
     const resync: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = {
       ours: [],
@@ -164,17 +163,29 @@ async function main(): Promise<void> {
     };
     try {
       for (let rep = 0; rep < reps; rep++) {
-        await rm(ourTarget, { recursive: true, force: true });
-        await rm(rsyncTarget, { recursive: true, force: true });
+        // Fresh target folders each time, and the order alternates, so neither tool always runs
+        // right after the other's files (or a deletion) keep the disk busy.
+        ourTarget = join(base, `target-ours-${rep}`);
+        rsyncTarget = join(base, `target-rsync-${rep}`);
         await mkdir(rsyncTarget);
-        full.ours.push(await ours(base, ourTarget, `full-${rep}`));
-        full.rsync.push(await rsync(base, daemon.port, []));
+        await rm(join(base, 'rsync-target'), { force: true });
+        await symlink(rsyncTarget, join(base, 'rsync-target'));
+        const runOurs = async (): Promise<void> =>
+          void full.ours.push(await ours(base, ourTarget, `full-${rep}`));
+        const runRsync = async (): Promise<void> =>
+          void full.rsync.push(await rsync(base, daemon.port, []));
+        if (rep % 2 === 0) await runOurs().then(runRsync);
+        else await runRsync().then(runOurs);
         process.stderr.write(`bench: full copy ${rep + 1}/${reps} done\n`);
       }
       for (let rep = 0; rep < reps; rep++) {
         resync.changedBytes.push(await mutateDataSet(join(base, 'source'), shape));
-        resync.ours.push(await ours(base, ourTarget, `resync-${rep}`));
-        resync.rsync.push(await rsync(base, daemon.port, ['--no-whole-file']));
+        const runOurs = async (): Promise<void> =>
+          void resync.ours.push(await ours(base, ourTarget, `resync-${rep}`));
+        const runRsync = async (): Promise<void> =>
+          void resync.rsync.push(await rsync(base, daemon.port, ['--no-whole-file']));
+        if (rep % 2 === 0) await runOurs().then(runRsync);
+        else await runRsync().then(runOurs);
         process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
       }
     } finally {

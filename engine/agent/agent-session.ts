@@ -181,7 +181,10 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
     case 'link':
       return answerAfterDirectorySync(conn, ctx, request, makeHardLink(ctx.root, request));
     case 'meta':
-      setMetadata(ctx.root, request, ctx.canChown);
+      if (request.kind === 'file') {
+        const { full } = ctx.root.placeSync(request.path, false);
+        ctx.hashes.keepAcross(full, () => setMetadata(ctx.root, request, ctx.canChown));
+      } else setMetadata(ctx.root, request, ctx.canChown);
       return send(conn, { t: 'ack', id: request.id });
     case 'remove': {
       const removed = removeEntry(ctx.root, request);

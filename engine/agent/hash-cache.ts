@@ -51,6 +51,18 @@ export class HashCache {
     this.log?.append([path, entry]);
   }
 
+  /**
+   * Runs a metadata change (owner, mode, times) and keeps the file's checksum valid across it:
+   * the content did not change, only the ctime did.
+   */
+  keepAcross(full: Buffer, change: () => void): void {
+    const path = full.toString('latin1');
+    const cached = this.entries.get(path);
+    const valid = cached !== undefined && cached.key === statKey(lstatSync(full, { bigint: true }));
+    change();
+    if (valid) this.rememberAs(full, cached.hash, lstatSync(full, { bigint: true }));
+  }
+
   forget(full: Buffer): void {
     const path = full.toString('latin1');
     if (this.entries.delete(path)) this.log?.append([path, null]);

@@ -366,11 +366,7 @@ class Migration {
         parentTarget.startsWith(located.mapping.target) &&
         this.sources.locate(parentSource)
       ) {
-        await addSource(
-          parentSource.startsWith('/') ? parentSource : `/${parentSource}`,
-          parentTarget,
-          false,
-        );
+        await addSource(parentSource, parentTarget, false);
       }
     }
     // Every name of a hard-linked file follows its content.
