@@ -36,16 +36,19 @@ export async function verifyTarget(
       paths: batch.map(([target]) => target),
       full: mode === 'full',
     });
-    const local = await Promise.all(
-      batch.map(async ([, entry]) => {
-        const source = Buffer.from(entry.source, 'latin1');
-        const info = await lstat(source, { bigint: true }).catch(() => null);
-        if (!info?.isFile()) return null;
-        if (mode === 'cached' && entry.hash && sameStat(entry, info)) return entry.hash;
-        return hashFile(source);
-      }),
-    );
-    const answer = await remote;
+    // Both sides hash at once; awaited together, so a lost connection is never left unhandled.
+    const [answer, local] = await Promise.all([
+      remote,
+      Promise.all(
+        batch.map(async ([, entry]) => {
+          const source = Buffer.from(entry.source, 'latin1');
+          const info = await lstat(source, { bigint: true }).catch(() => null);
+          if (!info?.isFile()) return null;
+          if (mode === 'cached' && entry.hash && sameStat(entry, info)) return entry.hash;
+          return hashFile(source);
+        }),
+      ),
+    ]);
     batch.forEach(([target, entry], i) => {
       const theirs = answer.results[i]?.hash ?? null;
       if (local[i] === null || theirs === null || local[i] !== theirs) mismatches.push(target);
