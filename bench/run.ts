@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MigrationReport } from '../shared/report.ts';
-import { P2V_BIN, startAgentProcess } from '../test/helpers/agent-process.ts';
+import { migrateArgs, P2V_BIN, startAgentProcess } from '../test/helpers/agent-process.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { createDataSet, mutateDataSet, type DataSetShape } from './data-set.ts';
 import { blockHashSpeed, loopbackSpeed, readSpeed } from './limits.ts';
@@ -51,24 +51,14 @@ async function ours(base: string, target: string, label: string): Promise<Run> {
   const reportDir = join(base, 'reports', label);
   const { seconds, stdout } = await run(process.execPath, [
     P2V_BIN,
-    'migrate',
-    '--json',
-    '--yes',
-    '--no-default-excludes',
-    '--source',
-    `${join(base, 'source')}:/`,
-    '--target',
-    `${agent.host}:${agent.port}`,
-    '--token',
-    agent.token,
-    '--fingerprint',
-    agent.fingerprint,
-    '--state',
-    join(base, 'states', label),
-    '--max-rounds',
-    '1',
-    '--report',
-    reportDir,
+    ...migrateArgs(agent, join(base, 'source'), [
+      '--state',
+      join(base, 'states', label),
+      '--max-rounds',
+      '1',
+      '--report',
+      reportDir,
+    ]),
   ]);
   await agent.stop();
   const finished = stdout

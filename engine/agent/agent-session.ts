@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import {
@@ -13,7 +13,14 @@ import { Connection } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
 import { drainUntilEnd, receivePut } from './apply-put.ts';
-import { makeDirectory, makeHardLink, makeSymlink, removeEntry, setMetadata } from './entry-ops.ts';
+import {
+  lstatOrNull,
+  makeDirectory,
+  makeHardLink,
+  makeSymlink,
+  removeEntry,
+  setMetadata,
+} from './entry-ops.ts';
 import type { CommitBatch } from './commit-batch.ts';
 import type { PathTasks } from './path-tasks.ts';
 import { statKey, type HashCache } from './hash-cache.ts';
@@ -289,15 +296,6 @@ async function answerSignature(
 function placeExisting(ctx: AgentContext, path: string): Buffer | null {
   try {
     return ctx.root.placeSync(path, false).full;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-function lstatOrNull(full: Buffer): Stats | null {
-  try {
-    return lstatSync(full);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

@@ -23,7 +23,8 @@ import type { TargetRoot } from './target-root.ts';
 // calls, done synchronously (microseconds each) rather than one thread-pool trip per call. A
 // function returns the folder whose entries changed, which the caller fsyncs before answering.
 
-function lstatOrNull(path: Buffer): Stats | null {
+/** lstat, or null when nothing is there. */
+export function lstatOrNull(path: Buffer): Stats | null {
   try {
     return lstatSync(path);
   } catch (error) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
-import { P2V_BIN, startAgentProcess } from '../helpers/agent-process.ts';
+import { migrateArgs, P2V_BIN, startAgentProcess } from '../helpers/agent-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const FILE_BYTES = 3 * 1024 ** 3;
@@ -25,7 +25,7 @@ async function writeBigFile(path: string): Promise<void> {
 
 function migrateCli(args: string[]): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [P2V_BIN, 'migrate', '--json', '--yes', ...args], {
+    const child = spawn(process.execPath, [P2V_BIN, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let finished: Record<string, unknown> | null = null;
@@ -43,7 +43,7 @@ describe('memory stays bounded however large the data', () => {
   it(`copies and re-syncs a ${FILE_BYTES / 1024 ** 3} GiB file with each process under ${RSS_BOUND / 1024 ** 2} MiB peak RSS`, async (t) => {
     const base = await tempDir();
     const source = join(base, 'source');
-    await (await import('node:fs/promises')).mkdir(source);
+    await mkdir(source);
     await writeBigFile(join(source, 'disk.img'));
     const agent = await startAgentProcess([
       '--root',
@@ -51,24 +51,9 @@ describe('memory stays bounded however large the data', () => {
       '--state',
       join(base, 'agent-state'),
     ]);
-    const common = [
-      '--source',
-      `${source}:/`,
-      '--target',
-      `${agent.host}:${agent.port}`,
-      '--token',
-      agent.token,
-      '--fingerprint',
-      agent.fingerprint,
-      '--no-default-excludes',
-    ];
-    const first = await migrateCli([
-      ...common,
-      '--state',
-      join(base, 'state-1'),
-      '--max-rounds',
-      '1',
-    ]);
+    const first = await migrateCli(
+      migrateArgs(agent, source, ['--state', join(base, 'state-1'), '--max-rounds', '1']),
+    );
     const file = await open(join(source, 'disk.img'), 'r+');
     for (let i = 0; i < 64; i++)
       await file.write(randomBytes(4096), 0, 4096, Math.floor((FILE_BYTES / 64) * i));
@@ -82,15 +67,9 @@ describe('memory stays bounded however large the data', () => {
       '--state',
       join(base, 'agent-state'),
     ]);
-    const second = await migrateCli([
-      ...common.map((a) =>
-        a === `${agent.host}:${agent.port}` ? `${again.host}:${again.port}` : a,
-      ),
-      '--state',
-      join(base, 'state-2'),
-      '--max-rounds',
-      '1',
-    ]);
+    const second = await migrateCli(
+      migrateArgs(again, source, ['--state', join(base, 'state-2'), '--max-rounds', '1']),
+    );
     await again.stop();
     const exitAgain = again.events.find((e) => e.event === 'exit');
     const peaks = {

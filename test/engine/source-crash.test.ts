@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import type { MigrationReport } from '../../shared/report.ts';
-import { P2V_BIN, startAgentProcess } from '../helpers/agent-process.ts';
+import { migrateArgs, P2V_BIN, startAgentProcess } from '../helpers/agent-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { diffSnapshots, snapshotTree } from '../helpers/tree-snapshot.ts';
 
@@ -27,22 +27,12 @@ describe('the source killed in the middle of the copy', () => {
     ]);
     const args = [
       P2V_BIN,
-      'migrate',
-      '--json',
-      '--yes',
-      '--no-default-excludes',
-      '--source',
-      `${source}:/`,
-      '--target',
-      `${agent.host}:${agent.port}`,
-      '--token',
-      agent.token,
-      '--fingerprint',
-      agent.fingerprint,
-      '--state',
-      join(base, 'state'),
-      '--report',
-      join(base, 'report'),
+      ...migrateArgs(agent, source, [
+        '--state',
+        join(base, 'state'),
+        '--report',
+        join(base, 'report'),
+      ]),
     ];
     try {
       const first = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -70,3 +70,29 @@ export function startAgentProcess(args: string[]): Promise<AgentProcess> {
     );
   });
 }
+
+/**
+ * Arguments for `p2v migrate --json --yes` of `source` onto the agent's root, with nothing left
+ * out by default; `extra` adds --state, --report and the like.
+ */
+export function migrateArgs(
+  agent: Pick<AgentProcess, 'host' | 'port' | 'token' | 'fingerprint'>,
+  source: string,
+  extra: string[],
+): string[] {
+  return [
+    'migrate',
+    '--json',
+    '--yes',
+    '--no-default-excludes',
+    '--source',
+    `${source}:/`,
+    '--target',
+    `${agent.host}:${agent.port}`,
+    '--token',
+    agent.token,
+    '--fingerprint',
+    agent.fingerprint,
+    ...extra,
+  ];
+}
