@@ -23,7 +23,8 @@ import {
 } from './entry-ops.ts';
 import type { CommitBatch } from './commit-batch.ts';
 import type { PathTasks } from './path-tasks.ts';
-import { statKey, type HashCache } from './hash-cache.ts';
+import type { HashCache } from './hash-cache.ts';
+import { statKey } from '../paths/stat-key.ts';
 import type { TargetRoot } from './target-root.ts';
 import type { TempJournal } from './temp-journal.ts';
 

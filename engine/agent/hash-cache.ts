@@ -3,15 +3,11 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashFile } from '../checksum/block-checksums.ts';
 import { JsonLog } from '../record/json-log.ts';
+import { statKey } from '../paths/stat-key.ts';
 
 interface Entry {
   hash: string;
   key: string;
-}
-
-/** What identifies a file's content without reading it: inode, size, mtime and ctime. */
-export function statKey(info: BigIntStats): string {
-  return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { MigrationReport } from '../../shared/report.ts';
 import { runShell } from '../agent/agent-session.ts';
 import { displayPath, fromFsName, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
+import { statKey } from '../paths/stat-key.ts';
 import { entryFrom, kindOf, sameStat, SourceIndex } from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { HardLinks } from '../source/hard-links.ts';
@@ -61,6 +62,8 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 
 class Migration {
   private client: AgentClient | null = null;
+  /** Entries reported as not copied (unreadable, special files), with the stat they had then. */
+  private readonly skipped = new Map<RawPath, string>();
   private connectedOnce = false;
   private readonly wholeRetry = new Set<RawPath>();
 
@@ -281,7 +284,14 @@ class Migration {
         failed: (item, error) => {
           const code = error instanceof P2VError ? error.code : 'IO_ERROR';
           if (code === 'CHECKSUM_MISMATCH') this.wholeRetry.add(item.target);
-          if (item.source && code !== 'UNSUPPORTED_FILE') this.record.mark(fromFsName(item.source));
+          // A file the source cannot read is reported, not retried each round nor made a
+          // reason to refuse the cutover; a special file the same.
+          const unreadable = ['EACCES', 'EPERM'].includes(
+            (error as NodeJS.ErrnoException).code ?? '',
+          );
+          if (item.source && (code === 'UNSUPPORTED_FILE' || unreadable)) {
+            this.skipped.set(item.target, statKey(item.info));
+          } else if (item.source) this.record.mark(fromFsName(item.source));
           this.warn(`${displayPath(item.target)}: ${error.message}`, displayPath(item.target));
         },
         progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
@@ -299,7 +309,8 @@ class Migration {
     let marked = 0;
     for await (const entry of this.sources.walkAll(() => undefined)) {
       seen.add(entry.target);
-      if (kindOf(entry.info) === null) continue;
+      if (kindOf(entry.info) === null || this.skipped.get(entry.target) === statKey(entry.info))
+        continue;
       const known = this.index.get(entry.target);
       if (!known || !sameStat(known, entry.info)) {
         this.record.mark(fromFsName(entry.source));
@@ -537,8 +548,11 @@ class Migration {
         () => null,
       );
       const known = located ? this.index.get(located.target) : undefined;
+      const skipped = located && info && this.skipped.get(located.target) === statKey(info);
       const settled =
-        !located || (info === null ? !known : known !== undefined && sameStat(known, info));
+        !located ||
+        Boolean(skipped) ||
+        (info === null ? !known : known !== undefined && sameStat(known, info));
       if (settled) this.record.clear(taken);
       else left.push(located.target);
     }
