@@ -43,6 +43,17 @@ function table(headers: string[], rows: string[][]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** A two-column table whose first column names each row. */
+function keyValueTable(rows: string[][]): string {
+  const body = rows
+    .map(
+      ([key, value]) =>
+        `<tr><th scope="row">${escape(key ?? '')}</th><td>${escape(value ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<table class="summary"><tbody>${body}</tbody></table>`;
+}
+
 /** The report as one self-contained HTML page that also prints well to PDF. */
 export function renderReportHtml(report: MigrationReport): string {
   const status = report.ok ? 'Migration completed' : 'Migration did not complete';
@@ -126,12 +137,12 @@ export function renderReportHtml(report: MigrationReport): string {
 body{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:60rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left}
-th{background:#eef}.ok{color:#166534}.bad{color:#991b1b}
+th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.bad{color:#991b1b}
 @media print{body{margin:0}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 </style></head><body>
 <h1 class="${report.ok ? 'ok' : 'bad'}">${escape(status)}</h1>
 <p>Report ${escape(report.id)} by ${escape(report.tool.name)} ${escape(report.tool.version)}</p>
-<h2>Summary</h2>${table(['', ''], summary)}
+<h2>Summary</h2>${keyValueTable(summary)}
 <h2>What was moved</h2>${sources}
 <h2>Delta rounds</h2>${roundsChart(report)}${rounds}
 <h2>Cutover timeline</h2>${timeline}
