@@ -111,6 +111,7 @@ class Migration {
       await this.record.watch(
         this.options.sources.map((s) => s.dir),
         (path) => this.sources.locate(Buffer.from(path, 'utf8').toString('latin1')) === null,
+        this.sources.excludePatterns,
       );
       if (this.state.stored.phase === 'copy') {
         await this.withReconnect(() => this.copy());

@@ -22,6 +22,8 @@ export interface Located {
  */
 export class SourceSet {
   readonly excluded: ExcludeTest;
+  /** The exclusions as given (absolute paths and globs), for the watcher not to watch them. */
+  readonly excludePatterns: string[];
   private readonly roots: { mapping: SourceMapping; raw: RawPath }[];
 
   constructor(
@@ -30,6 +32,7 @@ export class SourceSet {
     useDefaultExcludes: boolean,
   ) {
     const patterns = [...excludes, ...(useDefaultExcludes ? DEFAULT_EXCLUDES : [])];
+    this.excludePatterns = patterns;
     this.excluded = makeExcludeTest(patterns.flatMap((p) => [p, `${p.replace(/\/+$/, '')}/**`]));
     this.roots = mappings
       .map((mapping) => ({ mapping, raw: fromText(mapping.dir) }))

@@ -40,23 +40,33 @@ export class ChangeRecord {
    * Watches source folders; `ignored` drops paths the migration leaves out. Events name paths
    * as text: a name that was not valid UTF-8 comes back lossy, so its folder is marked instead.
    */
-  async watch(dirs: string[], ignored: (path: string) => boolean): Promise<void> {
+  async watch(
+    dirs: string[],
+    ignored: (path: string) => boolean,
+    skipped: string[] = [],
+  ): Promise<void> {
     for (const dir of dirs) {
-      const subscription = await watcher.subscribe(dir, (error, events) => {
-        if (error) {
-          this.lostEvents++;
-          return;
-        }
-        for (const event of events) {
-          if (ignored(event.path)) continue;
-          if (event.path.includes('\uFFFD')) {
+      // `skipped` paths and globs are never crawled or watched (a whole root's /proc and /sys
+      // would cost a watch per folder); `ignored` filters what arrives.
+      const subscription = await watcher.subscribe(
+        dir,
+        (error, events) => {
+          if (error) {
             this.lostEvents++;
-            this.mark(Buffer.from(dirname(event.path), 'utf8').toString('latin1'));
-            continue;
+            return;
           }
-          this.mark(Buffer.from(event.path, 'utf8').toString('latin1'));
-        }
-      });
+          for (const event of events) {
+            if (ignored(event.path)) continue;
+            if (event.path.includes('\uFFFD')) {
+              this.lostEvents++;
+              this.mark(Buffer.from(dirname(event.path), 'utf8').toString('latin1'));
+              continue;
+            }
+            this.mark(Buffer.from(event.path, 'utf8').toString('latin1'));
+          }
+        },
+        { ignore: skipped },
+      );
       this.subscriptions.push(subscription);
     }
   }

@@ -34,11 +34,12 @@ describe('the change record', () => {
     const base = await tempDir();
     const watched = join(base, 'watched');
     await mkdir(join(watched, 'sub'), { recursive: true });
+    await mkdir(join(watched, 'skipped'));
     await writeFile(join(watched, 'old.txt'), 'old');
     await writeFile(join(watched, 'gone.txt'), 'gone');
     await writeFile(join(watched, 'ignored.log'), 'x');
     const record = await ChangeRecord.open(base);
-    await record.watch([watched], (path) => path.endsWith('.log'));
+    await record.watch([watched], (path) => path.endsWith('.log'), [join(watched, 'skipped')]);
     try {
       const expected = [
         join(watched, 'new.txt'),
@@ -50,6 +51,7 @@ describe('the change record', () => {
         join(watched, 'fresh'),
       ];
       const seen = marked(record, expected, 15_000);
+      await writeFile(join(watched, 'skipped/not-watched.txt'), 'x');
       await writeFile(join(watched, 'new.txt'), 'new');
       await writeFile(join(watched, 'old.txt'), 'changed');
       await rm(join(watched, 'gone.txt'));
@@ -63,6 +65,10 @@ describe('the change record', () => {
       assert.ok(
         !dirty.includes(fromText(join(watched, 'ignored.log'))),
         'excluded paths are not recorded',
+      );
+      assert.ok(
+        !dirty.some((path) => path.includes('not-watched')),
+        'a folder the migration leaves out is not watched',
       );
     } finally {
       await record.stopWatching();
