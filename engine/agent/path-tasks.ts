@@ -1,8 +1,7 @@
 /**
- * Work the agent runs in the background, keyed by path, so the connection keeps being read:
- * file commits (fsync, rename, directory fsync) while the next file arrives, and signature reads
- * while the source already streams that file's changes. What depends on a path's earlier work,
- * or on all of it (a folder's times, a link, the stop request), waits for it first.
+ * Work the agent runs in the background, keyed by path, so the connection keeps being read: the
+ * signature of a large file, while the source already streams that file's changes. A request
+ * that depends on all of it (a removal, a verification, the stop request) waits for it first.
  */
 export class PathTasks {
   private readonly pending = new Map<string, Promise<void>>();
