@@ -10,7 +10,7 @@ import { loadOrCreateIdentity, newPairingToken } from './identity.ts';
 import { TargetRoot } from './target-root.ts';
 import { TempJournal } from './temp-journal.ts';
 
-/** Signatures read at once: small files' are asked ahead, so a few run together. */
+/** Large files' signatures read in the background at once (small files' are answered inline). */
 const SIGNATURES_IN_FLIGHT = 8;
 
 /** How to start an agent. */
