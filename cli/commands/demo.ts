@@ -10,14 +10,11 @@ import { formatDuration } from '../../engine/report/format.ts';
 import { writeReport } from '../../engine/report/write-report.ts';
 import { createProgressView } from '../progress-view.ts';
 import { createSampleMachine } from '../demo/sample-machine.ts';
+import { shellQuote } from '../../engine/shell-command.ts';
 
 const writerScript = fileURLToPath(new URL('../demo/sample-writer.ts', import.meta.url));
 // An absolute loader URL, because the handover command runs inside the target root.
 const tsxLoader = import.meta.resolve('tsx');
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 export function registerDemoCommand(program: Command): void {
   program

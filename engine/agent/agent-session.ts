@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -26,11 +25,11 @@ import type { PathTasks } from './path-tasks.ts';
 import type { HashCache } from './hash-cache.ts';
 import { statKey } from '../paths/stat-key.ts';
 import type { TargetRoot } from './target-root.ts';
+import { runShell } from '../shell-command.ts';
 import type { TempJournal } from './temp-journal.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const SIGNATURE_CHUNK = 1024 * 1024;
-const MAX_HANDOVER_OUTPUT = 64 * 1024;
 
 /** What every session of one agent shares. */
 export interface AgentContext {
@@ -190,7 +189,7 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
       return answerAfterDirectorySync(conn, ctx, request, makeHardLink(ctx.root, request));
     case 'meta':
       if (request.kind === 'file') {
-        const { full } = ctx.root.placeSync(request.path, false);
+        const { full } = ctx.root.place(request.path, false);
         ctx.hashes.keepAcross(full, () => setMetadata(ctx.root, request, ctx.canChown));
       } else setMetadata(ctx.root, request, ctx.canChown);
       return send(conn, { t: 'ack', id: request.id });
@@ -296,7 +295,7 @@ async function answerSignature(
 /** The full path of an existing entry, or null when a folder on the way does not exist. */
 function placeExisting(ctx: AgentContext, path: string): Buffer | null {
   try {
-    return ctx.root.placeSync(path, false).full;
+    return ctx.root.place(path, false).full;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -356,11 +355,14 @@ async function sendHashes(
 ): Promise<void> {
   const results: { path: string; hash: string | null }[] = [];
   for (const path of request.paths) {
-    const placement = await ctx.root.place(path, false).catch(() => null);
-    results.push({
-      path,
-      hash: placement ? await ctx.hashes.hashOf(placement.full, !request.full) : null,
-    });
+    // A path the agent refuses (a symlink on the way, say) has no checksum: it counts as differing.
+    let full: Buffer | null = null;
+    try {
+      full = placeExisting(ctx, path);
+    } catch {
+      full = null;
+    }
+    results.push({ path, hash: full ? await ctx.hashes.hashOf(full, !request.full) : null });
   }
   return send(conn, { t: 'hashes', id: request.id, results });
 }
@@ -378,26 +380,6 @@ async function runHandover(
   ctx.log('handover', { command: ctx.handoverCommand });
   const { exitCode, output } = await runShell(ctx.handoverCommand, ctx.root.path);
   return send(conn, { t: 'started', id: request.id, exitCode, output });
-}
-
-/** Runs a shell command the agent was started with; resolves with its exit code and output. */
-export function runShell(
-  command: string,
-  cwd: string,
-): Promise<{ exitCode: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      if (output.length < MAX_HANDOVER_OUTPUT) output += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (error) => resolve({ exitCode: null, output: String(error) }));
-    child.on('close', (code) =>
-      resolve({ exitCode: code, output: output.slice(0, MAX_HANDOVER_OUTPUT) }),
-    );
-  });
 }
 
 function send(conn: Connection, response: Response): Promise<void> {

@@ -13,7 +13,6 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { lstat, rename, rm } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { isAllZero, WholeFileHash } from '../checksum/block-checksums.ts';
 import { displayPath } from '../paths/raw-path.ts';
@@ -63,7 +62,7 @@ export async function receivePut(
 ): Promise<ReceivedFile> {
   let placement;
   try {
-    placement = root.placeSync(request.path, true);
+    placement = root.place(request.path, true);
   } catch (error) {
     await drainUntilEnd(nextFrame, request.id);
     throw error;
@@ -141,17 +140,6 @@ export async function receivePut(
     if (base !== null) closeSync(base);
   }
   return { fd: out, temp, placement, hash: finalHash };
-}
-
-/** Renames `temp` over `target`; a directory in the way (a type change on the source) goes first. */
-export async function replaceWith(temp: Buffer, target: Buffer): Promise<void> {
-  try {
-    const info = await lstat(target);
-    if (info.isDirectory()) await rm(target, { recursive: true, force: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  await rename(temp, target);
 }
 
 /** `replaceWith` with synchronous calls, for the commit of many small files. */

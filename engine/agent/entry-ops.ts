@@ -50,7 +50,7 @@ export function makeDirectory(
   request: RequestOf<'mkdir'>,
   canChown: boolean,
 ): Buffer | null {
-  const placement = root.placeSync(request.path, true);
+  const placement = root.place(request.path, true);
   const existing = lstatOrNull(placement.full);
   let created = false;
   if (!existing?.isDirectory()) {
@@ -71,7 +71,7 @@ export function makeSymlink(
   canChown: boolean,
 ): Buffer {
   if (request.target.includes('\0')) throw new P2VError('BAD_PATH', 'NUL in symlink target');
-  const placement = root.placeSync(request.path, true);
+  const placement = root.place(request.path, true);
   const temp = root.tempBeside(placement, `l${randomBytes(6).toString('hex')}`);
   symlinkSync(Buffer.from(request.target, 'latin1'), temp);
   try {
@@ -87,10 +87,10 @@ export function makeSymlink(
 
 /** Makes `path` another name of the regular file at `existing`. */
 export function makeHardLink(root: TargetRoot, request: RequestOf<'link'>): Buffer | null {
-  const existing = root.placeSync(request.existing, false);
+  const existing = root.place(request.existing, false);
   const info = lstatSync(existing.full);
   if (!info.isFile()) throw new P2VError('BAD_PATH', 'hard link to something not a regular file');
-  const placement = root.placeSync(request.path, true);
+  const placement = root.place(request.path, true);
   const current = lstatOrNull(placement.full);
   if (current && current.ino === info.ino && current.dev === info.dev) return null;
   const temp = root.tempBeside(placement, `h${randomBytes(6).toString('hex')}`);
@@ -106,7 +106,7 @@ export function makeHardLink(root: TargetRoot, request: RequestOf<'link'>): Buff
 
 /** Sets owner, mode and times of an entry of the given kind. */
 export function setMetadata(root: TargetRoot, request: RequestOf<'meta'>, canChown: boolean): void {
-  const { full } = root.placeSync(request.path, false);
+  const { full } = root.place(request.path, false);
   const info = lstatSync(full);
   const kindMatches =
     (request.kind === 'file' && info.isFile()) ||
@@ -130,7 +130,7 @@ export function removeEntry(
 ): { full: Buffer; dir: Buffer } | null {
   let placement;
   try {
-    placement = root.placeSync(request.path, false);
+    placement = root.place(request.path, false);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { mkdir, open, realpath } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { confinePath, type ConfineOptions } from '../paths/confine.ts';
 import type { RawPath } from '../paths/raw-path.ts';
@@ -26,20 +26,11 @@ export class TargetRoot {
     return new TargetRoot(await realpath(path), options);
   }
 
-  /** Resolves a raw path inside the root; makes missing parent directories if asked. */
-  async place(raw: RawPath, makeParents: boolean): Promise<Placement> {
-    const parts = confinePath(raw, this.options);
-    let dir = Buffer.from(this.path, 'utf8');
-    for (const part of parts.slice(0, -1)) {
-      dir = Buffer.concat([dir, Buffer.from('/'), Buffer.from(part, 'latin1')]);
-      await this.ensureDirectory(dir, raw, makeParents);
-    }
-    const name = Buffer.from(parts[parts.length - 1] as string, 'latin1');
-    return { dir, name, full: Buffer.concat([dir, Buffer.from('/'), name]) };
-  }
-
-  /** `place`, with synchronous lstat calls: for the hot path of small files. */
-  placeSync(raw: RawPath, makeParents: boolean): Placement {
+  /**
+   * Resolves a raw path inside the root; makes missing parent folders if asked. Synchronous:
+   * a few lstat calls cost less than one thread-pool trip, on the hot path of small files.
+   */
+  place(raw: RawPath, makeParents: boolean): Placement {
     const parts = confinePath(raw, this.options);
     let dir = Buffer.from(this.path, 'utf8');
     for (const part of parts.slice(0, -1)) {
@@ -65,19 +56,6 @@ export class TargetRoot {
       throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
     if (!info.isDirectory())
       throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
-  }
-
-  private async ensureDirectory(dir: Buffer, raw: RawPath, make: boolean): Promise<void> {
-    try {
-      const info = await lstat(dir);
-      if (info.isSymbolicLink())
-        throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
-      if (!info.isDirectory())
-        throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !make) throw error;
-      await mkdir(dir, { mode: 0o755 });
-    }
   }
 }
 

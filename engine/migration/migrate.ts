@@ -10,7 +10,7 @@ import type {
   RoundSummary,
 } from '../../shared/events.ts';
 import type { MigrationReport } from '../../shared/report.ts';
-import { runShell } from '../agent/agent-session.ts';
+import { runShell } from '../shell-command.ts';
 import { displayPath, fromFsName, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
 import { statKey } from '../paths/stat-key.ts';

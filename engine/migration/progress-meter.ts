@@ -32,11 +32,6 @@ export class ProgressMeter {
     if (now - this.lastEmit >= INTERVAL_MS) this.send(now, currentFile);
   }
 
-  grow(bytes: number, files: number): void {
-    this.bytesTotal += bytes;
-    this.filesTotal += files;
-  }
-
   /** Emits the final numbers now. */
   finish(currentFile = ''): void {
     this.send(this.now(), currentFile);

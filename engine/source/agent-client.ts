@@ -129,17 +129,8 @@ export class AgentClient {
     return this.conn.send({ t: 'putEnd', id, hash });
   }
 
-  /** Requests still waiting for an answer. */
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
   get bytesOnWire(): number {
     return this.conn.bytesSent + this.conn.bytesReceived;
-  }
-
-  get bytesSent(): number {
-    return this.conn.bytesSent;
   }
 
   async close(): Promise<void> {

@@ -164,6 +164,8 @@ export async function syncItems(
     }
     const primary = hooks.hardLinkPrimary(item);
     if (primary !== null) {
+      // Another name of a file already sent: it counts as a file done, with no bytes.
+      hooks.progress(item, 0);
       track(item, client.request({ t: 'link', path: target, existing: primary }), () =>
         hooks.applied(item, { hash: null, stable: true }),
       );

@@ -100,6 +100,8 @@ describe('the agent refuses what it must, stays up, and writes nothing outside i
     await assert.rejects(AgentClient.connect(address({ fingerprint: wrong })), {
       code: 'FINGERPRINT_MISMATCH',
     });
+    // Counted once the agent has finished with that connection, so a late hello would show.
+    await allSessionsClosed();
     assert.equal(
       log.filter((e) => e.event === 'paired' || e.event === 'refused-connection').length,
       paired,

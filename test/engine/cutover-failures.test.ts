@@ -6,13 +6,10 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { shellQuote } from '../../engine/shell-command.ts';
 
 const stopAgent = fileURLToPath(new URL('../helpers/stop-agent.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 describe('a cutover that cannot complete hands nothing over', () => {
   it('restarts the program when the target cannot take the last round', async () => {
@@ -24,13 +21,13 @@ describe('a cutover that cannot complete hands nothing over', () => {
     const agent = await startTestAgent(
       target,
       join(base, 'agent-state'),
-      `touch ${quote(join(base, 'handed-over'))}`,
+      `touch ${shellQuote(join(base, 'handed-over'))}`,
     );
     try {
       // The "stop" writes the program's last data, while another session has stopped the
       // agent, so the last round cannot be applied.
       const stop = [
-        `echo 'after the stop' > ${quote(join(source, 'app/data.txt'))}`,
+        `echo 'after the stop' > ${shellQuote(join(source, 'app/data.txt'))}`,
         [
           process.execPath,
           '--import',
@@ -41,13 +38,13 @@ describe('a cutover that cannot complete hands nothing over', () => {
           agent.token,
           agent.fingerprint,
         ]
-          .map(quote)
+          .map(shellQuote)
           .join(' '),
       ].join(' && ');
       await assert.rejects(
         migrateTo(agent, source, join(base, 'state'), {
           stopCommand: stop,
-          rollbackCommand: `touch ${quote(join(base, 'rolled-back'))}`,
+          rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
         }),
         (error: Error & { code?: string }) =>
           error.code === 'VERIFY_FAILED' && error.message.includes('app/data.txt'),
@@ -72,13 +69,13 @@ describe('a cutover that cannot complete hands nothing over', () => {
     const agent = await startTestAgent(
       join(base, 'target'),
       join(base, 'agent-state'),
-      `touch ${quote(join(base, 'handed-over'))}`,
+      `touch ${shellQuote(join(base, 'handed-over'))}`,
     );
     try {
       await assert.rejects(
         migrateTo(agent, source, join(base, 'state'), {
           stopCommand: 'echo "unit not found" >&2; exit 5',
-          rollbackCommand: `touch ${quote(join(base, 'rolled-back'))}`,
+          rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
         }),
         (error: Error & { code?: string }) =>
           error.code === 'NOT_STOPPED' && error.message.includes('unit not found'),

@@ -9,13 +9,10 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { shellQuote } from '../../engine/shell-command.ts';
 
 const writer = fileURLToPath(new URL('../helpers/sqlite-writer.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 describe('a database written during the whole migration', () => {
   it('arrives intact with every committed row, after shrinking rounds and a cutover that stops the writer', async (t) => {
@@ -55,7 +52,7 @@ describe('a database written during the whole migration', () => {
     const agent = await startTestAgent(
       target,
       join(base, 'agent-state'),
-      `${quote(process.execPath)} --import ${quote(tsx)} ${quote(writer)} ${quote(join(target, 'var/lib/app/app.db'))} --check`,
+      `${shellQuote(process.execPath)} --import ${shellQuote(tsx)} ${shellQuote(writer)} ${shellQuote(join(target, 'var/lib/app/app.db'))} --check`,
     );
     try {
       const seen: string[] = [];

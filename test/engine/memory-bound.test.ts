@@ -45,12 +45,8 @@ describe('memory stays bounded however large the data', () => {
     const source = join(base, 'source');
     await mkdir(source);
     await writeBigFile(join(source, 'disk.img'));
-    const agent = await startAgentProcess([
-      '--root',
-      join(base, 'target'),
-      '--state',
-      join(base, 'agent-state'),
-    ]);
+    const agentArgs = ['--root', join(base, 'target'), '--state', join(base, 'agent-state')];
+    const agent = await startAgentProcess(agentArgs);
     const first = await migrateCli(
       migrateArgs(agent, source, ['--state', join(base, 'state-1'), '--max-rounds', '1']),
     );
@@ -61,12 +57,7 @@ describe('memory stays bounded however large the data', () => {
     // A new agent session for the second window, after the first one handed over.
     await agent.stop();
     const exit = agent.events.find((e) => e.event === 'exit');
-    const again = await startAgentProcess([
-      '--root',
-      join(base, 'target'),
-      '--state',
-      join(base, 'agent-state'),
-    ]);
+    const again = await startAgentProcess(agentArgs);
     const second = await migrateCli(
       migrateArgs(again, source, ['--state', join(base, 'state-2'), '--max-rounds', '1']),
     );
