@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// Entry for `npx p2v`: registers the TypeScript loader, then runs the CLI from source.
-import { register } from 'tsx/esm/api';
+// Entry for `npx p2v`: runs the CLI from its bundle, rebuilt from source when a file changed.
+// Where the checkout cannot be written (a read-only install), it compiles the source with tsx.
+import { pathToFileURL } from 'node:url';
 
-register();
-await import('../cli/main.ts');
+process.setSourceMapsEnabled(true);
+let entry;
+try {
+  const { ensureBundle } = await import('../scripts/cli-bundle.js');
+  entry = pathToFileURL(await ensureBundle()).href;
+} catch {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../cli/main.ts', import.meta.url).href;
+}
+await import(entry);

@@ -2,7 +2,6 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 /** The agent's TLS key and certificate, kept in its state dir so the fingerprint stays the same. */
 export interface AgentIdentity {
@@ -23,6 +22,8 @@ export async function loadOrCreateIdentity(stateDir: string): Promise<AgentIdent
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  // Loaded only here: the certificate library costs start-up time every other run can skip.
+  const { generate } = await import('selfsigned');
   const now = new Date();
   const pems = await generate([{ name: 'commonName', value: `p2v-agent ${hostname()}` }], {
     keyType: 'ec',
