@@ -28,6 +28,9 @@ export const ERROR_TEXT = {
     'The agent has answered a stop request and takes no more writes. Start a new migration to send more.',
   BAD_ARGUMENT: 'An option is missing or invalid.',
   STATE_MISMATCH: 'The state directory belongs to another migration. Use a new --state directory.',
+  PARSE_FAILED:
+    'A system tool printed something P2V Wizard cannot read. The inspection lists it as unknown; check the tool by hand.',
+  PROFILE_INVALID: 'The VM profile is not valid. Fix the file or pick a built-in profile.',
   CANCELLED:
     'The migration was cancelled. Nothing was handed over; run the same command again to resume.',
 } as const;
