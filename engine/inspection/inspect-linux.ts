@@ -8,7 +8,7 @@ import type {
 } from '../../shared/inspection.ts';
 import { parseInitramfsListing, parseModulesBuiltin } from './initramfs-listing.ts';
 import type { InspectionHost } from './inspection-host.ts';
-import { LSBLK_ARGS, parseLsblk } from './lsblk.ts';
+import { LSBLK_ARGS, LSBLK_LEGACY_ARGS, parseLsblk } from './lsblk.ts';
 import { moduleNameFromPath, parseModinfo, type ModuleInfo } from './modinfo.ts';
 import { parseOsRelease } from './os-release.ts';
 import { parseProcModules } from './proc-modules.ts';
@@ -66,7 +66,9 @@ export async function inspectLinux(
 }
 
 async function readDisks(host: InspectionHost, notes: string[]): Promise<BlockDevice[]> {
-  const out = await host.run('lsblk', LSBLK_ARGS);
+  let out = await host.run('lsblk', LSBLK_ARGS);
+  if (out.exitCode !== 0 && /unknown column/i.test(out.stderr))
+    out = await host.run('lsblk', LSBLK_LEGACY_ARGS);
   if (out.missing) {
     notes.push('lsblk is not installed (util-linux): disks and partitions are not listed.');
     return [];

@@ -10,6 +10,14 @@ export const LSBLK_ARGS = [
   'NAME,PATH,TYPE,SIZE,FSTYPE,LABEL,UUID,PARTUUID,PTTYPE,MOUNTPOINT,FSUSED,FSAVAIL',
 ];
 
+/** For util-linux before 2.33 (RHEL 8), which knows neither PATH nor FSUSED and FSAVAIL. */
+export const LSBLK_LEGACY_ARGS = [
+  '--json',
+  '--bytes',
+  '--output',
+  'NAME,TYPE,SIZE,FSTYPE,LABEL,UUID,PARTUUID,PTTYPE,MOUNTPOINT',
+];
+
 const numberish = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number), z.null()]);
 const text = z.string().nullable().optional();
 
