@@ -79,6 +79,8 @@ export interface Driver {
   /** Windows: provider and class of the driver package. */
   provider?: string;
   className?: string;
+  /** Windows: when the driver starts (`Boot`, `System`, `Manual`…). */
+  startMode?: string;
 }
 
 export interface DriverInventory {

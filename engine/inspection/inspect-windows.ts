@@ -120,6 +120,7 @@ function mergeDrivers(services: WindowsDriverService[], packages: DriverPackage[
       builtin: false,
       inInitramfs: null,
       description: s.displayName,
+      startMode: s.startMode,
       ...(pkg ? { provider: pkg.provider, className: pkg.className } : {}),
     };
   });
