@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startAgent } from '../../engine/agent/agent-server.ts';
 import { runMigration } from '../../engine/migration/migrate.ts';
 import { formatDuration } from '../../engine/report/format.ts';
@@ -11,8 +10,9 @@ import { writeReport } from '../../engine/report/write-report.ts';
 import { createProgressView } from '../progress-view.ts';
 import { createSampleMachine } from '../demo/sample-machine.ts';
 import { shellQuote } from '../../engine/shell-command.ts';
+import { projectRoot } from '../../engine/project-root.ts';
 
-const writerScript = fileURLToPath(new URL('../demo/sample-writer.ts', import.meta.url));
+const writerScript = join(projectRoot(), 'cli', 'demo', 'sample-writer.ts');
 // An absolute loader URL, because the handover command runs inside the target root.
 const tsxLoader = import.meta.resolve('tsx');
 

@@ -26,6 +26,8 @@ import type { HashCache } from './hash-cache.ts';
 import { statKey } from '../paths/stat-key.ts';
 import type { TargetRoot } from './target-root.ts';
 import { runShell } from '../shell-command.ts';
+import { describeTarget } from './describe-target.ts';
+import { listFiles } from './list-files.ts';
 import type { TempJournal } from './temp-journal.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -134,9 +136,11 @@ function tokensMatch(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Requests that write nothing, still answered after the stop request. */
+const READ_ONLY = new Set<Request['t']>(['sig', 'hash', 'ping', 'handover', 'describe', 'list']);
+
 async function dispatch(conn: Connection, ctx: AgentContext, request: Request): Promise<void> {
-  const writes =
-    request.t !== 'sig' && request.t !== 'hash' && request.t !== 'ping' && request.t !== 'handover';
+  const writes = !READ_ONLY.has(request.t);
   if (writes && ctx.stopped && request.t !== 'stop') {
     if (request.t === 'put') await drainUntilEnd(() => conn.next(), request.id);
     throw new P2VError('AGENT_STOPPED');
@@ -206,6 +210,18 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
       return send(conn, { t: 'stopped', id: request.id });
     case 'handover':
       return runHandover(conn, ctx, request);
+    case 'describe':
+      return send(conn, {
+        t: 'described',
+        id: request.id,
+        ...(await describeTarget(ctx.root.path)),
+      });
+    case 'list':
+      return send(conn, {
+        t: 'listing',
+        id: request.id,
+        ...listFiles(ctx.root, request.path, request.max),
+      });
   }
 }
 
@@ -236,6 +252,7 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'ping':
     case 'hello':
     case 'putEnd':
+    case 'describe':
       return;
     case 'put':
     case 'sig':
@@ -250,6 +267,7 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
       return ctx.commits.waitAll();
     case 'remove':
     case 'hash':
+    case 'list':
     case 'stop':
     case 'handover':
       await ctx.signatures.waitAll();

@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { P2VError } from '../../shared/errors.ts';
 import { VmProfile } from '../../shared/vm-profile.ts';
+import { projectRoot } from '../project-root.ts';
 
 /** Where the built-in profiles live (kvm-virtio, vmware-esxi, hyperv). */
-export const PROFILES_DIR = fileURLToPath(new URL('../../assets/profiles/', import.meta.url));
+export const PROFILES_DIR = join(projectRoot(), 'assets', 'profiles');
 
 /** Checks a parsed JSON value against the profile schema; says which field is wrong. */
 export function validateProfile(data: unknown, origin: string): VmProfile {

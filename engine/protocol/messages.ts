@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { MachineInspection } from '../../shared/inspection.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * A path relative to the target root, as raw bytes carried in a latin1 string (one char per
@@ -12,6 +13,9 @@ const id = z.number().int().nonnegative();
 const owner = { uid: z.number().int().nonnegative(), gid: z.number().int().nonnegative() };
 const times = { mtimeNs: z.string().regex(/^\d{1,25}$/), atimeNs: z.string().regex(/^\d{1,25}$/) };
 const mode = z.number().int().min(0).max(0o7777);
+
+/** The most files one `list` answer carries. */
+export const LIST_MAX = 50_000;
 
 /** Requests the source sends; every one is answered in order, each answer carrying its id. */
 export const Request = z.discriminatedUnion('t', [
@@ -52,6 +56,13 @@ export const Request = z.discriminatedUnion('t', [
   z.object({ t: z.literal('stop'), id }),
   z.object({ t: z.literal('handover'), id }),
   z.object({ t: z.literal('ping'), id }),
+  z.object({ t: z.literal('describe'), id }),
+  z.object({
+    t: z.literal('list'),
+    id,
+    path: z.string().max(4096),
+    max: z.number().int().positive().max(LIST_MAX),
+  }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestOf<T extends Request['t']> = Extract<Request, { t: T }>;
@@ -78,5 +89,19 @@ export type Response =
   | { t: 'ack'; id: number; warning?: string }
   | { t: 'hashes'; id: number; results: { path: string; hash: string | null }[] }
   | { t: 'stopped'; id: number }
+  | {
+      t: 'described';
+      id: number;
+      machine: MachineInspection;
+      /** Space on the filesystem that holds the agent's root. */
+      root: { path: string; freeBytes: number; totalBytes: number };
+    }
+  | {
+      t: 'listing';
+      id: number;
+      /** Regular files below the folder, paths relative to it; `truncated` past `max`. */
+      files: { path: string; size: number }[];
+      truncated: boolean;
+    }
   | { t: 'started'; id: number; exitCode: number | null; output: string }
   | { t: 'fail'; id: number; error: { code: string; message: string; detail?: string } };
