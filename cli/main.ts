@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { P2VError } from '../shared/errors.ts';
 import { VERSION } from '../engine/version.ts';
 import { registerAgentCommand } from './commands/agent.ts';
+import { registerCheckCommand } from './commands/check.ts';
+import { registerInspectCommand } from './commands/inspect.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerReportCommand } from './commands/report.ts';
@@ -13,6 +15,8 @@ const program = new Command('p2v')
   .version(VERSION)
   .showHelpAfterError()
   .exitOverride();
+registerInspectCommand(program);
+registerCheckCommand(program);
 registerAgentCommand(program);
 registerMigrateCommand(program);
 registerReportCommand(program);

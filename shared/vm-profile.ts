@@ -9,6 +9,8 @@ export const ProfileDriver = z.object({
   role: z.enum(['storage', 'network', 'bus', 'balloon', 'integration', 'console']),
   /** Needed to reach the root filesystem: must be in the initramfs or start at boot. */
   bootCritical: z.boolean().default(false),
+  /** Drivers sharing a group serve the same device in different ways (virtio-blk or -scsi): one is enough. */
+  group: z.string().optional(),
   /** The version the VM's hardware is served by; compared with the source's. */
   version: z.string().optional(),
   /** Where a technician gets it when the source lacks it (a package, an ISO folder). */

@@ -27,6 +27,7 @@ export function planDrivers(
   const drivers = wanted.map((want) =>
     checkDriver(source, want, findDriver(source.drivers.drivers, want), condition),
   );
+  settleAlternatives(wanted, drivers);
   const rebuild = drivers.filter((d) => d.action === 'initramfs').map((d) => d.name);
   const warnings: string[] = [];
   if (source.os.type === 'linux' && source.drivers.initramfs === null)
@@ -66,6 +67,21 @@ export function planDrivers(
     blockers,
     warnings,
   };
+}
+
+/**
+ * A missing driver whose group has a member present asks nothing: the VM is given the device
+ * the present one drives (a virtio-blk disk rather than virtio-scsi).
+ */
+function settleAlternatives(wanted: ProfileDriver[], checks: DriverCheck[]): void {
+  for (const [i, check] of checks.entries()) {
+    const group = wanted[i]?.group;
+    if (check.status !== 'missing' || !group) continue;
+    const present = checks.find((c, j) => wanted[j]?.group === group && c.status !== 'missing');
+    if (!present) continue;
+    check.action = 'none';
+    check.advice = `${check.name} is missing; ${present.name} drives the same kind of device, so give the VM that one.`;
+  }
 }
 
 function findBlockers(source: MachineInspection, profile: VmProfile): PlanBlocker[] {

@@ -104,6 +104,10 @@ async function readDrivers(
   const hasTree = await host.exists(tree);
   if (!hasTree) notes.push(`${tree} is absent: no module files for the running kernel.`);
   const builtin = parseModulesBuiltin((await host.readText(`${tree}/modules.builtin`)) ?? '');
+  // A kernel without modules.builtin (a monolithic or custom build) still shows the drivers
+  // built into it under /sys/module.
+  for (const name of driversOfInterest)
+    if (!builtin.has(name) && (await activeInSysfs(host, name))) builtin.add(name);
   const available = new Set(
     ((await host.readText(`${tree}/modules.dep`)) ?? '')
       .split('\n')
@@ -204,6 +208,16 @@ function parseProcMounts(text: string): Map<string, string> {
     if (mountpoint && type) types.set(mountpoint, type);
   }
   return types;
+}
+
+/** A driver the running kernel has registered: as a module entry or on a bus. */
+async function activeInSysfs(host: InspectionHost, name: string): Promise<boolean> {
+  for (const path of [
+    `/sys/module/${name}`,
+    ...['virtio', 'pci', 'vmbus'].map((bus) => `/sys/bus/${bus}/drivers/${name}`),
+  ])
+    if (await host.exists(path)) return true;
+  return false;
 }
 
 function flatten(devices: BlockDevice[]): BlockDevice[] {

@@ -60,7 +60,7 @@ describe('the driver comparison', () => {
       condition: 'any',
       relation: 'other-version',
       update: ['viostor', 'netkvm'],
-      add: ['vioscsi', 'balloon'],
+      add: ['balloon'],
     },
     {
       name: 'the same older driver, condition major: no update (100 = 100)',
@@ -68,7 +68,7 @@ describe('the driver comparison', () => {
       profile: 'kvm-virtio',
       condition: 'major',
       relation: 'no-target-os',
-      add: ['vioscsi', 'balloon'],
+      add: ['balloon'],
     },
     {
       name: 'the same older driver, condition missing: only missing ones added',
@@ -76,7 +76,7 @@ describe('the driver comparison', () => {
       profile: 'kvm-virtio',
       condition: 'missing',
       relation: 'no-target-os',
-      add: ['vioscsi', 'balloon'],
+      add: ['balloon'],
     },
     {
       name: 'a major version apart, condition major: update',

@@ -1,0 +1,74 @@
+import type { DriverPlan, UpdateCondition } from '../../shared/driver-plan.ts';
+import type { MachineInspection } from '../../shared/inspection.ts';
+import type { PreflightCheck } from '../../shared/preflight.ts';
+import type { VmProfile } from '../../shared/vm-profile.ts';
+import { planDrivers } from '../drivers/driver-plan.ts';
+import { syncDriverFiles, type DriverSyncResult } from '../drivers/sync-driver-files.ts';
+import { inspectMachine } from '../inspection/inspect-machine.ts';
+import { liveProfile } from '../profiles/live-profile.ts';
+import { driversOfInterest, loadProfile } from '../profiles/load-profile.ts';
+import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
+import { preflightChecks, type TargetFacts } from './preflight-checks.ts';
+
+export interface CheckOptions {
+  /** A built-in profile id or a profile file. */
+  profile: string;
+  condition: UpdateCondition;
+  /** The agent to ask for free space (and, inside the VM, for its OS and drivers). */
+  target?: AgentAddress;
+  agentInVm?: boolean;
+  /** Bytes to be moved; by default what the mounted volumes use. */
+  selectedBytes?: number;
+  sharedNetwork?: boolean;
+  /** A driver tree to compare with the same tree on the agent; `send` syncs the difference. */
+  driverTree?: { source: string; target: string; send: boolean };
+  /** An inspection already made (the wizard's first step), instead of a new one. */
+  machine?: MachineInspection;
+}
+
+/** Everything the technician reads before the copy starts. */
+export interface CheckResult {
+  machine: MachineInspection;
+  profile: VmProfile;
+  target: TargetFacts | null;
+  plan: DriverPlan;
+  preflight: PreflightCheck[];
+  driverFiles: DriverSyncResult | null;
+  /** True when a blocker (from the plan or the pre-flight) stops the migration. */
+  blocked: boolean;
+}
+
+/**
+ * The check before a migration: inspect the machine, read the profile (live from an agent in
+ * the VM when asked), plan the drivers, run the pre-flight checks, and compute (and optionally
+ * send) the difference files. Blockers stop here, before any copy.
+ */
+export async function checkMigration(options: CheckOptions): Promise<CheckResult> {
+  const machine = options.machine ?? (await inspectMachine(await driversOfInterest()));
+  let profile = await loadProfile(options.profile);
+  let target: TargetFacts | null = null;
+  if (options.target) {
+    const client = await AgentClient.connect(options.target);
+    try {
+      const described = await client.request<'described'>({ t: 'describe' });
+      target = { ...described, agentInVm: Boolean(options.agentInVm) };
+    } finally {
+      await client.close();
+    }
+    if (options.agentInVm) profile = liveProfile(profile, target.machine);
+  }
+  const plan = planDrivers(machine, profile, options.condition);
+  const selected =
+    options.selectedBytes ?? machine.volumes.reduce((sum, v) => sum + v.usedBytes, 0);
+  const preflight = preflightChecks(machine, selected, target, Boolean(options.sharedNetwork));
+  const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
+  let driverFiles: DriverSyncResult | null = null;
+  if (options.driverTree && options.target)
+    driverFiles = await syncDriverFiles(
+      options.target,
+      options.driverTree.source,
+      options.driverTree.target,
+      { dryRun: blocked || !options.driverTree.send },
+    );
+  return { machine, profile, target, plan, preflight, driverFiles, blocked };
+}

@@ -1,0 +1,33 @@
+import type { MachineInspection } from '../../shared/inspection.ts';
+import type { VmProfile } from '../../shared/vm-profile.ts';
+
+/**
+ * A profile as an agent inside the target VM reports it: the hypervisor profile's list of
+ * drivers, with the VM's own OS, firmware and the driver versions it runs.
+ */
+export function liveProfile(base: VmProfile, vm: MachineInspection): VmProfile {
+  const withVersions = (list: VmProfile['drivers']['linux']): VmProfile['drivers']['linux'] =>
+    list.map((driver) => {
+      const names = new Set([driver.name, ...driver.aliases].map((n) => n.toLowerCase()));
+      const found = vm.drivers.drivers.find((d) => names.has(d.name.toLowerCase()) && d.version);
+      return found?.version ? { ...driver, version: found.version } : driver;
+    });
+  return {
+    ...base,
+    id: `${base.id}-live`,
+    name: `${base.name}, as the agent in ${vm.hostname} reports it`,
+    firmware: [vm.bootMode],
+    arch: [vm.os.arch],
+    os: {
+      type: vm.os.type,
+      id: vm.os.id,
+      name: vm.os.name,
+      version: vm.os.version,
+      kernel: vm.os.kernel,
+    },
+    drivers: {
+      linux: vm.os.type === 'linux' ? withVersions(base.drivers.linux) : base.drivers.linux,
+      windows: vm.os.type === 'windows' ? withVersions(base.drivers.windows) : base.drivers.windows,
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/** One pre-flight finding: blockers stop the wizard before any copy; warnings need a reading. */
+export interface PreflightCheck {
+  id: 'free-space' | 'hibernation' | 'encryption' | 'duplicate-identity' | 'target-unknown';
+  level: 'ok' | 'warning' | 'blocker';
+  title: string;
+  /** What was found and what to do about it. */
+  detail: string;
+}
