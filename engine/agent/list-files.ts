@@ -11,11 +11,13 @@ export function listFiles(
   folder: string,
   max: number,
 ): { files: { path: string; size: number }[]; truncated: boolean } {
-  const start = folder === '' ? Buffer.from(root.path, 'utf8') : root.place(folder, false).full;
+  let start: Buffer;
   let info;
   try {
+    start = folder === '' ? Buffer.from(root.path, 'utf8') : root.place(folder, false).full;
     info = lstatSync(start);
   } catch (error) {
+    // A folder not made yet (or a parent missing) holds no files.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], truncated: false };
     throw error;
   }

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
+import { preflightChecks, type TargetFacts } from '../../engine/preflight/preflight-checks.ts';
+import type { MachineInspection } from '../../shared/inspection.ts';
+import { fixtureHost } from '../helpers/fixture-host.ts';
+
+const GiB = 1024 ** 3;
+
+function target(vm: MachineInspection, freeBytes: number, agentInVm = false): TargetFacts {
+  return {
+    machine: vm,
+    root: { path: '/srv/target', freeBytes, totalBytes: 500 * GiB },
+    agentInVm,
+  };
+}
+
+const level = (checks: ReturnType<typeof preflightChecks>, id: string) =>
+  checks.find((c) => c.id === id)?.level;
+
+describe('pre-flight checks', () => {
+  it('free space: enough, tight, not enough', async () => {
+    const source = await inspectMachine([], fixtureHost('debian-12'));
+    const vm = await inspectMachine([], fixtureHost('ubuntu-22.04'));
+    assert.equal(
+      level(preflightChecks(source, 40 * GiB, target(vm, 100 * GiB), false), 'free-space'),
+      'ok',
+    );
+    assert.equal(
+      level(preflightChecks(source, 40 * GiB, target(vm, 41 * GiB), false), 'free-space'),
+      'warning',
+    );
+    const short = preflightChecks(source, 40 * GiB, target(vm, 30 * GiB), false);
+    assert.equal(level(short, 'free-space'), 'blocker');
+    assert.match(short.find((c) => c.id === 'free-space')?.detail ?? '', /Free 10\.0 GiB more/);
+    assert.equal(level(preflightChecks(source, 1, null, false), 'target-unknown'), 'warning');
+  });
+
+  it('Windows: Fast Startup and BitLocker are named with what to do', async () => {
+    const w2019 = await inspectMachine([], fixtureHost('windows-2019'));
+    const checks2019 = preflightChecks(w2019, GiB, null, false);
+    assert.equal(level(checks2019, 'hibernation'), 'warning');
+    assert.match(checks2019.find((c) => c.id === 'hibernation')?.detail ?? '', /powercfg \/h off/);
+    assert.equal(level(checks2019, 'encryption'), 'ok');
+    const w2022 = await inspectMachine([], fixtureHost('windows-2022'));
+    const checks2022 = preflightChecks(w2022, GiB, null, false);
+    assert.equal(level(checks2022, 'hibernation'), 'ok');
+    assert.match(
+      checks2022.find((c) => c.id === 'encryption')?.detail ?? '',
+      /BitLocker protects C:/,
+    );
+  });
+
+  it('duplicate identity: a clone on the same network, an agent in a VM that shares the name', async () => {
+    const source = await inspectMachine([], fixtureHost('debian-12'));
+    assert.equal(level(preflightChecks(source, GiB, null, false), 'duplicate-identity'), 'ok');
+    const shared = preflightChecks(source, GiB, null, true);
+    assert.equal(level(shared, 'duplicate-identity'), 'warning');
+    assert.match(
+      shared.find((c) => c.id === 'duplicate-identity')?.detail ?? '',
+      /hostname db01, machine id/,
+    );
+    const twin = {
+      ...source,
+      network: [{ name: 'ens3', mac: '3C:EC:EF:10:22:31', addresses: [] }],
+    };
+    const inVm = preflightChecks(source, GiB, target(twin, 100 * GiB, true), true);
+    assert.match(
+      inVm.find((c) => c.id === 'duplicate-identity')?.detail ?? '',
+      /MAC 3C:EC:EF:10:22:31/,
+    );
+    const other = await inspectMachine([], fixtureHost('ubuntu-22.04'));
+    assert.equal(
+      level(
+        preflightChecks(source, GiB, target(other, 100 * GiB, true), true),
+        'duplicate-identity',
+      ),
+      'ok',
+    );
+  });
+});
