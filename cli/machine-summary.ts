@@ -1,7 +1,6 @@
-import type { DriverPlan } from '../shared/driver-plan.ts';
+import type { DriverFilesResult, DriverPlan } from '../shared/driver-plan.ts';
 import type { BlockDevice, MachineInspection } from '../shared/inspection.ts';
 import type { PreflightCheck } from '../shared/preflight.ts';
-import type { DriverSyncResult } from '../engine/drivers/sync-driver-files.ts';
 import { formatBytes } from '../engine/report/format.ts';
 
 /** The inspection as a technician reads it on a terminal. */
@@ -52,7 +51,7 @@ const MARK = { ok: 'ok', warning: '!!', blocker: 'XX' } as const;
 export function describeCheck(
   plan: DriverPlan,
   preflight: PreflightCheck[],
-  files: DriverSyncResult | null,
+  files: DriverFilesResult | null,
 ): string {
   const target = plan.os.target
     ? `${plan.os.target.name} ${plan.os.target.version}`.trim()

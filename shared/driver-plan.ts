@@ -1,4 +1,5 @@
 import type { OsType } from './inspection.ts';
+import type { DriverFile } from './vm-profile.ts';
 
 /** When a driver the source has in another version than the VM's gets updated. */
 export type UpdateCondition = 'missing' | 'any' | 'major';
@@ -49,4 +50,20 @@ export interface DriverPlan {
   manual: string[];
   blockers: PlanBlocker[];
   warnings: string[];
+}
+
+/** A driver file the VM lacks or holds in another version. */
+export interface DifferenceFile extends DriverFile {
+  reason: 'missing' | 'differs';
+}
+
+/** What the driver sync did, for the plan and the report. */
+export interface DriverFilesResult {
+  sourceDir: string;
+  /** Where on the agent (under its root) the files went: the driver location or staging. */
+  targetDir: string;
+  files: DifferenceFile[];
+  bytesOnWire: number;
+  /** Every difference file on the agent has the checksum the plan promised (after a send). */
+  verified: boolean;
 }

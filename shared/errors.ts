@@ -31,6 +31,8 @@ export const ERROR_TEXT = {
   PARSE_FAILED:
     'A system tool printed something P2V Wizard cannot read. The inspection lists it as unknown; check the tool by hand.',
   PROFILE_INVALID: 'The VM profile is not valid. Fix the file or pick a built-in profile.',
+  BLOCKED:
+    'The check before the copy found something that stops this migration. Nothing was copied. Fix what it names and run again.',
   CANCELLED:
     'The migration was cancelled. Nothing was handed over; run the same command again to resume.',
 } as const;

@@ -1,5 +1,19 @@
 import type { ErrorInfo } from './errors.ts';
+import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
 import type { ConvergenceDecision, CutoverStep, RoundSummary } from './events.ts';
+import type { MachineInspection } from './inspection.ts';
+import type { PreflightCheck } from './preflight.ts';
+
+/** The check made before the copy: the machine, the VM profile, the driver plan and more. */
+export interface MigrationCheck {
+  checkedAt: string;
+  /** The inspection; its driver list keeps the loaded drivers and those the profile names. */
+  machine: MachineInspection;
+  profile: { id: string; name: string; hypervisor: string; diskFormat: string };
+  plan: DriverPlan;
+  preflight: PreflightCheck[];
+  driverFiles: DriverFilesResult | null;
+}
 
 /** Everything a migration report holds; report.json is this, report.html renders it. */
 export interface MigrationReport {
@@ -47,4 +61,6 @@ export interface MigrationReport {
     durationMs: number;
   } | null;
   warnings: { message: string; path?: string }[];
+  /** Absent in reports written before the check existed. */
+  check?: MigrationCheck | null;
 }

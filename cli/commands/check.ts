@@ -87,34 +87,23 @@ export function registerCheckCommand(program: Command): void {
             fingerprint: flags.fingerprint as string,
           }
         : undefined;
-      const first = await checkMigration({
+      const result = await checkMigration({
         profile: flags.profile,
         condition: flags.condition as UpdateCondition,
         ...(target ? { target } : {}),
         agentInVm: Boolean(flags.agentInVm),
         ...(flags.size ? { selectedBytes: parseBytes(flags.size) } : {}),
         sharedNetwork: Boolean(flags.sharedNetwork),
+        ...(flags.driverTree
+          ? {
+              driverTree: {
+                source: flags.driverTree,
+                ...(flags.driverTarget ? { target: flags.driverTarget } : {}),
+                send: Boolean(flags.sendDrivers),
+              },
+            }
+          : {}),
       });
-      // The driver location comes from the profile, so the tree is compared once it is known.
-      const result = flags.driverTree
-        ? await checkMigration({
-            profile: flags.profile,
-            condition: flags.condition as UpdateCondition,
-            ...(target ? { target } : {}),
-            agentInVm: Boolean(flags.agentInVm),
-            ...(flags.size ? { selectedBytes: parseBytes(flags.size) } : {}),
-            sharedNetwork: Boolean(flags.sharedNetwork),
-            machine: first.machine,
-            driverTree: {
-              source: flags.driverTree,
-              target:
-                flags.driverTarget ??
-                first.profile.driverLocation[first.machine.os.type] ??
-                '/var/lib/p2v/driver-staging',
-              send: Boolean(flags.sendDrivers),
-            },
-          })
-        : first;
       process.stdout.write(
         flags.json
           ? `${JSON.stringify(result, null, 2)}\n`

@@ -13,6 +13,13 @@ import { writeReport } from '../../engine/report/write-report.ts';
 import { parseSourceArgument } from '../../engine/source/source-map.ts';
 import { parseBytes, parseCount, parseHostPort, parseSeconds } from '../parse-options.ts';
 import { createProgressView } from '../progress-view.ts';
+import { describeCheck } from '../machine-summary.ts';
+import type { UpdateCondition } from '../../shared/driver-plan.ts';
+import type { MigrationCheck } from '../../shared/report.ts';
+import { checkMigration, toMigrationCheck } from '../../engine/preflight/check-migration.ts';
+import { measureSources } from '../../engine/preflight/measure-sources.ts';
+import type { AgentAddress } from '../../engine/source/agent-client.ts';
+import type { SourceMapping } from '../../engine/source/source-map.ts';
 
 interface MigrateFlags {
   source: string[];
@@ -32,6 +39,12 @@ interface MigrateFlags {
   verify: string;
   yes?: boolean;
   json?: boolean;
+  profile?: string;
+  condition: string;
+  agentInVm?: boolean;
+  sharedNetwork?: boolean;
+  driverTree?: string;
+  driverTarget?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -71,6 +84,39 @@ async function askToCutOver(
   } finally {
     rl.close();
   }
+}
+
+/** The check before the copy: printed, kept for the report, and fatal when something blocks. */
+async function runCheck(
+  flags: MigrateFlags,
+  target: AgentAddress,
+  sources: SourceMapping[],
+  json: boolean,
+): Promise<MigrationCheck> {
+  if (!['missing', 'any', 'major'].includes(flags.condition))
+    throw new P2VError('BAD_ARGUMENT', `--condition must be missing, any or major`);
+  const result = await checkMigration({
+    profile: flags.profile as string,
+    condition: flags.condition as UpdateCondition,
+    target,
+    agentInVm: Boolean(flags.agentInVm),
+    sharedNetwork: Boolean(flags.sharedNetwork),
+    selectedBytes: await measureSources(sources, flags.exclude, flags.defaultExcludes),
+    ...(flags.driverTree
+      ? {
+          driverTree: {
+            source: flags.driverTree,
+            ...(flags.driverTarget ? { target: flags.driverTarget } : {}),
+            send: true,
+          },
+        }
+      : {}),
+  });
+  const check = toMigrationCheck(result);
+  if (json) process.stdout.write(`${JSON.stringify({ event: 'check', ...check })}\n`);
+  else process.stderr.write(describeCheck(result.plan, result.preflight, result.driverFiles));
+  if (result.blocked) throw new P2VError('BLOCKED');
+  return check;
 }
 
 export function registerMigrateCommand(program: Command): void {
@@ -117,6 +163,28 @@ export function registerMigrateCommand(program: Command): void {
       "'cached' reuses checksums of untouched files, 'full' re-reads everything",
       'cached',
     )
+    .option(
+      '--profile <id|file>',
+      'check this machine against a VM profile first; blockers stop here',
+    )
+    .option(
+      '--condition <when>',
+      'with --profile: update drivers when missing | any | major',
+      'any',
+    )
+    .option(
+      '--agent-in-vm',
+      'with --profile: the agent runs inside the VM; take its OS and drivers',
+    )
+    .option('--shared-network', 'with --profile: source and VM share a network (identity warnings)')
+    .option(
+      '--driver-tree <dir>',
+      'with --profile: send the driver files that differ from the VM’s first',
+    )
+    .option(
+      '--driver-target <path>',
+      'where on the agent they go (default: the profile’s staging folder)',
+    )
     .option('--yes', 'cut over without asking (for scripts)')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (flags: MigrateFlags) => {
@@ -147,9 +215,12 @@ export function registerMigrateCommand(program: Command): void {
         emit: view.onEvent,
         signal: controller.signal,
       } as const;
+      const check = flags.profile
+        ? await runCheck(flags, options.target, sources, Boolean(flags.json))
+        : undefined;
       let report;
       try {
-        report = await runMigration(options);
+        report = await runMigration({ ...options, ...(check ? { check } : {}) });
       } catch (error) {
         view.stop();
         if (flags.report) {

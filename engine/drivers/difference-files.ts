@@ -1,9 +1,5 @@
+import type { DifferenceFile } from '../../shared/driver-plan.ts';
 import type { DriverFile } from '../../shared/vm-profile.ts';
-
-/** A driver file the VM lacks or holds in another version. */
-export interface DifferenceFile extends DriverFile {
-  reason: 'missing' | 'differs';
-}
 
 /**
  * The difference files (claim 13): the source's driver files whose path is missing on the VM

@@ -4,19 +4,9 @@ import { P2VError } from '../../shared/errors.ts';
 import { fromText, joinRaw } from '../paths/raw-path.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { syncItems, type SyncItem } from '../source/tree-sync.ts';
-import { differenceFiles, type DifferenceFile } from './difference-files.ts';
+import type { DriverFilesResult } from '../../shared/driver-plan.ts';
+import { differenceFiles } from './difference-files.ts';
 import { localManifest, remoteManifest } from './driver-manifest.ts';
-
-/** What a driver sync did, for the plan and the report. */
-export interface DriverSyncResult {
-  sourceDir: string;
-  /** Where on the agent (under its root) the files went: the driver location or staging. */
-  targetDir: string;
-  files: DifferenceFile[];
-  bytesOnWire: number;
-  /** After the sync, every difference file on the agent has the checksum the plan promised. */
-  verified: boolean;
-}
 
 /**
  * Computes the difference files between a driver tree on the source and the same tree on the
@@ -28,7 +18,7 @@ export async function syncDriverFiles(
   sourceDir: string,
   targetDir: string,
   options: { dryRun?: boolean } = {},
-): Promise<DriverSyncResult> {
+): Promise<DriverFilesResult> {
   const client = await AgentClient.connect(address);
   try {
     const folder = targetDir.replace(/^\/+|\/+$/g, '');

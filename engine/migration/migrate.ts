@@ -9,7 +9,7 @@ import type {
   MigrationPhase,
   RoundSummary,
 } from '../../shared/events.ts';
-import type { MigrationReport } from '../../shared/report.ts';
+import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
 import { runShell } from '../shell-command.ts';
 import { displayPath, fromFsName, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
@@ -43,6 +43,8 @@ export interface MigrationOptions extends ConvergencePolicy {
   emit: (event: MigrationEvent) => void;
   signal?: AbortSignal;
   reconnectAttempts?: number;
+  /** The check made before the copy (machine, profile, driver plan), kept in the report. */
+  check?: MigrationCheck;
   /** Waits before a reconnect attempt; injected so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
 }
@@ -81,6 +83,11 @@ class Migration {
     const state = await MigrationState.open(options.stateDir, key, () =>
       freshReport(options, sourceList),
     );
+    if (state.resumed && options.check) {
+      // A resumed migration checked again: the report keeps the newest check.
+      state.report.check = options.check;
+      await state.save();
+    }
     if (!state.resumed) {
       await rm(join(options.stateDir, 'index.jsonl'), { force: true });
       await rm(join(options.stateDir, 'record.jsonl'), { force: true });
@@ -623,5 +630,6 @@ function freshReport(
     cutover: { timeline: [], stopCommand: options.stopCommand, downtimeMs: null },
     verification: null,
     warnings: [],
+    check: options.check ?? null,
   };
 }

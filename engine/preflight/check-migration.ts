@@ -1,14 +1,18 @@
-import type { DriverPlan, UpdateCondition } from '../../shared/driver-plan.ts';
+import type { DriverFilesResult, DriverPlan, UpdateCondition } from '../../shared/driver-plan.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
 import type { PreflightCheck } from '../../shared/preflight.ts';
+import type { MigrationCheck } from '../../shared/report.ts';
 import type { VmProfile } from '../../shared/vm-profile.ts';
 import { planDrivers } from '../drivers/driver-plan.ts';
-import { syncDriverFiles, type DriverSyncResult } from '../drivers/sync-driver-files.ts';
+import { syncDriverFiles } from '../drivers/sync-driver-files.ts';
 import { inspectMachine } from '../inspection/inspect-machine.ts';
 import { liveProfile } from '../profiles/live-profile.ts';
 import { driversOfInterest, loadProfile } from '../profiles/load-profile.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { preflightChecks, type TargetFacts } from './preflight-checks.ts';
+
+/** Where difference files go when neither the technician nor the profile names a place. */
+export const DEFAULT_DRIVER_STAGING = '/var/lib/p2v/driver-staging';
 
 export interface CheckOptions {
   /** A built-in profile id or a profile file. */
@@ -20,8 +24,11 @@ export interface CheckOptions {
   /** Bytes to be moved; by default what the mounted volumes use. */
   selectedBytes?: number;
   sharedNetwork?: boolean;
-  /** A driver tree to compare with the same tree on the agent; `send` syncs the difference. */
-  driverTree?: { source: string; target: string; send: boolean };
+  /**
+   * A driver tree to compare with the same tree on the agent (at `target` under its root, by
+   * default the profile's driver location); `send` syncs the difference.
+   */
+  driverTree?: { source: string; target?: string; send: boolean };
   /** An inspection already made (the wizard's first step), instead of a new one. */
   machine?: MachineInspection;
 }
@@ -33,7 +40,7 @@ export interface CheckResult {
   target: TargetFacts | null;
   plan: DriverPlan;
   preflight: PreflightCheck[];
-  driverFiles: DriverSyncResult | null;
+  driverFiles: DriverFilesResult | null;
   /** True when a blocker (from the plan or the pre-flight) stops the migration. */
   blocked: boolean;
 }
@@ -62,13 +69,39 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
     options.selectedBytes ?? machine.volumes.reduce((sum, v) => sum + v.usedBytes, 0);
   const preflight = preflightChecks(machine, selected, target, Boolean(options.sharedNetwork));
   const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
-  let driverFiles: DriverSyncResult | null = null;
+  let driverFiles: DriverFilesResult | null = null;
   if (options.driverTree && options.target)
     driverFiles = await syncDriverFiles(
       options.target,
       options.driverTree.source,
-      options.driverTree.target,
+      options.driverTree.target ??
+        profile.driverLocation[machine.os.type] ??
+        DEFAULT_DRIVER_STAGING,
       { dryRun: blocked || !options.driverTree.send },
     );
   return { machine, profile, target, plan, preflight, driverFiles, blocked };
+}
+
+/** The check as the report keeps it: the inspection without drivers nobody asked about. */
+export function toMigrationCheck(result: CheckResult): MigrationCheck {
+  const named = new Set(result.plan.drivers.map((d) => d.name));
+  return {
+    checkedAt: new Date().toISOString(),
+    machine: {
+      ...result.machine,
+      drivers: {
+        ...result.machine.drivers,
+        drivers: result.machine.drivers.drivers.filter((d) => d.loaded || named.has(d.name)),
+      },
+    },
+    profile: {
+      id: result.profile.id,
+      name: result.profile.name,
+      hypervisor: result.profile.hypervisor,
+      diskFormat: result.profile.diskFormat,
+    },
+    plan: result.plan,
+    preflight: result.preflight,
+    driverFiles: result.driverFiles,
+  };
 }

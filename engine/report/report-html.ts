@@ -1,9 +1,7 @@
 import type { MigrationReport } from '../../shared/report.ts';
+import { renderCheckHtml } from './check-html.ts';
 import { formatBytes, formatDuration } from './format.ts';
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escape, keyValueTable, table } from './html-parts.ts';
 
 /** An inline SVG bar chart of dirty bytes per round, so the page needs nothing from outside. */
 export function roundsChart(report: MigrationReport): string {
@@ -33,25 +31,6 @@ export function roundsChart(report: MigrationReport): string {
     `<text x="${pad}" y="${pad - 10}" font-size="11">${escape(formatBytes(max))}</text>` +
     `${bars}<text x="${width / 2}" y="${height - 5}" font-size="11" text-anchor="middle">round (orange: after the stop)</text></svg>`
   );
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const head = headers.map((h) => `<th scope="col">${escape(h)}</th>`).join('');
-  const body = rows
-    .map((row) => `<tr>${row.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
-    .join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-/** A two-column table whose first column names each row. */
-function keyValueTable(rows: string[][]): string {
-  const body = rows
-    .map(
-      ([key, value]) =>
-        `<tr><th scope="row">${escape(key ?? '')}</th><td>${escape(value ?? '')}</td></tr>`,
-    )
-    .join('');
-  return `<table class="summary"><tbody>${body}</tbody></table>`;
 }
 
 /** The report as one self-contained HTML page that also prints well to PDF. */
@@ -143,6 +122,7 @@ th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.ba
 <h1 class="${report.ok ? 'ok' : 'bad'}">${escape(status)}</h1>
 <p>Report ${escape(report.id)} by ${escape(report.tool.name)} ${escape(report.tool.version)}</p>
 <h2>Summary</h2>${keyValueTable(summary)}
+${report.check ? renderCheckHtml(report.check) : ''}
 <h2>What was moved</h2>${sources}
 <h2>Delta rounds</h2>${roundsChart(report)}${rounds}
 <h2>Cutover timeline</h2>${timeline}

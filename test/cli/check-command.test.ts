@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { hashFile } from '../../engine/checksum/block-checksums.ts';
-import { P2V_BIN, startAgentProcess, type AgentProcess } from '../helpers/agent-process.ts';
+import {
+  migrateArgs,
+  P2V_BIN,
+  startAgentProcess,
+  type AgentProcess,
+} from '../helpers/agent-process.ts';
+import type { MigrationReport } from '../../shared/report.ts';
+import { readdir } from 'node:fs/promises';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
@@ -101,5 +108,72 @@ describe('p2v inspect, profiles and check', () => {
     const badProfile = await p2v(['check', '--profile', file]);
     assert.equal(badProfile.code, 1);
     assert.match(badProfile.stderr, /The VM profile is not valid.*broken\.json: name/);
+  });
+
+  it('migrate --profile checks first and keeps the plan and the driver files in the report', async () => {
+    const source = join(base, 'app');
+    await mkdir(join(source, 'data'), { recursive: true });
+    await writeFile(join(source, 'data', 'table.db'), 'rows');
+    const tree = join(base, 'drivers-2');
+    await mkdir(tree);
+    await writeFile(join(tree, 'virtio_scsi.ko'), 'module bytes');
+    const out = join(base, 'report');
+    const args = migrateArgs(agent, source, [
+      '--state',
+      join(base, 'migration-state'),
+      '--report',
+      out,
+      '--profile',
+      'kvm-virtio',
+      '--driver-tree',
+      tree,
+      '--driver-target',
+      'staging/drivers',
+    ]);
+    const result = await p2v(args);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout.split('\n')[0] ?? '', /^\{"event":"check"/);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as MigrationReport;
+    assert.equal(report.ok, true);
+    assert.equal(report.check?.profile.id, 'kvm-virtio');
+    assert.equal(report.check?.plan.drivers.length, 5);
+    assert.deepEqual(
+      report.check?.driverFiles?.files.map((f) => f.path),
+      ['virtio_scsi.ko'],
+    );
+    assert.equal(report.check?.driverFiles?.verified, true);
+    assert.equal(
+      await readFile(join(base, 'vm', 'staging/drivers/virtio_scsi.ko'), 'utf8'),
+      'module bytes',
+    );
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    assert.match(html, /<h2>VM profile and drivers<\/h2>/);
+    assert.match(
+      html,
+      /<h2>Driver difference files<\/h2><p>1 file\(s\) to staging\/drivers: sent and verified/,
+    );
+  });
+
+  it('migrate --profile with a blocker copies nothing and says why', async () => {
+    const source = join(base, 'blocked-app');
+    await mkdir(source);
+    await writeFile(join(source, 'file'), 'never copied');
+    const profile = JSON.parse(
+      await readFile(new URL('../../assets/profiles/hyperv.json', import.meta.url), 'utf8'),
+    );
+    const file = join(base, 'other-firmware.json');
+    const os = (JSON.parse((await p2v(['inspect', '--json'])).stdout) as { bootMode: string })
+      .bootMode;
+    await writeFile(
+      file,
+      JSON.stringify({ ...profile, id: 'other', firmware: [os === 'uefi' ? 'bios' : 'uefi'] }),
+    );
+    const before = await readdir(join(base, 'vm'));
+    const result = await p2v(
+      migrateArgs(agent, source, ['--state', join(base, 'blocked-state'), '--profile', file]),
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Nothing was copied/);
+    assert.deepEqual(await readdir(join(base, 'vm')), before);
   });
 });
