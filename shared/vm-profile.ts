@@ -53,7 +53,10 @@ export const VmProfile = z.object({
     linux: z.array(ProfileDriver).default([]),
     windows: z.array(ProfileDriver).default([]),
   }),
-  /** Where driver files go on the VM: the driver location, or a staging folder. */
+  /**
+   * Where driver files go on the VM, relative to its root (the agent's root; `C:\\` on Windows):
+   * the driver location, or a staging folder installed from after the first boot.
+   */
   driverLocation: z
     .object({ linux: z.string().optional(), windows: z.string().optional() })
     .default({}),

@@ -12,7 +12,7 @@ import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { preflightChecks, type TargetFacts } from './preflight-checks.ts';
 
 /** Where difference files go when neither the technician nor the profile names a place. */
-export const DEFAULT_DRIVER_STAGING = '/var/lib/p2v/driver-staging';
+export const DEFAULT_DRIVER_STAGING = 'var/lib/p2v/driver-staging';
 
 export interface CheckOptions {
   /** A built-in profile id or a profile file. */
@@ -79,7 +79,17 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
         DEFAULT_DRIVER_STAGING,
       { dryRun: blocked || !options.driverTree.send },
     );
+  if (driverFiles && driverFiles.files.length > 0)
+    plan.manual.push(installStep(machine, driverFiles.targetDir, driverFiles.files.length));
   return { machine, profile, target, plan, preflight, driverFiles, blocked };
+}
+
+/** How the VM takes in the staged driver files, once it runs. */
+function installStep(machine: MachineInspection, folder: string, count: number): string {
+  const where = `/${folder.replace(/^\/+/, '')}`;
+  if (machine.os.type === 'windows')
+    return `On the VM, install the ${count} staged driver file(s): pnputil /add-driver "C:${where.replace(/\//g, '\\')}\\*.inf" /subdirs /install`;
+  return `On the VM, put the ${count} staged driver file(s) in place and index them: cp -a ${where}/lib/modules/. /lib/modules/ && depmod -a ${machine.os.kernel}`;
 }
 
 /** The check as the report keeps it: the inspection without drivers nobody asked about. */
