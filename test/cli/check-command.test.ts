@@ -72,7 +72,10 @@ describe('p2v inspect, profiles and check', () => {
     const sent = await p2v([...args, '--send-drivers']);
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stdout, /Difference files: 1 .* sent and verified on the VM/);
-    assert.match(sent.stdout, /cp -a \/var\/lib\/p2v\/driver-staging\/lib\/modules\/\. \/lib\/modules\/ && depmod -a/);
+    assert.match(
+      sent.stdout,
+      /cp -a \/var\/lib\/p2v\/driver-staging\/lib\/modules\/\. \/lib\/modules\/ && depmod -a/,
+    );
     assert.equal(
       await hashFile(join(base, 'vm', 'var/lib/p2v/driver-staging/extra/virtio_blk.ko')),
       await hashFile(join(tree, 'extra', 'virtio_blk.ko')),
