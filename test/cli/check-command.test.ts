@@ -82,6 +82,28 @@ describe('p2v inspect, profiles and check', () => {
     );
   });
 
+  it('check --agent-in-vm takes the OS from the agent and sees the same identity on both', async () => {
+    const result = await p2v([
+      'check',
+      '--profile',
+      'kvm-virtio',
+      ...targetArgs(),
+      '--agent-in-vm',
+      '--shared-network',
+      '--json',
+    ]);
+    const check = JSON.parse(result.stdout) as {
+      profile: { id: string; os: { id: string } };
+      plan: { os: { relation: string } };
+      preflight: { id: string; level: string; detail: string }[];
+    };
+    assert.equal(check.profile.id, 'kvm-virtio-live');
+    assert.equal(check.plan.os.relation, 'same', 'the agent runs on this very machine');
+    const identity = check.preflight.find((c) => c.id === 'duplicate-identity');
+    assert.equal(identity?.level, 'warning');
+    assert.match(identity?.detail ?? '', /hostname/);
+  });
+
   it('check exits 1 and names the blocker when the target has no room', async () => {
     const { code, stdout } = await p2v([
       'check',
