@@ -1,7 +1,7 @@
 import type { DriverFilesResult, DriverPlan } from '../shared/driver-plan.ts';
 import type { BlockDevice, MachineInspection } from '../shared/inspection.ts';
 import type { PreflightCheck } from '../shared/preflight.ts';
-import { formatBytes } from '../engine/report/format.ts';
+import { formatBytes } from '../shared/format.ts';
 
 /** The inspection as a technician reads it on a terminal. */
 export function describeMachine(m: MachineInspection): string {

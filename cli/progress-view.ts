@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { MigrationEvent } from '../shared/events.ts';
-import { formatBytes, formatDuration } from '../engine/report/format.ts';
+import { formatBytes, formatDuration } from '../shared/format.ts';
 
 /** Shows engine events: one JSON line each with --json, a progress bar on a terminal, plain lines otherwise. */
 export function createProgressView(json: boolean): {

@@ -21,7 +21,9 @@ export interface RoundSummary {
 /** What the convergence rule decided after a round, and why. */
 export interface ConvergenceDecision {
   converged: boolean;
-  reason: 'threshold' | 'downtime-target' | 'not-shrinking' | 'max-rounds' | 'continue';
+  /** `requested`: the technician cut over before the rule converged. */
+  reason:
+    'threshold' | 'downtime-target' | 'not-shrinking' | 'max-rounds' | 'requested' | 'continue';
   predictedDowntimeMs: number;
   pendingFiles: number;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent } from '../../engine/agent/agent-server.ts';
 import { runMigration } from '../../engine/migration/migrate.ts';
-import { formatDuration } from '../../engine/report/format.ts';
+import { formatDuration } from '../../shared/format.ts';
 import { writeReport } from '../../engine/report/write-report.ts';
 import { createProgressView } from '../progress-view.ts';
 import { createSampleMachine } from '../demo/sample-machine.ts';

@@ -8,7 +8,7 @@ import { P2VError } from '../../shared/errors.ts';
 import type { ConvergenceDecision } from '../../shared/events.ts';
 import { loadStoredReport } from '../../engine/migration/migration-state.ts';
 import { runMigration } from '../../engine/migration/migrate.ts';
-import { formatDuration } from '../../engine/report/format.ts';
+import { formatDuration } from '../../shared/format.ts';
 import { writeReport } from '../../engine/report/write-report.ts';
 import { parseSourceArgument } from '../../engine/source/source-map.ts';
 import { parseBytes, parseCount, parseHostPort, parseSeconds } from '../parse-options.ts';

@@ -38,8 +38,13 @@ export interface MigrationOptions extends ConvergencePolicy {
   /** Run on the source to start the program again when the cutover cannot hand over. */
   rollbackCommand: string | null;
   verify: 'cached' | 'full';
-  /** Asked once the rounds converge; false leaves the source running and the state to resume. */
-  confirmCutover: (decision: ConvergenceDecision) => Promise<boolean>;
+  /**
+   * Asked once the rounds converge: true cuts over; false leaves the source running and the
+   * state to resume; 'another-round' syncs once more and asks again (a technician still deciding).
+   */
+  confirmCutover: (decision: ConvergenceDecision) => Promise<boolean | 'another-round'>;
+  /** Polled before each round: true cuts over now, before the rounds converge. */
+  cutoverRequested?: () => boolean;
   emit: (event: MigrationEvent) => void;
   signal?: AbortSignal;
   reconnectAttempts?: number;
@@ -129,7 +134,15 @@ class Migration {
         );
         await this.rescan();
       }
-      const decision = await this.iterateRounds();
+      let decision = await this.iterateRounds();
+      for (;;) {
+        const answer = await this.options.confirmCutover(decision);
+        if (answer === true) break;
+        if (answer === false) throw new P2VError('CANCELLED', 'cutover not confirmed');
+        // Not confirmed yet: keep the target close behind while the technician decides.
+        await this.round(false);
+        decision = await this.decide(true);
+      }
       await this.cutover(decision);
       this.report.ok = true;
       await this.state.setPhase('done');
@@ -458,14 +471,22 @@ class Migration {
         this.warn('The file watcher lost events; re-scanning the sources.');
         await this.rescan();
       }
-      const pending = await this.pendingWork();
-      const history = this.report.rounds.filter((r) => !r.final);
-      const decision = decideConvergence(history, pending, this.options);
-      this.report.convergence = decision;
-      this.options.emit({ type: 'convergence', decision });
+      const decision = await this.decide(this.options.cutoverRequested?.() ?? false);
       if (decision.converged) return decision;
       await this.round(false);
     }
+  }
+
+  /** The convergence rule on the rounds so far; `requested` when the technician cuts over now. */
+  private async decide(requested: boolean): Promise<ConvergenceDecision> {
+    const pending = await this.pendingWork();
+    const history = this.report.rounds.filter((r) => !r.final);
+    const rule = decideConvergence(history, pending, this.options);
+    const decision: ConvergenceDecision =
+      requested && !rule.converged ? { ...rule, converged: true, reason: 'requested' } : rule;
+    this.report.convergence = decision;
+    this.options.emit({ type: 'convergence', decision });
+    return decision;
   }
 
   private step(step: CutoverStep, detail?: string): void {
@@ -475,8 +496,6 @@ class Migration {
   }
 
   private async cutover(decision: ConvergenceDecision): Promise<void> {
-    if (!(await this.options.confirmCutover(decision)))
-      throw new P2VError('CANCELLED', 'cutover not confirmed');
     this.phase('cutover');
     await this.state.setPhase('cutover');
     this.step('confirmed', `predicted downtime ${decision.predictedDowntimeMs} ms`);

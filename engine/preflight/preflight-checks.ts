@@ -1,6 +1,6 @@
 import type { MachineInspection } from '../../shared/inspection.ts';
 import type { PreflightCheck } from '../../shared/preflight.ts';
-import { formatBytes } from '../report/format.ts';
+import { formatBytes } from '../../shared/format.ts';
 
 /** What the checks know about the target, from its agent's `describe` answer. */
 export interface TargetFacts {

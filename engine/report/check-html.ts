@@ -1,50 +1,61 @@
+import type { TFunction } from 'i18next';
+import { formatBytes } from '../../shared/format.ts';
 import type { MigrationCheck } from '../../shared/report.ts';
-import { formatBytes } from './format.ts';
 import { escape, keyValueTable, table } from './html-parts.ts';
 
-const LEVEL = { ok: 'OK', warning: 'Warning', blocker: 'Blocker' } as const;
-
 /** The check before the copy: the machine, the VM profile, the driver plan, pre-flight, files. */
-export function renderCheckHtml(check: MigrationCheck): string {
+export function renderCheckHtml(check: MigrationCheck, t: TFunction): string {
   const m = check.machine;
   const plan = check.plan;
+  const h2 = (key: string): string => `<h2>${escape(t(key))}</h2>`;
   const machine = keyValueTable([
-    ['Host', m.hostname],
-    ['Operating system', `${m.os.name} (${m.os.type} ${m.os.version})`],
-    ['Kernel / build', `${m.os.kernel}, ${m.os.arch}`],
-    ['Boot', m.bootMode.toUpperCase()],
-    ['CPUs / memory', `${m.cpus} / ${formatBytes(m.memoryBytes)}`],
+    [t('report.host'), m.hostname],
+    [t('report.os'), `${m.os.name} (${m.os.type} ${m.os.version})`],
+    [t('report.kernel'), `${m.os.kernel}, ${m.os.arch}`],
+    [t('report.boot'), m.bootMode.toUpperCase()],
+    [t('report.cpusMemory'), `${m.cpus} / ${formatBytes(m.memoryBytes)}`],
     [
-      'Volumes',
+      t('report.volumes'),
       m.volumes
-        .map(
-          (v) =>
-            `${v.mountpoint} ${v.fsType ?? ''} ${formatBytes(v.usedBytes)} of ${formatBytes(v.sizeBytes)}`,
+        .map((v) =>
+          t('machine.volumeLine', {
+            mountpoint: v.mountpoint,
+            fsType: v.fsType ?? '?',
+            used: formatBytes(v.usedBytes),
+            size: formatBytes(v.sizeBytes),
+          }),
         )
-        .join('; ') || 'none listed',
+        .join('; ') || t('report.noVolumes'),
     ],
-    ['Inspected', check.checkedAt],
+    [t('report.inspected'), check.checkedAt],
   ]);
   const target = plan.os.target
     ? `${plan.os.target.name} ${plan.os.target.version}`.trim()
-    : 'not named';
+    : t('report.notNamed');
   const profile = keyValueTable([
-    ['Profile', `${check.profile.name} (${check.profile.id}, ${check.profile.diskFormat})`],
-    ['VM operating system', target],
-    ['OS comparison', plan.os.relation],
-    ['Update condition', plan.condition],
     [
-      'Initramfs',
+      t('report.profile'),
+      `${check.profile.name} (${check.profile.id}, ${check.profile.diskFormat})`,
+    ],
+    [t('report.vmOs'), target],
+    [t('report.osComparison'), t(`relation.${plan.os.relation}`)],
+    [t('report.condition'), plan.condition],
+    [
+      t('report.initramfs'),
       plan.initramfs.rebuild
-        ? `rebuild for ${plan.initramfs.modules.join(', ')}: ${plan.initramfs.command ?? ''}`
-        : 'nothing to do',
+        ? t('report.initramfsRebuild', {
+            modules: plan.initramfs.modules.join(', '),
+            command: plan.initramfs.command ?? '',
+          })
+        : t('report.nothingToDo'),
     ],
   ]);
+  const c = (key: string): string => t(`report.driverCols.${key}`);
   const drivers = table(
-    ['Driver', 'Role', 'Status', 'Source', 'VM', 'Action', 'What to do'],
+    ['driver', 'role', 'status', 'source', 'vm', 'action', 'advice'].map(c),
     plan.drivers.map((d) => [
       d.name,
-      d.role + (d.bootCritical ? ' (boot)' : ''),
+      d.role + (d.bootCritical ? t('report.bootRole') : ''),
       d.status,
       d.sourceVersion ?? d.sourceState,
       d.targetVersion ?? '—',
@@ -53,30 +64,36 @@ export function renderCheckHtml(check: MigrationCheck): string {
     ]),
   );
   const manual = plan.manual.length
-    ? `<h3>By hand</h3><ol>${plan.manual.map((step) => `<li>${escape(step)}</li>`).join('')}</ol>`
+    ? `<h3>${escape(t('report.byHand'))}</h3><ol>${plan.manual.map((step) => `<li>${escape(step)}</li>`).join('')}</ol>`
     : '';
   const blockers = plan.blockers.length
-    ? `<h3>Blockers</h3><ul>${plan.blockers.map((b) => `<li class="bad">${escape(b.message)}</li>`).join('')}</ul>`
+    ? `<h3>${escape(t('report.blockers'))}</h3><ul>${plan.blockers.map((b) => `<li class="bad">${escape(b.message)}</li>`).join('')}</ul>`
     : '';
   const preflight = table(
-    ['Check', 'Result', 'Detail'],
-    check.preflight.map((c) => [c.title, LEVEL[c.level], c.detail]),
+    [t('report.check'), t('report.checkResult'), t('report.detail')],
+    check.preflight.map((p) => [p.title, t(`level.${p.level}`), p.detail]),
   );
   const files = check.driverFiles;
+  const f = (key: string): string => t(`report.fileCols.${key}`);
   const difference = files
-    ? `<h2>Driver difference files</h2><p>${files.files.length} file(s) to ${escape(files.targetDir)}: ${
-        files.bytesOnWire > 0
-          ? files.verified
-            ? 'sent and verified by checksum on the VM'
-            : 'sent but not verified'
-          : 'none sent'
-      }.</p>${table(
-        ['File', 'Why', 'Size', 'Checksum (XXH3-128)'],
-        files.files.map((f) => [f.path, f.reason, formatBytes(f.size), f.hash]),
+    ? `${h2('report.differenceFiles')}<p>${escape(
+        t('report.differenceSummary', {
+          count: files.files.length,
+          dir: files.targetDir,
+          state:
+            files.bytesOnWire > 0
+              ? files.verified
+                ? t('report.sentVerified')
+                : t('report.sentUnverified')
+              : t('report.noneSent'),
+        }),
+      )}</p>${table(
+        ['file', 'why', 'size', 'hash'].map(f),
+        files.files.map((file) => [file.path, file.reason, formatBytes(file.size), file.hash]),
       )}`
     : '';
-  return `<h2>Machine</h2>${machine}
-<h2>VM profile and drivers</h2>${profile}${drivers}${manual}${blockers}
-<h2>Pre-flight checks</h2>${preflight}
+  return `${h2('report.machine')}${machine}
+${h2('report.profileAndDrivers')}${profile}${drivers}${manual}${blockers}
+${h2('report.preflight')}${preflight}
 ${difference}`;
 }

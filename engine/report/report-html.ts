@@ -1,12 +1,15 @@
+import type { TFunction } from 'i18next';
+import { formatBytes, formatDuration } from '../../shared/format.ts';
+import type { Language } from '../../shared/i18n/index.ts';
+import { translator } from '../../shared/i18n/translator.ts';
 import type { MigrationReport } from '../../shared/report.ts';
 import { renderCheckHtml } from './check-html.ts';
-import { formatBytes, formatDuration } from './format.ts';
 import { escape, keyValueTable, table } from './html-parts.ts';
 
 /** An inline SVG bar chart of dirty bytes per round, so the page needs nothing from outside. */
-export function roundsChart(report: MigrationReport): string {
+export function roundsChart(report: MigrationReport, t: TFunction = translator('en')): string {
   const rounds = report.rounds;
-  if (rounds.length === 0) return '<p>No delta rounds ran.</p>';
+  if (rounds.length === 0) return `<p>${escape(t('report.noRounds'))}</p>`;
   const width = 640;
   const height = 200;
   const pad = 40;
@@ -20,65 +23,86 @@ export function roundsChart(report: MigrationReport): string {
       const fill = r.final ? '#b45309' : '#1d4ed8';
       return (
         `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barWidth * 0.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${fill}">` +
-        `<title>Round ${r.round}: ${escape(formatBytes(r.dirtyBytes))}</title></rect>` +
+        `<title>${escape(t('sync.round', { n: r.round }))}: ${escape(formatBytes(r.dirtyBytes))}</title></rect>` +
         `<text x="${(x + barWidth * 0.4).toFixed(1)}" y="${height - pad + 14}" font-size="11" text-anchor="middle">${r.round}</text>`
       );
     })
     .join('');
   return (
-    `<svg role="img" aria-label="Dirty data per round" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg role="img" aria-label="${escape(t('report.chartLabel'))}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
     `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#555"/>` +
     `<text x="${pad}" y="${pad - 10}" font-size="11">${escape(formatBytes(max))}</text>` +
-    `${bars}<text x="${width / 2}" y="${height - 5}" font-size="11" text-anchor="middle">round (orange: after the stop)</text></svg>`
+    `${bars}<text x="${width / 2}" y="${height - 5}" font-size="11" text-anchor="middle">${escape(t('report.chartAxis'))}</text></svg>`
   );
 }
 
-/** The report as one self-contained HTML page that also prints well to PDF. */
-export function renderReportHtml(report: MigrationReport): string {
-  const status = report.ok ? 'Migration completed' : 'Migration did not complete';
+/**
+ * The report as one self-contained HTML page in the technician's language, that also prints
+ * well to PDF. The CLI and the wizard both write it through here.
+ */
+export function renderReportHtml(report: MigrationReport, language: Language = 'en'): string {
+  const t = translator(language);
   const copy = report.copy;
   const summary: string[][] = [
-    ['Result', report.ok ? 'Handed over' : `Failed: ${report.error?.message ?? 'unknown'}`],
-    ['Started', report.startedAt],
-    ['Finished', report.finishedAt ?? '—'],
-    ['Source machine', `${report.source.hostname} (${report.source.platform})`],
     [
-      'Target agent',
-      `${report.target.hostname ?? '?'} at ${report.target.host}:${report.target.port}`,
+      t('report.result'),
+      report.ok
+        ? t('report.handedOver')
+        : t('report.failed', { message: report.error?.message ?? '?' }),
     ],
-    ['Target certificate', report.target.fingerprint],
+    [t('report.started'), report.startedAt],
+    [t('report.finished'), report.finishedAt ?? '—'],
+    [t('report.sourceMachine'), `${report.source.hostname} (${report.source.platform})`],
     [
-      'Downtime',
+      t('report.targetAgent'),
+      t('report.targetAgentValue', {
+        hostname: report.target.hostname ?? '?',
+        address: `${report.target.host}:${report.target.port}`,
+      }),
+    ],
+    [t('report.certificate'), report.target.fingerprint],
+    [
+      t('report.downtime'),
       report.cutover.downtimeMs === null ? '—' : formatDuration(report.cutover.downtimeMs),
     ],
   ];
   if (copy) {
     summary.push(
       [
-        'Full copy',
-        `${copy.files} files, ${formatBytes(copy.scannedBytes)} in ${formatDuration(copy.durationMs)}${copy.resumed ? ' (resumed)' : ''}`,
+        t('report.fullCopy'),
+        t('report.fullCopyValue', {
+          files: copy.files,
+          bytes: formatBytes(copy.scannedBytes),
+          time: formatDuration(copy.durationMs),
+        }) + (copy.resumed ? t('report.resumed') : ''),
       ],
-      ['Bytes on the wire (copy)', formatBytes(copy.wireBytes)],
+      [t('report.wireCopy'), formatBytes(copy.wireBytes)],
     );
   }
   if (report.verification) {
     const v = report.verification;
     summary.push([
-      'Verification',
-      `${v.ok ? 'passed' : 'FAILED'}: ${v.files} files compared by whole-file checksum (${v.mode}) in ${formatDuration(v.durationMs)}`,
+      t('report.verification'),
+      t('report.verificationValue', {
+        result: v.ok ? t('done.passed') : t('done.failedShort'),
+        files: v.files,
+        mode: v.mode,
+        time: formatDuration(v.durationMs),
+      }),
     ]);
   }
+  const c = (key: string): string => t(`report.roundCols.${key}`);
   const rounds = table(
     [
-      'Round',
-      'Duration',
-      'Dirty files',
-      'Bytes compared',
-      'Dirty bytes',
-      'On the wire',
-      'Deleted',
-      'After stop',
-    ],
+      'round',
+      'duration',
+      'dirtyFiles',
+      'compared',
+      'dirtyBytes',
+      'wire',
+      'deleted',
+      'afterStop',
+    ].map(c),
     report.rounds.map((r) => [
       String(r.round),
       formatDuration(r.durationMs),
@@ -87,47 +111,48 @@ export function renderReportHtml(report: MigrationReport): string {
       formatBytes(r.dirtyBytes),
       formatBytes(r.wireBytes),
       String(r.deleted),
-      r.final ? 'yes' : 'no',
+      r.final ? t('report.yes') : t('report.no'),
     ]),
   );
   const timeline = table(
-    ['Time', 'Step', 'Detail'],
-    report.cutover.timeline.map((t) => [t.at, t.step, t.detail ?? '']),
+    [t('report.time'), t('report.step'), t('report.detail')],
+    report.cutover.timeline.map((s) => [s.at, t(`stepsTimeline.${s.step}`), s.detail ?? '']),
   );
   const sources = table(
-    ['Source folder', 'On the target'],
+    [t('report.sourceFolder'), t('report.onTarget')],
     report.source.sources.map((s) => [s.dir, s.target]),
   );
   const warnings =
     report.warnings.length === 0
-      ? '<p>None.</p>'
+      ? `<p>${escape(t('report.none'))}</p>`
       : `<ul>${report.warnings
           .slice(0, 500)
           .map((w) => `<li>${escape(w.message)}</li>`)
           .join('')}</ul>`;
   const mismatches = report.verification?.mismatches.length
-    ? `<h2>Files that differ</h2><ul>${report.verification.mismatches.map((m) => `<li>${escape(m)}</li>`).join('')}</ul>`
+    ? `<h2>${escape(t('report.differ'))}</h2><ul>${report.verification.mismatches.map((m) => `<li>${escape(m)}</li>`).join('')}</ul>`
     : '';
+  const status = report.ok ? t('report.completed') : t('report.notCompleted');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="${language}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>P2V migration report — ${escape(report.source.hostname)}</title>
+<title>${escape(t('report.title', { host: report.source.hostname }))}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:60rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left}
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#111;max-width:60rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.bad{color:#991b1b}
 @media print{body{margin:0}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 </style></head><body>
 <h1 class="${report.ok ? 'ok' : 'bad'}">${escape(status)}</h1>
-<p>Report ${escape(report.id)} by ${escape(report.tool.name)} ${escape(report.tool.version)}</p>
-<h2>Summary</h2>${keyValueTable(summary)}
-${report.check ? renderCheckHtml(report.check) : ''}
-<h2>What was moved</h2>${sources}
-<h2>Delta rounds</h2>${roundsChart(report)}${rounds}
-<h2>Cutover timeline</h2>${timeline}
+<p>${escape(t('report.byline', { id: report.id, tool: report.tool.name, version: report.tool.version }))}</p>
+<h2>${escape(t('report.summary'))}</h2>${keyValueTable(summary)}
+${report.check ? renderCheckHtml(report.check, t) : ''}
+<h2>${escape(t('report.moved'))}</h2>${sources}
+<h2>${escape(t('report.rounds'))}</h2>${roundsChart(report, t)}${rounds}
+<h2>${escape(t('report.timeline'))}</h2>${timeline}
 ${mismatches}
-<h2>Warnings</h2>${warnings}
+<h2>${escape(t('report.warnings'))}</h2>${warnings}
 </body></html>
 `;
 }

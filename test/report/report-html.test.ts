@@ -78,4 +78,14 @@ describe('the HTML report', () => {
     assert.ok(!/(src|href)="http/.test(html), 'loads nothing from outside');
     assert.ok(html.includes('4.2 s'), 'shows the downtime');
   });
+
+  it('speaks the technician’s language: Simplified Chinese headings, steps and values', () => {
+    const html = renderReportHtml(report, 'zh-CN');
+    assert.match(html, /<html lang="zh-CN">/);
+    assert.ok(html.includes('<h1 class="ok">迁移完成</h1>'));
+    assert.ok(html.includes('<h2>增量同步轮次</h2>'));
+    assert.ok(html.includes('程序已停止'), 'the timeline step is translated');
+    assert.ok(html.includes('10 个文件'), 'values are phrased in Chinese');
+    assert.ok(!html.includes('Delta rounds'));
+  });
 });

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
+import type { ErrorInfo } from './errors.ts';
+import type { ConvergenceDecision, MigrationEvent } from './events.ts';
+import type { BootMode, MachineInspection, OsInfo } from './inspection.ts';
+import type { PreflightCheck } from './preflight.ts';
+import type { MigrationCheck, MigrationReport } from './report.ts';
+
+/**
+ * The one contract between the wizard and the engine. Electron's preload exposes it over IPC,
+ * browser mode over a WebSocket; both validate every payload with the schemas below.
+ */
+
+export const TargetAddress = z.object({
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  token: z.string().min(1).max(512),
+  fingerprint: z.string().regex(/^[0-9A-Fa-f:]{64,95}$/, 'a SHA-256 fingerprint'),
+});
+export type TargetAddress = z.infer<typeof TargetAddress>;
+
+export const CheckRequest = z.object({
+  profile: z.string().min(1).max(4096),
+  condition: z.enum(['missing', 'any', 'major']),
+  target: TargetAddress,
+  agentInVm: z.boolean(),
+  sharedNetwork: z.boolean(),
+  sources: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  excludes: z.array(z.string().max(4096)).max(256),
+  useDefaultExcludes: z.boolean(),
+});
+export type CheckRequest = z.infer<typeof CheckRequest>;
+
+export const MigrationRequest = z.object({
+  target: TargetAddress,
+  /** `DIR` or `DIR:TARGETPATH`, as on the command line. */
+  sources: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  excludes: z.array(z.string().max(4096)).max(256),
+  useDefaultExcludes: z.boolean(),
+  stopCommand: z.string().max(4096).nullable(),
+  rollbackCommand: z.string().max(4096).nullable(),
+  downtimeTargetSeconds: z.number().min(0).max(3600),
+  thresholdBytes: z.number().int().min(0),
+  maxRounds: z.number().int().min(1).max(1000),
+});
+export type MigrationRequest = z.infer<typeof MigrationRequest>;
+
+export const ReportRequest = z.object({
+  format: z.enum(['html', 'json', 'pdf']),
+  language: z.enum(['en', 'zh-CN']),
+});
+export type ReportRequest = z.infer<typeof ReportRequest>;
+
+/** A built-in VM profile as the wizard lists it. */
+export interface ProfileSummary {
+  id: string;
+  name: string;
+  hypervisor: string;
+  diskFormat: string;
+  firmware: BootMode[];
+}
+
+/** What a test connection learns about the agent and its machine. */
+export interface TargetInfo {
+  hostname: string;
+  os: OsInfo;
+  bootMode: BootMode;
+  rootPath: string;
+  freeBytes: number;
+  totalBytes: number;
+}
+
+/** The check's result as the Compatibility step shows it. */
+export interface CheckSummary {
+  check: MigrationCheck;
+  plan: DriverPlan;
+  preflight: PreflightCheck[];
+  driverFiles: DriverFilesResult | null;
+  selectedBytes: number;
+  blocked: boolean;
+}
+
+/** Where the migration is, as the engine side knows it. */
+export type SessionStage =
+  | 'idle'
+  | 'running'
+  | 'awaiting-cutover'
+  | 'cutting-over'
+  | 'paused'
+  | 'cancelled'
+  | 'done'
+  | 'failed';
+
+/** Engine events plus the session's own, in the order they happened. */
+export type SessionEvent =
+  | MigrationEvent
+  | { type: 'stage'; stage: SessionStage; error?: ErrorInfo }
+  | { type: 'awaiting-cutover'; decision: ConvergenceDecision };
+
+/** Everything a window needs to show where a migration is, after a reload. */
+export interface SessionSnapshot {
+  stage: SessionStage;
+  request: MigrationRequest | null;
+  /** Every event but progress, then the latest progress: replayed, they rebuild the UI state. */
+  events: SessionEvent[];
+  report: MigrationReport | null;
+  error: ErrorInfo | null;
+}
+
+/** The calls the wizard makes; each resolves with its answer or rejects with an ErrorInfo. */
+export interface WizardApi {
+  inspect(): Promise<MachineInspection>;
+  listProfiles(): Promise<ProfileSummary[]>;
+  connectTarget(target: TargetAddress): Promise<TargetInfo>;
+  check(request: CheckRequest): Promise<CheckSummary>;
+  startMigration(request: MigrationRequest): Promise<void>;
+  pauseMigration(): Promise<void>;
+  resumeMigration(): Promise<void>;
+  cancelMigration(): Promise<void>;
+  /** Confirms the cutover when the rounds converged, or asks for it before they do. */
+  cutOver(): Promise<void>;
+  getSession(): Promise<SessionSnapshot>;
+  exportReport(request: ReportRequest): Promise<{ path: string }>;
+  openReportFolder(): Promise<void>;
+  /** Subscribes to session events; returns the function that unsubscribes. */
+  onEvent(listener: (event: SessionEvent) => void): () => void;
+}
+
+/** The calls as named channels (`domain:verb`), each with the schema of its one argument. */
+export const API_CHANNELS = {
+  inspect: { channel: 'machine:inspect', input: z.undefined() },
+  listProfiles: { channel: 'profiles:list', input: z.undefined() },
+  connectTarget: { channel: 'target:connect', input: TargetAddress },
+  check: { channel: 'check:run', input: CheckRequest },
+  startMigration: { channel: 'migration:start', input: MigrationRequest },
+  pauseMigration: { channel: 'migration:pause', input: z.undefined() },
+  resumeMigration: { channel: 'migration:resume', input: z.undefined() },
+  cancelMigration: { channel: 'migration:cancel', input: z.undefined() },
+  cutOver: { channel: 'migration:cutover', input: z.undefined() },
+  getSession: { channel: 'session:get', input: z.undefined() },
+  exportReport: { channel: 'report:export', input: ReportRequest },
+  openReportFolder: { channel: 'report:open-folder', input: z.undefined() },
+} as const satisfies Record<
+  Exclude<keyof WizardApi, 'onEvent'>,
+  { channel: string; input: z.ZodType }
+>;
+
+export type ApiMethod = keyof typeof API_CHANNELS;
+
+/** The channel engine events arrive on. */
+export const EVENT_CHANNEL = 'session:event';

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RunningAgent } from '../../engine/agent/agent-server.ts';
+import { findChromium } from '../../engine/report/print-pdf.ts';
+import { WizardService } from '../../engine/session/wizard-service.ts';
+import type { MigrationRequest, SessionEvent, SessionStage } from '../../shared/api.ts';
+import { P2VError } from '../../shared/errors.ts';
+import type { MigrationReport } from '../../shared/report.ts';
+import { startTestAgent } from '../helpers/migrate-in-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { diffSnapshots, snapshotTree } from '../helpers/tree-snapshot.ts';
+
+/** Resolves with the first event (from now on) that matches. */
+function nextEvent(
+  service: WizardService,
+  match: (e: SessionEvent) => boolean,
+): Promise<SessionEvent> {
+  return new Promise((resolve) => {
+    const off = service.onEvent((event) => {
+      if (!match(event)) return;
+      off();
+      resolve(event);
+    });
+  });
+}
+
+const stageIs = (stage: SessionStage) => (e: SessionEvent) =>
+  e.type === 'stage' && e.stage === stage;
+
+describe('the wizard service drives the engine for the window', () => {
+  let base: string;
+  let source: string;
+  let root: string;
+  let agent: RunningAgent;
+  let service: WizardService;
+  let request: MigrationRequest;
+
+  before(async () => {
+    base = await tempDir();
+    source = join(base, 'source');
+    root = join(base, 'target');
+    await mkdir(join(source, 'data'), { recursive: true });
+    for (let i = 0; i < 40; i++)
+      await writeFile(join(source, 'data', `f${i}.bin`), randomBytes(256 * 1024));
+    agent = await startTestAgent(root, join(base, 'agent-state'));
+    service = new WizardService({ dataDir: join(base, 'wizard') });
+    request = {
+      target: {
+        host: agent.host,
+        port: agent.port,
+        token: agent.token,
+        fingerprint: agent.fingerprint,
+      },
+      sources: [`${source}:/`],
+      excludes: [],
+      useDefaultExcludes: false,
+      stopCommand: null,
+      rollbackCommand: null,
+      downtimeTargetSeconds: 5,
+      thresholdBytes: 1024 * 1024,
+      maxRounds: 10,
+    };
+  });
+  after(async () => {
+    await service.close();
+    await agent.close();
+  });
+
+  it('inspects, lists profiles, tests the connection (and refuses a wrong token)', async () => {
+    assert.equal((await service.inspect()).os.type, 'linux');
+    assert.deepEqual(
+      (await service.listProfiles()).map((p) => p.id),
+      ['hyperv', 'kvm-virtio', 'vmware-esxi'],
+    );
+    const info = await service.connectTarget(request.target);
+    assert.ok(info.freeBytes > 0 && info.os.type === 'linux');
+    await assert.rejects(
+      service.connectTarget({ ...request.target, token: 'wrong' }),
+      (e) => e instanceof P2VError && e.code === 'AUTH_FAILED',
+    );
+  });
+
+  it('checks, migrates, waits for the technician at the cutover, and reports', async () => {
+    const summary = await service.check({
+      profile: 'kvm-virtio',
+      condition: 'any',
+      target: request.target,
+      agentInVm: false,
+      sharedNetwork: false,
+      sources: request.sources,
+      excludes: [],
+      useDefaultExcludes: false,
+    });
+    assert.equal(summary.blocked, false);
+    assert.ok(summary.selectedBytes >= 40 * 256 * 1024);
+    const events: SessionEvent[] = [];
+    const off = service.onEvent((e) => events.push(e));
+    const waiting = nextEvent(service, (e) => e.type === 'awaiting-cutover');
+    await service.startMigration(request);
+    await waiting;
+    assert.equal((await service.getSession()).stage, 'awaiting-cutover');
+    const done = nextEvent(service, stageIs('done'));
+    await service.cutOver();
+    await done;
+    off();
+    assert.deepEqual(diffSnapshots(await snapshotTree(source), await snapshotTree(root)), []);
+    const session = await service.getSession();
+    assert.equal(session.stage, 'done');
+    assert.equal(session.report?.ok, true);
+    assert.equal(session.report?.check?.profile.id, 'kvm-virtio');
+    // A reloaded window replays this: every event but progress, then the latest progress.
+    assert.ok(session.events.filter((e) => e.type === 'progress').length <= 1);
+    assert.ok(session.events.some((e) => e.type === 'cutover' && e.step === 'started'));
+    assert.ok(events.filter((e) => e.type === 'progress').length < 200, 'progress is throttled');
+  });
+
+  it('exports the report as JSON, HTML in Chinese, and PDF', async (t) => {
+    const json = await service.exportReport({ format: 'json', language: 'en' });
+    assert.equal((JSON.parse(await readFile(json.path, 'utf8')) as MigrationReport).ok, true);
+    const html = await service.exportReport({ format: 'html', language: 'zh-CN' });
+    assert.match(await readFile(html.path, 'utf8'), /<h1 class="ok">迁移完成<\/h1>/);
+    if (!(await findChromium())) return t.skip('SKIPPED LOUDLY: no Chromium to print a PDF with');
+    const pdf = await service.exportReport({ format: 'pdf', language: 'en' });
+    assert.equal((await readFile(pdf.path)).subarray(0, 5).toString(), '%PDF-');
+    assert.ok((await stat(pdf.path)).size > 1000);
+  });
+
+  it('pauses mid-copy, resumes where it stopped, and cancels at the cutover', async () => {
+    const big = join(base, 'big');
+    await mkdir(big);
+    for (let i = 0; i < 30; i++)
+      await writeFile(join(big, `part${i}`), randomBytes(4 * 1024 * 1024));
+    // The first agent answered a stop request and takes no more writes: a new target.
+    const other = await startTestAgent(join(base, 'target-2'), join(base, 'agent-state-2'));
+    after(() => other.close());
+    const target = {
+      host: other.host,
+      port: other.port,
+      token: other.token,
+      fingerprint: other.fingerprint,
+    };
+    const second = { ...request, target, sources: [`${big}:/big`] };
+    const copying = nextEvent(
+      service,
+      (e) => e.type === 'progress' && e.phase === 'copy' && e.bytesDone > 0,
+    );
+    await service.startMigration(second);
+    await copying;
+    await service.pauseMigration();
+    assert.equal((await service.getSession()).stage, 'paused');
+    const waiting = nextEvent(service, (e) => e.type === 'awaiting-cutover');
+    await service.resumeMigration();
+    await waiting;
+    await service.cancelMigration();
+    const session = await service.getSession();
+    assert.equal(session.report?.copy?.resumed, true, 'the copy went on from its state');
+    assert.equal(session.stage, 'cancelled');
+    assert.ok(!session.events.some((e) => e.type === 'cutover'), 'nothing was handed over');
+  });
+
+  it('cuts over early when asked before the rounds converge', async () => {
+    const done = nextEvent(
+      service,
+      (e) => e.type === 'stage' && (e.stage === 'done' || e.stage === 'failed'),
+    );
+    const other = await startTestAgent(join(base, 'target-3'), join(base, 'agent-state-3'));
+    after(() => other.close());
+    const target = {
+      host: other.host,
+      port: other.port,
+      token: other.token,
+      fingerprint: other.fingerprint,
+    };
+    const third = {
+      ...request,
+      target,
+      thresholdBytes: 0,
+      downtimeTargetSeconds: 0,
+    };
+    await service.startMigration(third);
+    await service.cutOver();
+    const end = await done;
+    assert.equal(end.type === 'stage' && end.stage, 'done', JSON.stringify(end));
+    const session = await service.getSession();
+    assert.ok(!session.events.some((e) => e.type === 'awaiting-cutover'), 'it did not wait');
+  });
+});
