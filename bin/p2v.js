@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 process.setSourceMapsEnabled(true);
 let entry;
 try {
-  const { ensureBundle } = await import('../scripts/cli-bundle.js');
-  entry = pathToFileURL(await ensureBundle()).href;
+  const { ensureBundle } = await import('../scripts/bundles.js');
+  entry = pathToFileURL(await ensureBundle('cli')).href;
 } catch {
   const { register } = await import('tsx/esm/api');
   register();

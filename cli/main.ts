@@ -4,6 +4,7 @@ import { VERSION } from '../engine/version.ts';
 import { registerAgentCommand } from './commands/agent.ts';
 import { registerCheckCommand } from './commands/check.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
+import { registerUiCommand } from './commands/ui.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerReportCommand } from './commands/report.ts';
@@ -15,6 +16,7 @@ const program = new Command('p2v')
   .version(VERSION)
   .showHelpAfterError()
   .exitOverride();
+registerUiCommand(program);
 registerInspectCommand(program);
 registerCheckCommand(program);
 registerAgentCommand(program);

@@ -19,13 +19,22 @@ export const TargetAddress = z.object({
 });
 export type TargetAddress = z.infer<typeof TargetAddress>;
 
+/** What to move, as the technician picked it (`DIR` or `DIR:TARGETPATH`). */
+export const Selection = z.object({
+  sources: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  excludes: z.array(z.string().max(4096)).max(256),
+  useDefaultExcludes: z.boolean(),
+});
+export type Selection = z.infer<typeof Selection>;
+
 export const CheckRequest = z.object({
   profile: z.string().min(1).max(4096),
   condition: z.enum(['missing', 'any', 'major']),
   target: TargetAddress,
   agentInVm: z.boolean(),
   sharedNetwork: z.boolean(),
-  sources: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  /** Empty before the technician picked what to move: the used space of every volume counts. */
+  sources: z.array(z.string().min(1).max(4096)).max(64),
   excludes: z.array(z.string().max(4096)).max(256),
   useDefaultExcludes: z.boolean(),
 });
@@ -113,6 +122,8 @@ export interface WizardApi {
   listProfiles(): Promise<ProfileSummary[]>;
   connectTarget(target: TargetAddress): Promise<TargetInfo>;
   check(request: CheckRequest): Promise<CheckSummary>;
+  /** Bytes the selection takes on disk, walked with its exclusions. */
+  measureSelection(selection: Selection): Promise<{ bytes: number }>;
   startMigration(request: MigrationRequest): Promise<void>;
   pauseMigration(): Promise<void>;
   resumeMigration(): Promise<void>;
@@ -132,6 +143,7 @@ export const API_CHANNELS = {
   listProfiles: { channel: 'profiles:list', input: z.undefined() },
   connectTarget: { channel: 'target:connect', input: TargetAddress },
   check: { channel: 'check:run', input: CheckRequest },
+  measureSelection: { channel: 'selection:measure', input: Selection },
   startMigration: { channel: 'migration:start', input: MigrationRequest },
   pauseMigration: { channel: 'migration:pause', input: z.undefined() },
   resumeMigration: { channel: 'migration:resume', input: z.undefined() },

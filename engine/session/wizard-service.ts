@@ -7,6 +7,7 @@ import type {
   MigrationRequest,
   ProfileSummary,
   ReportRequest,
+  Selection,
   SessionEvent,
   SessionSnapshot,
   SessionStage,
@@ -100,11 +101,11 @@ export class WizardService implements WizardApi {
   }
 
   async check(request: CheckRequest): Promise<CheckSummary> {
-    const selectedBytes = await measureSources(
-      request.sources.map((s) => parseSourceArgument(s)),
-      request.excludes,
-      request.useDefaultExcludes,
-    );
+    const machine = await this.inspect();
+    const selectedBytes =
+      request.sources.length > 0
+        ? (await this.measureSelection({ ...request, sources: request.sources })).bytes
+        : machine.volumes.reduce((sum, v) => sum + v.usedBytes, 0);
     const result = await checkMigration({
       profile: request.profile,
       condition: request.condition,
@@ -112,7 +113,7 @@ export class WizardService implements WizardApi {
       agentInVm: request.agentInVm,
       sharedNetwork: request.sharedNetwork,
       selectedBytes,
-      machine: await this.inspect(),
+      machine,
     });
     this.lastCheck = toMigrationCheck(result);
     return {
@@ -122,6 +123,13 @@ export class WizardService implements WizardApi {
       driverFiles: result.driverFiles,
       selectedBytes,
       blocked: result.blocked,
+    };
+  }
+
+  async measureSelection(selection: Selection): Promise<{ bytes: number }> {
+    const sources = selection.sources.map((s) => parseSourceArgument(s));
+    return {
+      bytes: await measureSources(sources, selection.excludes, selection.useDefaultExcludes),
     };
   }
 

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ensureBundle } from '../../scripts/bundles.js';
+import { startBrowserBridge } from '../../engine/bridge/browser-bridge.ts';
+import { WizardService } from '../../engine/session/wizard-service.ts';
+import { parseHostPort } from '../parse-options.ts';
+import { P2VError } from '../../shared/errors.ts';
+
+/** Where the wizard keeps migration state and reports unless told otherwise. */
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0
+    ? '/var/lib/p2v-wizard/wizard'
+    : join(homedir(), '.local/state/p2v-wizard/wizard');
+}
+
+/** Opens a path or URL with the desktop's default handler; false where there is none. */
+export function openWithDesktop(target: string): Promise<boolean> {
+  const [command, args] =
+    process.platform === 'win32'
+      ? ['cmd', ['/c', 'start', '', target]]
+      : process.platform === 'darwin'
+        ? ['open', [target]]
+        : ['xdg-open', [target]];
+  return new Promise((resolve) => {
+    const child = spawn(command as string, args as string[], { stdio: 'ignore', detached: true });
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => {
+      child.unref();
+      resolve(true);
+    });
+  });
+}
+
+export function registerUiCommand(program: Command): void {
+  program
+    .command('ui')
+    .description(
+      'Run the wizard in a browser: serves it on 127.0.0.1 with a one-time token in the URL (over SSH: ssh -L PORT:127.0.0.1:PORT server).',
+    )
+    .option('--listen <host:port>', 'where to serve (only 127.0.0.1 or ::1)', '127.0.0.1:0')
+    .option('--data <dir>', 'where migration state and reports are kept')
+    .option('--open', 'open the address in the desktop browser')
+    .option('--json', 'print the address as one JSON line')
+    .action(async (options: { listen: string; data?: string; open?: boolean; json?: boolean }) => {
+      const { host, port } = parseHostPort(options.listen);
+      // The wizard can stop programs and copy the whole machine: never served beyond loopback.
+      if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost')
+        throw new P2VError('BAD_ARGUMENT', `--listen must be on 127.0.0.1 or ::1, not ${host}`);
+      const rendererDir = dirname(await ensureBundle('renderer'));
+      const service = new WizardService({
+        dataDir: options.data ?? defaultDataDir(),
+        openFolder: async (path) => {
+          if (!(await openWithDesktop(path))) throw new Error(`no file manager to open ${path}`);
+        },
+      });
+      const bridge = await startBrowserBridge({ api: service, rendererDir, host, port });
+      if (options.json)
+        process.stdout.write(
+          `${JSON.stringify({ event: 'listening', url: bridge.url, port: bridge.port })}\n`,
+        );
+      else process.stdout.write(`P2V Wizard is at ${bridge.url}\nPress Ctrl+C to stop.\n`);
+      if (options.open && !(await openWithDesktop(bridge.url)))
+        process.stderr.write('No desktop browser to open: open the address above yourself.\n');
+      const shutdown = async (): Promise<void> => {
+        await service.close();
+        await bridge.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown());
+      process.once('SIGTERM', () => void shutdown());
+    });
+}

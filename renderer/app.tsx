@@ -1,0 +1,75 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LANGUAGES, type Language } from '../shared/i18n/index.ts';
+import { switchLanguage } from './i18n.ts';
+import { STEPS, type Step } from './state/steps.ts';
+import { CompatibilityStep } from './steps/compatibility-step.tsx';
+import { CopyStep } from './steps/copy-step.tsx';
+import { CutoverStep } from './steps/cutover-step.tsx';
+import { DoneStep } from './steps/done-step.tsx';
+import { MachineStep } from './steps/machine-step.tsx';
+import { SelectionStep } from './steps/selection-step.tsx';
+import { SyncStep } from './steps/sync-step.tsx';
+import { TargetStep } from './steps/target-step.tsx';
+import { useWizard } from './store-context.tsx';
+
+const SCREENS: Record<Step, () => React.JSX.Element> = {
+  machine: MachineStep,
+  target: TargetStep,
+  compatibility: CompatibilityStep,
+  selection: SelectionStep,
+  copy: CopyStep,
+  sync: SyncStep,
+  cutover: CutoverStep,
+  done: DoneStep,
+};
+
+const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', 'zh-CN': '简体中文' };
+
+/** The wizard: a list of steps, the current screen, and the language switch. */
+export function App() {
+  const { t, i18n } = useTranslation();
+  const step = useWizard((s) => s.step);
+  const Screen = SCREENS[step];
+  const index = STEPS.indexOf(step);
+  useEffect(() => {
+    document.title = `${t('app.title')} — ${t(`steps.${step}`)}`;
+    document.getElementById('main')?.focus();
+  }, [step, t]);
+  return (
+    <div className="app">
+      <header>
+        <h1>{t('app.title')}</h1>
+        <label className="language">
+          {t('app.language')}
+          <select
+            value={i18n.language}
+            onChange={(e) => switchLanguage(e.target.value as Language)}
+          >
+            {LANGUAGES.map((l) => (
+              <option key={l} value={l}>
+                {LANGUAGE_NAMES[l]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+      <nav aria-label={t('app.stepOf', { n: index + 1, total: STEPS.length })}>
+        <ol className="steps">
+          {STEPS.map((s, i) => (
+            <li
+              key={s}
+              className={i === index ? 'current' : i < index ? 'past' : ''}
+              aria-current={i === index ? 'step' : undefined}
+            >
+              {t(`steps.${s}`)}
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <main id="main" tabIndex={-1} data-step={step}>
+        <Screen />
+      </main>
+    </div>
+  );
+}

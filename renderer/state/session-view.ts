@@ -1,0 +1,82 @@
+import type { SessionEvent, SessionStage } from '../../shared/api.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+import type {
+  ConvergenceDecision,
+  CutoverStep,
+  MigrationEvent,
+  MigrationPhase,
+  RoundSummary,
+} from '../../shared/events.ts';
+
+export type ProgressEvent = Extract<MigrationEvent, { type: 'progress' }>;
+
+/** What the window shows of a migration, built only from engine events. */
+export interface SessionView {
+  stage: SessionStage;
+  phase: MigrationPhase | null;
+  progress: ProgressEvent | null;
+  rounds: RoundSummary[];
+  convergence: ConvergenceDecision | null;
+  /** Set while the engine waits for the technician's confirmation. */
+  awaiting: ConvergenceDecision | null;
+  timeline: { step: CutoverStep; at: string; detail?: string }[];
+  warnings: number;
+  reconnects: number;
+  result: { ok: boolean; downtimeMs: number | null } | null;
+  error: ErrorInfo | null;
+}
+
+export const EMPTY_SESSION: SessionView = {
+  stage: 'idle',
+  phase: null,
+  progress: null,
+  rounds: [],
+  convergence: null,
+  awaiting: null,
+  timeline: [],
+  warnings: 0,
+  reconnects: 0,
+  result: null,
+  error: null,
+};
+
+/** Applies one event: a pure function, so a reload replays the snapshot to the same view. */
+export function reduceSession(view: SessionView, event: SessionEvent): SessionView {
+  switch (event.type) {
+    case 'stage': {
+      const next: SessionView = { ...view, stage: event.stage, error: event.error ?? null };
+      if (event.stage === 'running' && view.stage !== 'awaiting-cutover') next.awaiting = null;
+      if (event.stage === 'cutting-over' || event.stage === 'cancelled') next.awaiting = null;
+      return next;
+    }
+    case 'phase':
+      return { ...view, phase: event.phase };
+    case 'progress':
+      return { ...view, progress: event };
+    case 'round':
+      return { ...view, rounds: [...view.rounds, event.summary] };
+    case 'convergence':
+      return { ...view, convergence: event.decision };
+    case 'awaiting-cutover':
+      return { ...view, awaiting: event.decision, convergence: event.decision };
+    case 'cutover':
+      return {
+        ...view,
+        timeline: [
+          ...view.timeline,
+          { step: event.step, at: event.at, ...(event.detail ? { detail: event.detail } : {}) },
+        ],
+      };
+    case 'warning':
+      return { ...view, warnings: view.warnings + 1 };
+    case 'reconnect':
+      return { ...view, reconnects: view.reconnects + 1 };
+    case 'done':
+      return { ...view, result: { ok: event.ok, downtimeMs: event.downtimeMs } };
+  }
+}
+
+/** Replays a snapshot's events from an empty view. */
+export function replay(events: SessionEvent[]): SessionView {
+  return events.reduce(reduceSession, EMPTY_SESSION);
+}

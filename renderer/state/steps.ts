@@ -1,0 +1,37 @@
+import type { SessionView } from './session-view.ts';
+
+/** The wizard's screens, in order. */
+export const STEPS = [
+  'machine',
+  'target',
+  'compatibility',
+  'selection',
+  'copy',
+  'sync',
+  'cutover',
+  'done',
+] as const;
+export type Step = (typeof STEPS)[number];
+
+/** Where a running (or finished) migration belongs: the screen a reload lands on. */
+export function stepForSession(view: SessionView): Step | null {
+  switch (view.stage) {
+    case 'idle':
+      return null;
+    case 'done':
+    case 'failed':
+    case 'cancelled':
+      return 'done';
+    case 'cutting-over':
+      return 'cutover';
+    case 'awaiting-cutover':
+      return 'sync';
+    case 'paused':
+    case 'running':
+      return view.phase === 'rounds'
+        ? 'sync'
+        : view.phase === 'cutover' || view.phase === 'verify' || view.phase === 'handover'
+          ? 'cutover'
+          : 'copy';
+  }
+}

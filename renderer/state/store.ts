@@ -1,0 +1,269 @@
+import { create, type StateCreator } from 'zustand';
+import type {
+  CheckSummary,
+  MigrationRequest,
+  ProfileSummary,
+  SessionEvent,
+  TargetAddress,
+  TargetInfo,
+  WizardApi,
+} from '../../shared/api.ts';
+import type { UpdateCondition } from '../../shared/driver-plan.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+import type { MachineInspection } from '../../shared/inspection.ts';
+import { ApiError } from '../api/socket-api.ts';
+import { EMPTY_SESSION, reduceSession, replay, type SessionView } from './session-view.ts';
+import { STEPS, stepForSession, type Step } from './steps.ts';
+
+/** A call in flight or failed, per screen: what the screen shows instead of its content. */
+export interface CallState {
+  busy: boolean;
+  error: ErrorInfo | null;
+}
+const IDLE: CallState = { busy: false, error: null };
+
+interface NavSlice {
+  step: Step;
+  goTo: (step: Step) => void;
+  next: () => void;
+  back: () => void;
+}
+
+interface MachineSlice {
+  machine: MachineInspection | null;
+  machineCall: CallState;
+  loadMachine: () => Promise<void>;
+}
+
+interface TargetSlice {
+  targetForm: {
+    host: string;
+    port: string;
+    token: string;
+    fingerprint: string;
+    confirmed: boolean;
+  };
+  targetInfo: TargetInfo | null;
+  targetCall: CallState;
+  setTargetForm: (patch: Partial<TargetSlice['targetForm']>) => void;
+  testConnection: () => Promise<void>;
+}
+
+interface CheckSlice {
+  profiles: ProfileSummary[];
+  checkForm: {
+    profile: string;
+    condition: UpdateCondition;
+    agentInVm: boolean;
+    sharedNetwork: boolean;
+  };
+  checkResult: CheckSummary | null;
+  checkCall: CallState;
+  loadProfiles: () => Promise<void>;
+  setCheckForm: (patch: Partial<CheckSlice['checkForm']>) => void;
+  runCheck: () => Promise<void>;
+}
+
+interface SelectionSlice {
+  selection: {
+    sources: string;
+    excludes: string;
+    defaultExcludes: boolean;
+    stopCommand: string;
+    rollbackCommand: string;
+    downtimeSeconds: string;
+  };
+  setSelection: (patch: Partial<SelectionSlice['selection']>) => void;
+  measured: number | null;
+  measureCall: CallState;
+  measure: () => Promise<void>;
+}
+
+interface SessionSlice {
+  session: SessionView;
+  sessionCall: CallState;
+  applyEvent: (event: SessionEvent) => void;
+  restore: () => Promise<void>;
+  start: () => Promise<void>;
+  pause: () => Promise<void>;
+  resume: () => Promise<void>;
+  cancel: () => Promise<void>;
+  cutOver: () => Promise<void>;
+}
+
+export type WizardState = NavSlice &
+  MachineSlice &
+  TargetSlice &
+  CheckSlice &
+  SelectionSlice &
+  SessionSlice;
+type Slice<T> = StateCreator<WizardState, [], [], T>;
+
+const errorInfo = (error: unknown): ErrorInfo =>
+  error instanceof ApiError
+    ? error.info
+    : { code: 'IO_ERROR', message: error instanceof Error ? error.message : String(error) };
+
+/** Splits a textarea into its non-empty lines. */
+export const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** The target form as the API's address; null while it is incomplete. */
+export function targetAddress(form: TargetSlice['targetForm']): TargetAddress | null {
+  const port = Number(form.port);
+  if (!form.host || !Number.isInteger(port) || !form.token || !form.fingerprint) return null;
+  return {
+    host: form.host.trim(),
+    port,
+    token: form.token.trim(),
+    fingerprint: form.fingerprint.trim(),
+  };
+}
+
+/** Runs a call with a screen's busy and error state around it. */
+async function track(
+  set: (patch: Partial<WizardState>) => void,
+  key: 'machineCall' | 'targetCall' | 'checkCall' | 'measureCall' | 'sessionCall',
+  work: () => Promise<void>,
+): Promise<void> {
+  set({ [key]: { busy: true, error: null } });
+  try {
+    await work();
+    set({ [key]: IDLE });
+  } catch (error) {
+    set({ [key]: { busy: false, error: errorInfo(error) } });
+  }
+}
+
+/** The store, with the API it calls injected: the real bridge in the app, a fake in tests. */
+export function createWizardStore(api: WizardApi) {
+  const nav: Slice<NavSlice> = (set, get) => ({
+    step: 'machine',
+    goTo: (step) => set({ step }),
+    next: () =>
+      set({ step: STEPS[Math.min(STEPS.indexOf(get().step) + 1, STEPS.length - 1)] as Step }),
+    back: () => set({ step: STEPS[Math.max(STEPS.indexOf(get().step) - 1, 0)] as Step }),
+  });
+  const machine: Slice<MachineSlice> = (set) => ({
+    machine: null,
+    machineCall: IDLE,
+    loadMachine: () => track(set, 'machineCall', async () => set({ machine: await api.inspect() })),
+  });
+  const target: Slice<TargetSlice> = (set, get) => ({
+    targetForm: { host: '', port: '7070', token: '', fingerprint: '', confirmed: false },
+    targetInfo: null,
+    targetCall: IDLE,
+    setTargetForm: (patch) =>
+      set({
+        targetForm: { ...get().targetForm, ...patch },
+        ...('confirmed' in patch ? {} : { targetInfo: null }),
+      }),
+    testConnection: () =>
+      track(set, 'targetCall', async () => {
+        const address = targetAddress(get().targetForm);
+        if (!address) throw new ApiError({ code: 'BAD_ARGUMENT', message: 'incomplete' });
+        set({ targetInfo: await api.connectTarget(address) });
+      }),
+  });
+  const check: Slice<CheckSlice> = (set, get) => ({
+    profiles: [],
+    checkForm: { profile: 'kvm-virtio', condition: 'any', agentInVm: false, sharedNetwork: false },
+    checkResult: null,
+    checkCall: IDLE,
+    loadProfiles: async () => set({ profiles: await api.listProfiles() }),
+    setCheckForm: (patch) =>
+      set({ checkForm: { ...get().checkForm, ...patch }, checkResult: null }),
+    runCheck: () =>
+      track(set, 'checkCall', async () => {
+        const state = get();
+        const address = targetAddress(state.targetForm);
+        if (!address) throw new ApiError({ code: 'BAD_ARGUMENT', message: 'no target' });
+        set({
+          checkResult: await api.check({
+            ...state.checkForm,
+            target: address,
+            // What to move is picked on the next screen: the check counts every volume's data.
+            sources: [],
+            excludes: [],
+            useDefaultExcludes: true,
+          }),
+        });
+      }),
+  });
+  const selection: Slice<SelectionSlice> = (set, get) => ({
+    selection: {
+      sources: '/',
+      excludes: '',
+      defaultExcludes: true,
+      stopCommand: '',
+      rollbackCommand: '',
+      downtimeSeconds: '5',
+    },
+    setSelection: (patch) => set({ selection: { ...get().selection, ...patch }, measured: null }),
+    measured: null,
+    measureCall: IDLE,
+    measure: () =>
+      track(set, 'measureCall', async () => {
+        const { selection } = get();
+        const { bytes } = await api.measureSelection({
+          sources: lines(selection.sources),
+          excludes: lines(selection.excludes),
+          useDefaultExcludes: selection.defaultExcludes,
+        });
+        set({ measured: bytes });
+      }),
+  });
+  const session: Slice<SessionSlice> = (set, get) => ({
+    session: EMPTY_SESSION,
+    sessionCall: IDLE,
+    applyEvent: (event) => {
+      const view = reduceSession(get().session, event);
+      const step = stepForSession(view);
+      // Follow the migration forward only; the technician may look back on earlier screens.
+      const forward = step && STEPS.indexOf(step) > STEPS.indexOf(get().step);
+      set({ session: view, ...(forward ? { step } : {}) });
+    },
+    restore: async () => {
+      const snapshot = await api.getSession();
+      const view = replay(snapshot.events);
+      const step = stepForSession(view);
+      set({ session: view, ...(step ? { step } : {}) });
+    },
+    start: () =>
+      track(set, 'sessionCall', async () => {
+        const state = get();
+        const address = targetAddress(state.targetForm);
+        if (!address) throw new ApiError({ code: 'BAD_ARGUMENT', message: 'no target' });
+        const request: MigrationRequest = {
+          target: address,
+          sources: lines(state.selection.sources),
+          excludes: lines(state.selection.excludes),
+          useDefaultExcludes: state.selection.defaultExcludes,
+          stopCommand: state.selection.stopCommand.trim() || null,
+          rollbackCommand: state.selection.rollbackCommand.trim() || null,
+          downtimeTargetSeconds: Number(state.selection.downtimeSeconds) || 5,
+          thresholdBytes: 1024 * 1024,
+          maxRounds: 10,
+        };
+        set({ session: EMPTY_SESSION, step: 'copy' });
+        await api.startMigration(request);
+      }),
+    pause: () => track(set, 'sessionCall', () => api.pauseMigration()),
+    resume: () => track(set, 'sessionCall', () => api.resumeMigration()),
+    cancel: () => track(set, 'sessionCall', () => api.cancelMigration()),
+    cutOver: () => track(set, 'sessionCall', () => api.cutOver()),
+  });
+  return create<WizardState>()((...a) => ({
+    ...nav(...a),
+    ...machine(...a),
+    ...target(...a),
+    ...check(...a),
+    ...selection(...a),
+    ...session(...a),
+  }));
+}
+
+export type WizardStore = ReturnType<typeof createWizardStore>;

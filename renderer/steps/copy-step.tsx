@@ -1,0 +1,74 @@
+import { useTranslation } from 'react-i18next';
+import { formatBytes, formatDuration } from '../../shared/format.ts';
+import { ErrorBox } from '../components/error-box.tsx';
+import { ProgressBar } from '../components/progress-bar.tsx';
+import { StepNav } from '../components/step-nav.tsx';
+import { useWizard } from '../store-context.tsx';
+
+/** Step 5: the full copy's progress, with pause, resume and cancel. */
+export function CopyStep() {
+  const { t } = useTranslation();
+  const session = useWizard((s) => s.session);
+  const call = useWizard((s) => s.sessionCall);
+  const pause = useWizard((s) => s.pause);
+  const resume = useWizard((s) => s.resume);
+  const cancel = useWizard((s) => s.cancel);
+  const progress = session.progress?.phase === 'copy' ? session.progress : null;
+  const copied = session.phase !== null && session.phase !== 'connect' && session.phase !== 'copy';
+  return (
+    <section aria-labelledby="copy-heading">
+      <h2 id="copy-heading">{t('copy.heading')}</h2>
+      <ProgressBar value={copied ? 1 : (progress?.value ?? 0)} label={t('copy.heading')} />
+      {progress ? (
+        <dl className="facts" aria-live="polite">
+          <dt>{t('steps.copy')}</dt>
+          <dd>
+            {t('copy.bytes', {
+              done: formatBytes(progress.bytesDone),
+              total: formatBytes(progress.bytesTotal),
+            })}
+          </dd>
+          <dt>{t('machine.volumes')}</dt>
+          <dd>{t('copy.files', { done: progress.filesDone, total: progress.filesTotal })}</dd>
+          <dt>⇅</dt>
+          <dd>
+            {t('copy.rate', { rate: formatBytes(progress.bytesPerSecond) })}
+            {' · '}
+            {progress.etaSeconds === null
+              ? t('copy.etaUnknown')
+              : t('copy.eta', { eta: formatDuration(progress.etaSeconds * 1000) })}
+          </dd>
+        </dl>
+      ) : null}
+      {progress?.currentFile ? (
+        <p className="mono small">{t('copy.current', { file: progress.currentFile })}</p>
+      ) : null}
+      {session.stage === 'paused' ? <p role="status">{t('copy.paused')}</p> : null}
+      {session.stage === 'cancelled' ? <p role="status">{t('copy.cancelled')}</p> : null}
+      <ErrorBox
+        error={session.error ?? call.error}
+        onRetry={session.stage === 'failed' ? () => void resume() : undefined}
+      />
+      <div className="row">
+        {session.stage === 'running' ? (
+          <button type="button" onClick={() => void pause()} disabled={call.busy}>
+            {t('copy.pause')}
+          </button>
+        ) : null}
+        {session.stage === 'paused' ? (
+          <button type="button" onClick={() => void resume()} disabled={call.busy}>
+            {t('copy.resume')}
+          </button>
+        ) : null}
+        {session.stage === 'running' ||
+        session.stage === 'paused' ||
+        session.stage === 'awaiting-cutover' ? (
+          <button type="button" onClick={() => void cancel()} disabled={call.busy}>
+            {t('copy.cancel')}
+          </button>
+        ) : null}
+      </div>
+      <StepNav canNext={copied} hideBack />
+    </section>
+  );
+}

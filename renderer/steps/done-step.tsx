@@ -1,0 +1,78 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ReportRequest } from '../../shared/api.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+import type { MigrationReport } from '../../shared/report.ts';
+import { formatDuration } from '../../shared/format.ts';
+import type { Language } from '../../shared/i18n/index.ts';
+import { ApiError } from '../api/socket-api.ts';
+import { ErrorBox } from '../components/error-box.tsx';
+import { useApi, useWizard } from '../store-context.tsx';
+
+/** Step 8: the result, the measured downtime, and the report in three formats. */
+export function DoneStep() {
+  const { t, i18n } = useTranslation();
+  const api = useApi();
+  const session = useWizard((s) => s.session);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [report, setReport] = useState<MigrationReport | null>(null);
+  useEffect(() => {
+    void api.getSession().then(
+      (snapshot) => setReport(snapshot.report),
+      () => undefined,
+    );
+  }, [api, session.stage]);
+  const verification = report?.verification ?? null;
+  const exportAs = async (format: ReportRequest['format']): Promise<void> => {
+    setError(null);
+    try {
+      const { path } = await api.exportReport({ format, language: i18n.language as Language });
+      setSaved(path);
+    } catch (failure) {
+      setError(
+        failure instanceof ApiError ? failure.info : { code: 'IO_ERROR', message: String(failure) },
+      );
+    }
+  };
+  const ok = session.result?.ok === true;
+  return (
+    <section aria-labelledby="done-heading">
+      <h2 id="done-heading">{t('done.heading')}</h2>
+      <p className={ok ? 'ok' : 'bad'} role="status" data-testid="done-result">
+        {ok ? t('done.ok') : t('done.failed')}
+      </p>
+      <ErrorBox error={session.error} />
+      {verification ? (
+        <p data-testid="verification">
+          {t('done.verification', {
+            result: verification.ok ? t('done.passed') : t('done.failedShort'),
+            files: verification.files,
+          })}
+        </p>
+      ) : null}
+      {session.result?.downtimeMs != null ? (
+        <p data-testid="downtime">
+          {t('done.downtime', { time: formatDuration(session.result.downtimeMs) })}
+        </p>
+      ) : null}
+      <h3>{t('done.export')}</h3>
+      <div className="row">
+        {(['html', 'json', 'pdf'] as const).map((format) => (
+          <button key={format} type="button" onClick={() => void exportAs(format)}>
+            {format.toUpperCase()}
+          </button>
+        ))}
+        <button type="button" onClick={() => void api.openReportFolder().catch(() => undefined)}>
+          {t('done.openFolder')}
+        </button>
+      </div>
+      {saved ? (
+        <p role="status" className="mono small" data-testid="saved">
+          {t('done.exported', { path: saved })}
+        </p>
+      ) : null}
+      <ErrorBox error={error} />
+    </section>
+  );
+}

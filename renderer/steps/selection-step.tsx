@@ -1,0 +1,143 @@
+import { useTranslation } from 'react-i18next';
+import { formatBytes } from '../../shared/format.ts';
+import { ErrorBox } from '../components/error-box.tsx';
+import { StepNav } from '../components/step-nav.tsx';
+import { lines } from '../state/store.ts';
+import { useWizard } from '../store-context.tsx';
+
+/** Step 4: folders, exclusions, the program to stop, the downtime target; then start. */
+export function SelectionStep() {
+  const { t } = useTranslation();
+  const selection = useWizard((s) => s.selection);
+  const setSelection = useWizard((s) => s.setSelection);
+  const services = useWizard((s) => s.machine?.services ?? []);
+  const volumes = useWizard((s) => s.machine?.volumes ?? []);
+  const target = useWizard((s) => s.targetInfo);
+  const measured = useWizard((s) => s.measured);
+  const measureCall = useWizard((s) => s.measureCall);
+  const measure = useWizard((s) => s.measure);
+  const startCall = useWizard((s) => s.sessionCall);
+  const start = useWizard((s) => s.start);
+  const tooBig = measured !== null && target !== null && measured > target.freeBytes;
+  return (
+    <section aria-labelledby="selection-heading">
+      <h2 id="selection-heading">{t('selection.heading')}</h2>
+      <ul className="compact">
+        {volumes.map((v) => (
+          <li key={v.mountpoint}>
+            {t('machine.volumeLine', {
+              mountpoint: v.mountpoint,
+              fsType: v.fsType ?? '?',
+              used: formatBytes(v.usedBytes),
+              size: formatBytes(v.sizeBytes),
+            })}
+          </li>
+        ))}
+      </ul>
+      <form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void start();
+        }}
+      >
+        <label>
+          {t('selection.sources')}
+          <textarea
+            rows={3}
+            value={selection.sources}
+            onChange={(e) => setSelection({ sources: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('selection.excludes')}
+          <textarea
+            rows={2}
+            value={selection.excludes}
+            onChange={(e) => setSelection({ excludes: e.target.value })}
+          />
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={selection.defaultExcludes}
+            onChange={(e) => setSelection({ defaultExcludes: e.target.checked })}
+          />
+          {t('selection.defaultExcludes')}
+        </label>
+        <div className="row">
+          <button
+            type="button"
+            onClick={() => void measure()}
+            disabled={measureCall.busy || lines(selection.sources).length === 0}
+          >
+            {t('compatibility.run')}
+          </button>
+          {measured !== null ? (
+            <span role="status" className={tooBig ? 'bad' : ''} data-testid="selected-bytes">
+              {t('selection.selected', {
+                bytes: formatBytes(measured),
+                free: target ? formatBytes(target.freeBytes) : '?',
+              })}
+            </span>
+          ) : null}
+        </div>
+        <ErrorBox error={measureCall.error} onRetry={() => void measure()} />
+        <label>
+          {t('selection.stopPick')}
+          <select
+            value=""
+            onChange={(e) => {
+              const service = services.find((s) => s.name === e.target.value);
+              if (service)
+                setSelection({
+                  stopCommand: service.stopCommand,
+                  rollbackCommand: service.startCommand,
+                });
+            }}
+          >
+            <option value="">{t('selection.stopNone')}</option>
+            {services.map((s) => (
+              <option key={s.name} value={s.name}>
+                {`${s.name} — ${s.description}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('selection.stopCommand')}
+          <input
+            className="mono"
+            value={selection.stopCommand}
+            onChange={(e) => setSelection({ stopCommand: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('selection.rollbackCommand')}
+          <input
+            className="mono"
+            value={selection.rollbackCommand}
+            onChange={(e) => setSelection({ rollbackCommand: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('selection.downtime')}
+          <input
+            inputMode="decimal"
+            value={selection.downtimeSeconds}
+            onChange={(e) => setSelection({ downtimeSeconds: e.target.value })}
+          />
+        </label>
+        <ErrorBox error={startCall.error} />
+        <button
+          type="submit"
+          className="primary"
+          disabled={startCall.busy || lines(selection.sources).length === 0 || tooBig}
+        >
+          {t('selection.start')}
+        </button>
+      </form>
+      <StepNav canNext={false} hideNext />
+    </section>
+  );
+}

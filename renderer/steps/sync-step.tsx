@@ -1,0 +1,45 @@
+import { useTranslation } from 'react-i18next';
+import { formatDuration } from '../../shared/format.ts';
+import { ErrorBox } from '../components/error-box.tsx';
+import { RoundsChart } from '../components/rounds-chart.tsx';
+import { StepNav } from '../components/step-nav.tsx';
+import { useWizard } from '../store-context.tsx';
+
+/** Step 6: the shrinking rounds and the predicted downtime; Cutover lights up on convergence. */
+export function SyncStep() {
+  const { t } = useTranslation();
+  const session = useWizard((s) => s.session);
+  const goTo = useWizard((s) => s.goTo);
+  const decision = session.awaiting ?? session.convergence;
+  const predicted =
+    decision && Number.isFinite(decision.predictedDowntimeMs) && decision.predictedDowntimeMs >= 0
+      ? t('sync.predicted', { time: formatDuration(decision.predictedDowntimeMs) })
+      : t('sync.predictedUnknown');
+  const live = session.stage === 'running' || session.stage === 'awaiting-cutover';
+  return (
+    <section aria-labelledby="sync-heading">
+      <h2 id="sync-heading">{t('sync.heading')}</h2>
+      <RoundsChart rounds={session.rounds} />
+      <p aria-live="polite" data-testid="predicted">
+        {predicted}
+      </p>
+      {session.awaiting ? (
+        <p className="ok" role="status" data-testid="converged">
+          {t('sync.converged', { reason: t(`reasons.${session.awaiting.reason}`) })}
+        </p>
+      ) : (
+        <p>{t('sync.notConverged')}</p>
+      )}
+      <ErrorBox error={session.error} />
+      <button
+        type="button"
+        className={session.awaiting ? 'primary lit' : ''}
+        disabled={!live}
+        onClick={() => goTo('cutover')}
+      >
+        {t('sync.cutover')}
+      </button>
+      <StepNav canNext={false} hideNext hideBack />
+    </section>
+  );
+}

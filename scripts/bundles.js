@@ -1,0 +1,118 @@
+// Builds the project's bundles with esbuild and keeps them current: a bundle is rebuilt when a
+// file that went into it is newer, so a checkout always runs its own source. One definition per
+// bundle: the CLI (what `p2v` runs), the wizard's renderer, and the Electron shell's two files.
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** What each bundle is built from and how. */
+const BUNDLES = {
+  cli: {
+    entry: 'cli/main.ts',
+    outfile: 'dist/p2v.mjs',
+    options: {
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'inline',
+    },
+  },
+  renderer: {
+    entry: 'renderer/main.tsx',
+    outfile: 'dist/renderer/app.js',
+    options: {
+      platform: 'browser',
+      format: 'esm',
+      target: 'chrome120',
+      jsx: 'automatic',
+      minify: true,
+      sourcemap: 'linked',
+      define: { 'process.env.NODE_ENV': '"production"' },
+    },
+    copy: [['renderer/index.html', 'dist/renderer/index.html']],
+  },
+  'electron-main': {
+    entry: 'electron/main/main.ts',
+    outfile: 'dist/electron/main.cjs',
+    options: {
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['electron'],
+      packages: 'external',
+    },
+  },
+  'electron-preload': {
+    entry: 'electron/preload/preload.ts',
+    outfile: 'dist/electron/preload.cjs',
+    options: { platform: 'node', format: 'cjs', target: 'node20', external: ['electron'] },
+  },
+};
+
+function inputsFile(name) {
+  return join(root, 'dist', `${name}.inputs.json`);
+}
+
+function isCurrent(name) {
+  const bundle = BUNDLES[name];
+  try {
+    const built = statSync(join(root, bundle.outfile)).mtimeMs;
+    const inputs = JSON.parse(readFileSync(inputsFile(name), 'utf8'));
+    return inputs.every((input) => statSync(join(root, input)).mtimeMs <= built);
+  } catch {
+    return false;
+  }
+}
+
+/** Returns the absolute path of a current bundle, building it first if needed. */
+export async function ensureBundle(name) {
+  const bundle = BUNDLES[name];
+  const out = join(root, bundle.outfile);
+  if (isCurrent(name)) return out;
+  const { build } = await import('esbuild');
+  mkdirSync(dirname(out), { recursive: true });
+  // Several processes may build at once (tests start many): each writes its own temporary
+  // files and renames them into place, so none ever loads a half-written bundle.
+  const tempDir = join(root, 'dist', `.build-${name}-${process.pid}`);
+  const tempOut = join(tempDir, bundle.outfile.split('/').pop());
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [bundle.entry],
+    bundle: true,
+    outfile: tempOut,
+    metafile: true,
+    logLevel: 'warning',
+    ...bundle.options,
+  });
+  for (const file of Object.keys(result.metafile.outputs)) {
+    const target = join(dirname(out), file.split('/').pop());
+    renameSync(join(root, file), target);
+  }
+  rmSync(tempDir, { recursive: true, force: true });
+  for (const [from, to] of bundle.copy ?? []) copyFileSync(join(root, from), join(root, to));
+  const inputs = [
+    ...Object.keys(result.metafile.inputs),
+    ...(bundle.copy ?? []).map(([from]) => from),
+  ];
+  writeFileSync(`${inputsFile(name)}.${process.pid}.tmp`, JSON.stringify(inputs));
+  renameSync(`${inputsFile(name)}.${process.pid}.tmp`, inputsFile(name));
+  return out;
+}
+
+// `node scripts/bundles.js NAME...` builds those bundles (all of them without names).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const names = process.argv.slice(2);
+  for (const name of names.length > 0 ? names : Object.keys(BUNDLES))
+    console.log(await ensureBundle(name));
+}
