@@ -21,7 +21,7 @@ export interface CheckOptions {
   /** The agent to ask for free space (and, inside the VM, for its OS and drivers). */
   target?: AgentAddress;
   agentInVm?: boolean;
-  /** Bytes to be moved; by default what the mounted volumes use. */
+  /** Bytes to be moved; by default what the mounted volumes use (an estimate: never blocks). */
   selectedBytes?: number;
   sharedNetwork?: boolean;
   /**
@@ -67,7 +67,13 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
   const plan = planDrivers(machine, profile, options.condition);
   const selected =
     options.selectedBytes ?? machine.volumes.reduce((sum, v) => sum + v.usedBytes, 0);
-  const preflight = preflightChecks(machine, selected, target, Boolean(options.sharedNetwork));
+  const preflight = preflightChecks(
+    machine,
+    selected,
+    target,
+    Boolean(options.sharedNetwork),
+    options.selectedBytes === undefined,
+  );
   const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
   let driverFiles: DriverFilesResult | null = null;
   if (options.driverTree && options.target)

@@ -22,6 +22,8 @@ export function preflightChecks(
   selectedBytes: number,
   target: TargetFacts | null,
   sharedNetwork: boolean,
+  /** The bytes are every volume's used space, before the technician picked what to move. */
+  estimate = false,
 ): PreflightCheck[] {
   const checks: PreflightCheck[] = [];
   if (!target)
@@ -31,17 +33,24 @@ export function preflightChecks(
       title: 'Target not checked',
       detail: 'No agent was asked: free space and the VM’s identity were not checked.',
     });
-  else checks.push(freeSpace(selectedBytes, target));
+  else checks.push(freeSpace(selectedBytes, target, estimate));
   checks.push(hibernation(source));
   checks.push(encryption(source));
   checks.push(identity(source, target, sharedNetwork));
   return checks;
 }
 
-function freeSpace(selectedBytes: number, target: TargetFacts): PreflightCheck {
+function freeSpace(selectedBytes: number, target: TargetFacts, estimate: boolean): PreflightCheck {
   const needed = Math.ceil(selectedBytes * (1 + SPACE_MARGIN));
   const free = target.root.freeBytes;
-  const numbers = `${formatBytes(selectedBytes)} selected, ${formatBytes(free)} free under ${target.root.path} on the target`;
+  const numbers = `${formatBytes(selectedBytes)} ${estimate ? 'used on all volumes' : 'selected'}, ${formatBytes(free)} free under ${target.root.path} on the target`;
+  if (free < selectedBytes && estimate)
+    return {
+      id: 'free-space',
+      level: 'warning',
+      title: 'The whole machine would not fit',
+      detail: `${numbers}. Pick less to move on the next screen, or free space on the target.`,
+    };
   if (free < selectedBytes)
     return {
       id: 'free-space',

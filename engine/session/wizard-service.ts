@@ -102,17 +102,17 @@ export class WizardService implements WizardApi {
 
   async check(request: CheckRequest): Promise<CheckSummary> {
     const machine = await this.inspect();
-    const selectedBytes =
+    const measured =
       request.sources.length > 0
         ? (await this.measureSelection({ ...request, sources: request.sources })).bytes
-        : machine.volumes.reduce((sum, v) => sum + v.usedBytes, 0);
+        : null;
     const result = await checkMigration({
       profile: request.profile,
       condition: request.condition,
       target: request.target,
       agentInVm: request.agentInVm,
       sharedNetwork: request.sharedNetwork,
-      selectedBytes,
+      ...(measured !== null ? { selectedBytes: measured } : {}),
       machine,
     });
     this.lastCheck = toMigrationCheck(result);
@@ -121,7 +121,7 @@ export class WizardService implements WizardApi {
       plan: result.plan,
       preflight: result.preflight,
       driverFiles: result.driverFiles,
-      selectedBytes,
+      selectedBytes: measured ?? machine.volumes.reduce((sum, v) => sum + v.usedBytes, 0),
       blocked: result.blocked,
     };
   }

@@ -34,6 +34,12 @@ describe('pre-flight checks', () => {
     assert.equal(level(short, 'free-space'), 'blocker');
     assert.match(short.find((c) => c.id === 'free-space')?.detail ?? '', /Free 10\.0 GiB more/);
     assert.equal(level(preflightChecks(source, 1, null, false), 'target-unknown'), 'warning');
+    const estimated = preflightChecks(source, 40 * GiB, target(vm, 30 * GiB), false, true);
+    assert.equal(
+      level(estimated, 'free-space'),
+      'warning',
+      'an estimate before the selection warns',
+    );
   });
 
   it('Windows: Fast Startup and BitLocker are named with what to do', async () => {
