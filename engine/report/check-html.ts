@@ -56,10 +56,10 @@ export function renderCheckHtml(check: MigrationCheck, t: TFunction): string {
     plan.drivers.map((d) => [
       d.name,
       d.role + (d.bootCritical ? t('report.bootRole') : ''),
-      d.status,
+      t(`driverStatus.${d.status}`),
       d.sourceVersion ?? d.sourceState,
       d.targetVersion ?? '—',
-      d.action,
+      t(`driverAction.${d.action}`),
       d.advice,
     ]),
   );

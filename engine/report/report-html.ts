@@ -138,7 +138,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${escape(t('report.title', { host: report.source.hostname }))}</title>
 <style>
-body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#111;max-width:60rem}
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:2rem;color:#111;max-width:60rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.bad{color:#991b1b}

@@ -81,6 +81,8 @@ interface SelectionSlice {
 
 interface SessionSlice {
   session: SessionView;
+  /** The migration as the engine runs it (what the cutover will stop), also after a reload. */
+  running: MigrationRequest | null;
   sessionCall: CallState;
   applyEvent: (event: SessionEvent) => void;
   restore: () => Promise<void>;
@@ -218,6 +220,7 @@ export function createWizardStore(api: WizardApi) {
   });
   const session: Slice<SessionSlice> = (set, get) => ({
     session: EMPTY_SESSION,
+    running: null,
     sessionCall: IDLE,
     applyEvent: (event) => {
       const view = reduceSession(get().session, event);
@@ -230,7 +233,31 @@ export function createWizardStore(api: WizardApi) {
       const snapshot = await api.getSession();
       const view = replay(snapshot.events);
       const step = stepForSession(view);
-      set({ session: view, ...(step ? { step } : {}) });
+      const request = snapshot.request;
+      set({
+        session: view,
+        running: request,
+        ...(step ? { step } : {}),
+        ...(request
+          ? {
+              targetForm: {
+                host: request.target.host,
+                port: String(request.target.port),
+                token: request.target.token,
+                fingerprint: request.target.fingerprint,
+                confirmed: true,
+              },
+              selection: {
+                sources: request.sources.join('\n'),
+                excludes: request.excludes.join('\n'),
+                defaultExcludes: request.useDefaultExcludes,
+                stopCommand: request.stopCommand ?? '',
+                rollbackCommand: request.rollbackCommand ?? '',
+                downtimeSeconds: String(request.downtimeTargetSeconds),
+              },
+            }
+          : {}),
+      });
     },
     start: () =>
       track(set, 'sessionCall', async () => {
@@ -248,7 +275,7 @@ export function createWizardStore(api: WizardApi) {
           thresholdBytes: 1024 * 1024,
           maxRounds: 10,
         };
-        set({ session: EMPTY_SESSION, step: 'copy' });
+        set({ session: EMPTY_SESSION, running: request, step: 'copy' });
         await api.startMigration(request);
       }),
     pause: () => track(set, 'sessionCall', () => api.pauseMigration()),

@@ -82,8 +82,8 @@ export function CompatibilityStep() {
               {plan.drivers.map((d) => (
                 <tr key={d.name}>
                   <td>{d.name}</td>
-                  <td>{d.status}</td>
-                  <td>{d.action}</td>
+                  <td>{t(`driverStatus.${d.status}`)}</td>
+                  <td>{t(`driverAction.${d.action}`)}</td>
                   <td>{d.advice}</td>
                 </tr>
               ))}

@@ -7,7 +7,7 @@ import { useWizard } from '../store-context.tsx';
 export function CutoverStep() {
   const { t } = useTranslation();
   const session = useWizard((s) => s.session);
-  const stopCommand = useWizard((s) => s.selection.stopCommand.trim());
+  const stopCommand = useWizard((s) => s.running?.stopCommand ?? null);
   const call = useWizard((s) => s.sessionCall);
   const cutOver = useWizard((s) => s.cutOver);
   const goTo = useWizard((s) => s.goTo);

@@ -71,7 +71,7 @@ export function SelectionStep() {
             onClick={() => void measure()}
             disabled={measureCall.busy || lines(selection.sources).length === 0}
           >
-            {t('compatibility.run')}
+            {t('selection.measure')}
           </button>
           {measured !== null ? (
             <span role="status" className={tooBig ? 'bad' : ''} data-testid="selected-bytes">

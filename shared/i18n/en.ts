@@ -70,6 +70,7 @@ export const en = {
     sources: 'Folders to move (one per line; DIR or DIR:TARGETPATH)',
     excludes: 'Leave out (globs, one per line)',
     defaultExcludes: 'Leave out /proc, /sys, /dev, /run, /tmp and swap files',
+    measure: 'Measure',
     selected: 'Selected: {{bytes}}; free on the target: {{free}}',
     stopCommand: 'Program to stop at cutover',
     stopPick: 'Pick a running service',
@@ -139,6 +140,14 @@ export const en = {
     'other-version': 'same OS type, another version',
     'other-type': 'another OS type',
     'no-target-os': 'the VM’s OS is not named',
+  },
+  driverStatus: { ok: 'ok', missing: 'missing', older: 'older', newer: 'newer' },
+  driverAction: {
+    none: 'nothing',
+    add: 'add',
+    update: 'update',
+    initramfs: 'rebuild initramfs',
+    manual: 'by hand',
   },
   level: { ok: 'OK', warning: 'Warning', blocker: 'Blocker' },
   stepsTimeline: {

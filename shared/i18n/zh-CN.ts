@@ -72,6 +72,7 @@ export const zhCN: Catalog = {
     sources: '要迁移的目录（每行一个；DIR 或 DIR:目标路径）',
     excludes: '排除（通配符，每行一个）',
     defaultExcludes: '排除 /proc、/sys、/dev、/run、/tmp 和交换文件',
+    measure: '计算大小',
     selected: '已选：{{bytes}}；目标端可用：{{free}}',
     stopCommand: '切换时要停止的程序',
     stopPick: '从运行中的服务选择',
@@ -140,6 +141,14 @@ export const zhCN: Catalog = {
     'other-version': '操作系统类型相同，版本不同',
     'other-type': '操作系统类型不同',
     'no-target-os': '未指定虚拟机的操作系统',
+  },
+  driverStatus: { ok: '正常', missing: '缺失', older: '较旧', newer: '较新' },
+  driverAction: {
+    none: '无需处理',
+    add: '添加',
+    update: '更新',
+    initramfs: '重建 initramfs',
+    manual: '手动处理',
   },
   level: { ok: '正常', warning: '警告', blocker: '阻止' },
   stepsTimeline: {
