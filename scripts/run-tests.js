@@ -8,7 +8,7 @@ function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
     if (statSync(full).isDirectory()) return name === 'fixtures' ? [] : findTests(full);
-    return name.endsWith('.test.ts') ? [full] : [];
+    return /\.test\.tsx?$/.test(name) ? [full] : [];
   });
 }
 
@@ -16,7 +16,7 @@ const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests('test').sort();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+  ['--import', './scripts/test-loader.js', '--test', '--test-concurrency=1', ...files],
   { stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } },
 );
 process.exit(result.status ?? 1);

@@ -10,8 +10,9 @@ export function SelectionStep() {
   const { t } = useTranslation();
   const selection = useWizard((s) => s.selection);
   const setSelection = useWizard((s) => s.setSelection);
-  const services = useWizard((s) => s.machine?.services ?? []);
-  const volumes = useWizard((s) => s.machine?.volumes ?? []);
+  const machine = useWizard((s) => s.machine);
+  const services = machine?.services ?? [];
+  const volumes = machine?.volumes ?? [];
   const target = useWizard((s) => s.targetInfo);
   const measured = useWizard((s) => s.measured);
   const measureCall = useWizard((s) => s.measureCall);

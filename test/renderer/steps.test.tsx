@@ -1,0 +1,260 @@
+import './dom.ts';
+import assert from 'node:assert/strict';
+import { afterEach, before, describe, it } from 'node:test';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import { App } from '../../renderer/app.tsx';
+import { setUpI18n, switchLanguage } from '../../renderer/i18n.ts';
+import { createWizardStore, type WizardStore } from '../../renderer/state/store.ts';
+import { CompatibilityStep } from '../../renderer/steps/compatibility-step.tsx';
+import { CopyStep } from '../../renderer/steps/copy-step.tsx';
+import { CutoverStep } from '../../renderer/steps/cutover-step.tsx';
+import { DoneStep } from '../../renderer/steps/done-step.tsx';
+import { MachineStep } from '../../renderer/steps/machine-step.tsx';
+import { SelectionStep } from '../../renderer/steps/selection-step.tsx';
+import { SyncStep } from '../../renderer/steps/sync-step.tsx';
+import { TargetStep } from '../../renderer/steps/target-step.tsx';
+import { StoreProvider } from '../../renderer/store-context.tsx';
+import { checkSummary, failWith, fakeApi, MACHINE, TARGET } from './fake-api.ts';
+
+function show(
+  ui: ReactElement,
+  fake = fakeApi(),
+): { store: WizardStore; fake: ReturnType<typeof fakeApi> } {
+  const store = createWizardStore(fake.api);
+  fake.api.onEvent((event) => store.getState().applyEvent(event));
+  render(
+    <StoreProvider store={store} api={fake.api}>
+      {ui}
+    </StoreProvider>,
+  );
+  return { store, fake };
+}
+
+const button = (name: string | RegExp) => screen.getByRole('button', { name });
+
+describe('the wizard’s steps', () => {
+  before(() => setUpI18n('en'));
+  afterEach(() => {
+    cleanup();
+    switchLanguage('en');
+  });
+
+  it('Machine: shows the inspection; Next waits for it; an error offers a retry', async () => {
+    show(<MachineStep />);
+    await screen.findByText('Debian GNU/Linux 12 (bookworm)');
+    assert.ok(screen.getByText('/ (ext4): 40.0 GiB used of 200.0 GiB'));
+    assert.equal((button('Next') as HTMLButtonElement).disabled, false);
+    cleanup();
+    const failing = fakeApi({
+      inspect: failWith({ code: 'PARSE_FAILED', message: 'x', detail: 'lsblk line 3' }),
+    });
+    show(<MachineStep />, failing);
+    const alert = await screen.findByRole('alert');
+    assert.match(alert.textContent ?? '', /cannot read.*lsblk line 3/);
+    assert.equal((button('Next') as HTMLButtonElement).disabled, true);
+    fireEvent.click(button('Try again'));
+    await waitFor(() =>
+      assert.equal(failing.calls.filter((c) => c.method === 'inspect').length, 2),
+    );
+  });
+
+  it('Target: test connection, then Next only once the fingerprint is confirmed', async () => {
+    const { fake } = show(<TargetStep />);
+    fireEvent.change(screen.getByLabelText('Agent address'), { target: { value: '127.0.0.1' } });
+    fireEvent.change(screen.getByLabelText('Pairing token'), { target: { value: 'tok' } });
+    fireEvent.change(screen.getByLabelText('Certificate fingerprint (SHA-256)'), {
+      target: { value: 'AB:CD' },
+    });
+    fireEvent.click(button('Test connection'));
+    await screen.findByText(/Connected to vm01/);
+    assert.deepEqual(fake.calls.find((c) => c.method === 'connectTarget')?.arg, {
+      host: '127.0.0.1',
+      port: 7070,
+      token: 'tok',
+      fingerprint: 'AB:CD',
+    });
+    assert.equal((button('Next') as HTMLButtonElement).disabled, true);
+    fireEvent.click(screen.getByLabelText(/I compared this fingerprint/));
+    assert.equal((button('Next') as HTMLButtonElement).disabled, false);
+  });
+
+  it('Compatibility: profiles, the plan, pre-flight; a blocker stops here', async () => {
+    const { store } = show(<CompatibilityStep />);
+    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
+    await screen.findByRole('option', { name: 'KVM / QEMU with virtio devices' });
+    fireEvent.click(button('Check'));
+    await screen.findByText('Nothing blocks this migration.');
+    assert.ok(screen.getByText('rebuild initramfs'));
+    assert.ok(screen.getByText(/Enough space on the target/));
+    assert.equal((button('Next') as HTMLButtonElement).disabled, false);
+    cleanup();
+    const blocked = fakeApi({ check: () => Promise.resolve(checkSummary(true)) });
+    const second = show(<CompatibilityStep />, blocked);
+    second.store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
+    fireEvent.click(button('Check'));
+    const alert = await screen.findByRole('alert');
+    assert.match(alert.textContent ?? '', /Blocked.*The VM runs Windows/);
+    assert.equal((button('Next') as HTMLButtonElement).disabled, true);
+  });
+
+  it('What to move: measure, pick the service to stop, start', async () => {
+    const fake = fakeApi();
+    const { store } = show(<SelectionStep />, fake);
+    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
+    store.setState({ machine: MACHINE, targetInfo: TARGET });
+    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/srv' } });
+    fireEvent.click(button('Measure'));
+    await screen.findByText('Selected: 5.00 GiB; free on the target: 100.0 GiB');
+    fireEvent.change(screen.getByLabelText('Pick a running service'), {
+      target: { value: 'postgresql.service' },
+    });
+    assert.equal(
+      (screen.getByLabelText('Program to stop at cutover') as HTMLInputElement).value,
+      "systemctl stop 'postgresql.service'",
+    );
+    assert.equal(
+      (screen.getByLabelText(/starts it again/) as HTMLInputElement).value,
+      "systemctl start 'postgresql.service'",
+    );
+    fireEvent.click(button('Start migration'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
+    assert.equal(store.getState().step, 'copy');
+  });
+
+  it('Copy: progress with rate and ETA; pause, then resume', async () => {
+    const { fake, store } = show(<CopyStep />);
+    fake.emit({ type: 'stage', stage: 'running' });
+    fake.emit({ type: 'phase', phase: 'copy', at: '' });
+    fake.emit({
+      type: 'progress',
+      phase: 'copy',
+      value: 0.25,
+      bytesDone: 256 * 1024 ** 2,
+      bytesTotal: 1024 ** 3,
+      filesDone: 10,
+      filesTotal: 40,
+      bytesPerSecond: 100 * 1024 ** 2,
+      etaSeconds: 8,
+      currentFile: '/srv/db/base/16384',
+    });
+    await screen.findByText('256.0 MiB of 1.00 GiB');
+    assert.equal(screen.getByRole('progressbar').getAttribute('aria-valuenow'), '25');
+    assert.ok(screen.getByText(/about 8.0 s left/));
+    assert.ok(screen.getByText('Now: /srv/db/base/16384'));
+    fireEvent.click(button('Pause'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'pauseMigration')));
+    fake.emit({ type: 'stage', stage: 'paused' });
+    await screen.findByText(/Paused/);
+    fireEvent.click(button('Resume'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'resumeMigration')));
+    assert.equal(store.getState().step, 'copy', 'the store followed the running migration');
+  });
+
+  it('Sync: one bar per round, the prediction, and Cutover lit once converged', async () => {
+    const { fake, store } = show(<SyncStep />);
+    fake.emit({ type: 'stage', stage: 'running' });
+    for (const [n, bytes] of [
+      [1, 4e6],
+      [2, 5e5],
+      [3, 4e4],
+    ] as const)
+      fake.emit({
+        type: 'round',
+        summary: {
+          round: n,
+          startedAt: '',
+          durationMs: 10,
+          dirtyFiles: 1,
+          scannedBytes: bytes,
+          dirtyBytes: bytes,
+          wireBytes: bytes,
+          deleted: 0,
+          final: false,
+        },
+      });
+    await waitFor(() => assert.equal(document.querySelectorAll('.chart rect').length, 3));
+    assert.ok(!button('Cut over…').className.includes('lit'));
+    fake.emit({ type: 'stage', stage: 'awaiting-cutover' });
+    fake.emit({
+      type: 'awaiting-cutover',
+      decision: {
+        converged: true,
+        reason: 'downtime-target',
+        predictedDowntimeMs: 1500,
+        pendingFiles: 1,
+      },
+    });
+    await screen.findByText(
+      'The rounds converged (within the downtime target): ready to cut over.',
+    );
+    assert.ok(screen.getByText('Predicted downtime: 1.5 s'));
+    assert.ok(button('Cut over…').className.includes('lit'));
+    fireEvent.click(button('Cut over…'));
+    assert.equal(store.getState().step, 'cutover');
+  });
+
+  it('Cutover: names what will be stopped and the predicted downtime; confirming starts it', async () => {
+    const { fake, store } = show(<CutoverStep />);
+    store.setState({
+      running: {
+        target: { host: 'h', port: 1, token: 't', fingerprint: 'AB' },
+        sources: ['/'],
+        excludes: [],
+        useDefaultExcludes: true,
+        stopCommand: 'systemctl stop postgresql',
+        rollbackCommand: null,
+        downtimeTargetSeconds: 5,
+        thresholdBytes: 1,
+        maxRounds: 10,
+      },
+    });
+    fake.emit({ type: 'stage', stage: 'awaiting-cutover' });
+    fake.emit({
+      type: 'awaiting-cutover',
+      decision: { converged: true, reason: 'threshold', predictedDowntimeMs: 800, pendingFiles: 1 },
+    });
+    const dialog = await screen.findByRole('alertdialog');
+    assert.match(dialog.textContent ?? '', /This runs on this machine: systemctl stop postgresql/);
+    assert.match(dialog.textContent ?? '', /Predicted downtime: 800 ms/);
+    fireEvent.click(button('Stop and cut over'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'cutOver')));
+    fake.emit({ type: 'stage', stage: 'cutting-over' });
+    fake.emit({ type: 'cutover', step: 'stopped', at: '2026-11-25T10:00:00Z' });
+    await screen.findByText(/Program stopped/);
+    assert.equal(screen.queryByRole('alertdialog'), null);
+  });
+
+  it('Done: the result, and the report exported; a failed export says why', async () => {
+    const fake = fakeApi({
+      exportReport: failWith({ code: 'IO_ERROR', message: 'x', detail: 'no Chromium found' }),
+    });
+    show(<DoneStep />, fake);
+    fake.emit({ type: 'done', ok: true, downtimeMs: 2300, reportDir: '/tmp/r' });
+    fake.emit({ type: 'stage', stage: 'done' });
+    await screen.findByText('The migration completed and the target took over.');
+    assert.ok(screen.getByText('Measured downtime: 2.3 s'));
+    fireEvent.click(button('PDF'));
+    const alert = await screen.findByRole('alert');
+    assert.match(alert.textContent ?? '', /could not be read or written.*no Chromium found/);
+    cleanup();
+    const working = fakeApi();
+    show(<DoneStep />, working);
+    fireEvent.click(button('HTML'));
+    await screen.findByText('Saved: /tmp/report/report.html');
+    assert.deepEqual(working.calls.find((c) => c.method === 'exportReport')?.arg, {
+      format: 'html',
+      language: 'en',
+    });
+  });
+
+  it('the whole app switches to Simplified Chinese, every label with it', async () => {
+    show(<App />);
+    await screen.findByText('Debian GNU/Linux 12 (bookworm)');
+    fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'zh-CN' } });
+    await screen.findByRole('heading', { name: '本机信息' });
+    assert.ok(screen.getByRole('button', { name: '下一步' }));
+    assert.equal(document.documentElement.lang, 'zh-CN');
+    assert.equal(document.querySelector('[aria-current="step"]')?.textContent, '本机');
+  });
+});

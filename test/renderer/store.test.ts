@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionEvent } from '../../shared/api.ts';
+import { EMPTY_SESSION, reduceSession, replay } from '../../renderer/state/session-view.ts';
+import { stepForSession } from '../../renderer/state/steps.ts';
+import { createWizardStore } from '../../renderer/state/store.ts';
+import { failWith, fakeApi, TARGET } from './fake-api.ts';
+
+const round = (n: number, dirtyBytes: number) => ({
+  type: 'round' as const,
+  summary: {
+    round: n,
+    startedAt: '',
+    durationMs: 100,
+    dirtyFiles: 1,
+    scannedBytes: dirtyBytes,
+    dirtyBytes,
+    wireBytes: dirtyBytes,
+    deleted: 0,
+    final: false,
+  },
+});
+const decision = {
+  converged: true,
+  reason: 'threshold' as const,
+  predictedDowntimeMs: 120,
+  pendingFiles: 2,
+};
+
+const EVENTS: SessionEvent[] = [
+  { type: 'stage', stage: 'running' },
+  { type: 'phase', phase: 'copy', at: '' },
+  {
+    type: 'progress',
+    phase: 'copy',
+    value: 0.5,
+    bytesDone: 5,
+    bytesTotal: 10,
+    filesDone: 1,
+    filesTotal: 2,
+    bytesPerSecond: 1,
+    etaSeconds: 5,
+    currentFile: 'a',
+  },
+  { type: 'phase', phase: 'rounds', at: '' },
+  round(1, 1000),
+  round(2, 100),
+  { type: 'stage', stage: 'awaiting-cutover' },
+  { type: 'awaiting-cutover', decision },
+];
+
+describe('the wizard state', () => {
+  it('is built from engine events by a pure reducer; a replay gives the same view', () => {
+    let view = EMPTY_SESSION;
+    for (const event of EVENTS) view = reduceSession(view, event);
+    assert.deepEqual(replay(EVENTS), view);
+    assert.equal(view.stage, 'awaiting-cutover');
+    assert.deepEqual(
+      view.rounds.map((r) => r.dirtyBytes),
+      [1000, 100],
+    );
+    assert.deepEqual(view.awaiting, decision);
+    assert.equal(stepForSession(view), 'sync');
+    const cutting = reduceSession(view, { type: 'stage', stage: 'cutting-over' });
+    assert.equal(cutting.awaiting, null);
+    assert.equal(stepForSession(cutting), 'cutover');
+    assert.equal(stepForSession(reduceSession(cutting, { type: 'stage', stage: 'done' })), 'done');
+    assert.equal(stepForSession(replay(EVENTS.slice(0, 3))), 'copy');
+    assert.equal(stepForSession(EMPTY_SESSION), null);
+  });
+
+  it('test connection: the address is checked, an engine error is kept by its code', async () => {
+    const failing = fakeApi({ connectTarget: failWith({ code: 'AUTH_FAILED', message: 'no' }) });
+    const store = createWizardStore(failing.api);
+    await store.getState().testConnection();
+    assert.equal(store.getState().targetCall.error?.code, 'BAD_ARGUMENT', 'incomplete form');
+    store
+      .getState()
+      .setTargetForm({ host: '127.0.0.1', port: '7070', token: 't', fingerprint: 'AB' });
+    await store.getState().testConnection();
+    assert.equal(store.getState().targetCall.error?.code, 'AUTH_FAILED');
+    assert.equal(store.getState().targetInfo, null);
+    const working = createWizardStore(fakeApi().api);
+    working
+      .getState()
+      .setTargetForm({ host: '127.0.0.1', port: '7070', token: 't', fingerprint: 'AB' });
+    await working.getState().testConnection();
+    assert.deepEqual(working.getState().targetInfo, TARGET);
+    working.getState().setTargetForm({ token: 'other' });
+    assert.equal(working.getState().targetInfo, null, 'a changed address needs a new test');
+  });
+
+  it('start sends the selection as the migration request and moves to Copy', async () => {
+    const fake = fakeApi();
+    const store = createWizardStore(fake.api);
+    store.getState().setTargetForm({ host: 'h', port: '7070', token: 't', fingerprint: 'AB' });
+    store.getState().setSelection({
+      sources: '/srv\n/etc:/etc\n',
+      stopCommand: ' systemctl stop app ',
+      downtimeSeconds: '3',
+    });
+    await store.getState().start();
+    const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(request.sources, ['/srv', '/etc:/etc']);
+    assert.equal(request.stopCommand, 'systemctl stop app');
+    assert.equal(request.rollbackCommand, null);
+    assert.equal(request.downtimeTargetSeconds, 3);
+    assert.equal(store.getState().step, 'copy');
+  });
+
+  it('events move the wizard forward, never back from where the technician looks', () => {
+    const store = createWizardStore(fakeApi().api);
+    store.getState().goTo('copy');
+    for (const event of EVENTS) store.getState().applyEvent(event);
+    assert.equal(store.getState().step, 'sync');
+    store.getState().goTo('machine');
+    store.getState().applyEvent(round(3, 50));
+    assert.equal(store.getState().step, 'sync', 'forward to where the migration is');
+    store.getState().goTo('done');
+    store.getState().applyEvent(round(4, 10));
+    assert.equal(store.getState().step, 'done');
+  });
+
+  it('restore after a reload: the step, the view and the running migration’s settings', async () => {
+    const fake = fakeApi();
+    fake.snapshot.stage = 'awaiting-cutover';
+    fake.snapshot.events = EVENTS;
+    fake.snapshot.request = {
+      target: { host: '127.0.0.1', port: 7070, token: 'tok', fingerprint: 'AB' },
+      sources: ['/srv'],
+      excludes: ['*.tmp'],
+      useDefaultExcludes: false,
+      stopCommand: 'systemctl stop app',
+      rollbackCommand: null,
+      downtimeTargetSeconds: 5,
+      thresholdBytes: 1,
+      maxRounds: 3,
+    };
+    const store = createWizardStore(fake.api);
+    await store.getState().restore();
+    const state = store.getState();
+    assert.equal(state.step, 'sync');
+    assert.equal(state.session.rounds.length, 2);
+    assert.equal(state.running?.stopCommand, 'systemctl stop app');
+    assert.equal(state.selection.excludes, '*.tmp');
+    assert.equal(state.targetForm.confirmed, true);
+  });
+});
