@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -12,6 +13,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['renderer/**/*.tsx', 'test/renderer/**/*.tsx'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ['engine/**', 'shared/**', 'cli/**'],
