@@ -1,4 +1,4 @@
 /** Types for scripts/bundles.js: builds a bundle if a source changed; resolves with its path. */
 export function ensureBundle(
-  name: 'cli' | 'renderer' | 'electron-main' | 'electron-preload',
+  name: 'cli' | 'renderer' | 'electron-main' | 'electron-engine' | 'electron-preload',
 ): Promise<string>;

@@ -53,6 +53,17 @@ const BUNDLES = {
       packages: 'external',
     },
   },
+  'electron-engine': {
+    entry: 'electron/engine-host/engine-host.ts',
+    outfile: 'dist/electron/engine-host.mjs',
+    options: {
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'inline',
+    },
+  },
   'electron-preload': {
     entry: 'electron/preload/preload.ts',
     outfile: 'dist/electron/preload.cjs',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNELS } from './api-channels.ts';
 import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { ConvergenceDecision, MigrationEvent } from './events.ts';
@@ -139,19 +140,19 @@ export interface WizardApi {
 
 /** The calls as named channels (`domain:verb`), each with the schema of its one argument. */
 export const API_CHANNELS = {
-  inspect: { channel: 'machine:inspect', input: z.undefined() },
-  listProfiles: { channel: 'profiles:list', input: z.undefined() },
-  connectTarget: { channel: 'target:connect', input: TargetAddress },
-  check: { channel: 'check:run', input: CheckRequest },
-  measureSelection: { channel: 'selection:measure', input: Selection },
-  startMigration: { channel: 'migration:start', input: MigrationRequest },
-  pauseMigration: { channel: 'migration:pause', input: z.undefined() },
-  resumeMigration: { channel: 'migration:resume', input: z.undefined() },
-  cancelMigration: { channel: 'migration:cancel', input: z.undefined() },
-  cutOver: { channel: 'migration:cutover', input: z.undefined() },
-  getSession: { channel: 'session:get', input: z.undefined() },
-  exportReport: { channel: 'report:export', input: ReportRequest },
-  openReportFolder: { channel: 'report:open-folder', input: z.undefined() },
+  inspect: { channel: CHANNELS.inspect, input: z.undefined() },
+  listProfiles: { channel: CHANNELS.listProfiles, input: z.undefined() },
+  connectTarget: { channel: CHANNELS.connectTarget, input: TargetAddress },
+  check: { channel: CHANNELS.check, input: CheckRequest },
+  measureSelection: { channel: CHANNELS.measureSelection, input: Selection },
+  startMigration: { channel: CHANNELS.startMigration, input: MigrationRequest },
+  pauseMigration: { channel: CHANNELS.pauseMigration, input: z.undefined() },
+  resumeMigration: { channel: CHANNELS.resumeMigration, input: z.undefined() },
+  cancelMigration: { channel: CHANNELS.cancelMigration, input: z.undefined() },
+  cutOver: { channel: CHANNELS.cutOver, input: z.undefined() },
+  getSession: { channel: CHANNELS.getSession, input: z.undefined() },
+  exportReport: { channel: CHANNELS.exportReport, input: ReportRequest },
+  openReportFolder: { channel: CHANNELS.openReportFolder, input: z.undefined() },
 } as const satisfies Record<
   Exclude<keyof WizardApi, 'onEvent'>,
   { channel: string; input: z.ZodType }
@@ -159,5 +160,4 @@ export const API_CHANNELS = {
 
 export type ApiMethod = keyof typeof API_CHANNELS;
 
-/** The channel engine events arrive on. */
-export const EVENT_CHANNEL = 'session:event';
+export { EVENT_CHANNEL } from './api-channels.ts';

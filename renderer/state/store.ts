@@ -101,10 +101,13 @@ export type WizardState = NavSlice &
   SessionSlice;
 type Slice<T> = StateCreator<WizardState, [], [], T>;
 
-const errorInfo = (error: unknown): ErrorInfo =>
-  error instanceof ApiError
-    ? error.info
-    : { code: 'IO_ERROR', message: error instanceof Error ? error.message : String(error) };
+/** An engine error from either bridge: ApiError over the WebSocket, a plain ErrorInfo over IPC. */
+const errorInfo = (error: unknown): ErrorInfo => {
+  if (error instanceof ApiError) return error.info;
+  if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error)
+    return error as ErrorInfo;
+  return { code: 'IO_ERROR', message: error instanceof Error ? error.message : String(error) };
+};
 
 /** Splits a textarea into its non-empty lines. */
 export const lines = (text: string): string[] =>
