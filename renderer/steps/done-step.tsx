@@ -26,6 +26,7 @@ export function DoneStep() {
   const verification = report?.verification ?? null;
   const exportAs = async (format: ReportRequest['format']): Promise<void> => {
     setError(null);
+    setSaved(null);
     try {
       const { path } = await api.exportReport({ format, language: i18n.language as Language });
       setSaved(path);
