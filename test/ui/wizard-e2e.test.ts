@@ -47,10 +47,26 @@ describe(
     let writerProcess: ChildProcess;
     let logPath: string;
 
-    /** A screenshot of the current step in both languages, kept as test output. */
+    /** WCAG 2 A and AA rules checked by axe-core on the current screen; none may fail. */
+    const checkAccessibility = async (name: string): Promise<void> => {
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        type Axe = {
+          run(options: object): Promise<{ violations: { id: string; nodes: unknown[] }[] }>;
+        };
+        const axe = (globalThis as unknown as { axe: Axe }).axe;
+        const result = await axe.run({ runOnly: ['wcag2a', 'wcag2aa'] });
+        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+      });
+      assert.deepEqual(violations, [], `accessibility of ${name}`);
+    };
+
+    /** A screenshot of the step in both languages, kept as test output; axe checks each. */
     const shoot = async (name: string): Promise<void> => {
+      await checkAccessibility(`${name} (en)`);
       await page.screenshot({ path: join(SHOTS, `${name}.en.png`), fullPage: true });
       await page.locator('header select').selectOption('zh-CN');
+      await checkAccessibility(`${name} (zh-CN)`);
       await page.screenshot({ path: join(SHOTS, `${name}.zh-CN.png`), fullPage: true });
       await page.locator('header select').selectOption('en');
     };
