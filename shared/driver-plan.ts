@@ -1,3 +1,4 @@
+import type { Message } from './i18n/message.ts';
 import type { OsType } from './inspection.ts';
 import type { DriverFile } from './vm-profile.ts';
 
@@ -22,13 +23,16 @@ export interface DriverCheck {
   sourceState: 'loaded' | 'builtin' | 'on-disk' | 'absent';
   inInitramfs: boolean | null;
   action: DriverAction;
-  /** The finding and what to do, in plain words. */
+  /** The finding and what to do, in plain words (English). */
   advice: string;
+  /** The same, for the front ends to say in their language. */
+  adviceMessage: Message;
 }
 
 export interface PlanBlocker {
   code: 'OS_TYPE' | 'FIRMWARE' | 'ARCH';
   message: string;
+  text: Message;
 }
 
 /** The driver check's result: what the VM needs before the copy starts. */
@@ -48,8 +52,10 @@ export interface DriverPlan {
   toUpdate: string[];
   /** Steps a technician must take by hand, in order. */
   manual: string[];
+  manualMessages: Message[];
   blockers: PlanBlocker[];
   warnings: string[];
+  warningMessages: Message[];
 }
 
 /** A driver file the VM lacks or holds in another version. */

@@ -1,3 +1,5 @@
+import type { Message } from './i18n/message.ts';
+
 /** What the inspection learns about a machine: the source before a migration, or a target VM. */
 
 export type OsType = 'linux' | 'windows';
@@ -115,6 +117,8 @@ export interface MachineInspection {
   services: Service[];
   drivers: DriverInventory;
   safety: DiskSafety;
-  /** What could not be read and why, in plain words. */
+  /** What could not be read and why, in plain words (English). */
   notes: string[];
+  /** The same notes, for the front ends to say in their language. */
+  noteMessages: Message[];
 }

@@ -9,6 +9,9 @@ import type {
 } from '../../shared/driver-plan.ts';
 import type { Driver, MachineInspection } from '../../shared/inspection.ts';
 import type { ProfileDriver, VmProfile } from '../../shared/vm-profile.ts';
+import type { Message } from '../../shared/i18n/message.ts';
+import { keyParam } from '../../shared/i18n/render-message.ts';
+import { say } from '../i18n/say.ts';
 import { compareVersions, majorVersion } from './version-compare.ts';
 
 /**
@@ -29,17 +32,18 @@ export function planDrivers(
   );
   settleAlternatives(wanted, drivers);
   const rebuild = drivers.filter((d) => d.action === 'initramfs').map((d) => d.name);
-  const warnings: string[] = [];
+  const warnings: { text: string; message: Message }[] = [];
   if (source.os.type === 'linux' && source.drivers.initramfs === null)
-    warnings.push(
-      'The initramfs could not be read: check by hand that it carries the boot-critical drivers listed here.',
-    );
-  if (wanted.length === 0)
-    warnings.push(`The profile names no ${source.os.type} drivers: nothing was compared.`);
+    warnings.push(say('planWarnings.noInitramfs'));
+  if (wanted.length === 0) warnings.push(say('planWarnings.noDrivers', { osType: source.os.type }));
   if (relation === 'other-version')
     warnings.push(
-      `The VM runs ${profile.os?.name ?? profile.os?.version}; the source runs ${source.os.name}. Drivers were compared version by version.`,
+      say('planWarnings.otherVersion', {
+        vm: profile.os?.name ?? profile.os?.version ?? '',
+        source: source.os.name,
+      }),
     );
+  const manual = drivers.filter((d) => d.action === 'manual' || d.action === 'add');
   return {
     profileId: profile.id,
     profileName: profile.name,
@@ -63,9 +67,11 @@ export function planDrivers(
     },
     toAdd: drivers.filter((d) => d.action === 'add').map((d) => d.name),
     toUpdate: drivers.filter((d) => d.action === 'update').map((d) => d.name),
-    manual: drivers.filter((d) => d.action === 'manual' || d.action === 'add').map((d) => d.advice),
+    manual: manual.map((d) => d.advice),
+    manualMessages: manual.map((d) => d.adviceMessage),
     blockers,
-    warnings,
+    warnings: warnings.map((w) => w.text),
+    warningMessages: warnings.map((w) => w.message),
   };
 }
 
@@ -79,27 +85,33 @@ function settleAlternatives(wanted: ProfileDriver[], checks: DriverCheck[]): voi
     if (check.status !== 'missing' || !group) continue;
     const present = checks.find((c, j) => wanted[j]?.group === group && c.status !== 'missing');
     if (!present) continue;
+    const said = say('advice.alternative', { name: check.name, other: present.name });
     check.action = 'none';
-    check.advice = `${check.name} is missing; ${present.name} drives the same kind of device, so give the VM that one.`;
+    check.advice = said.text;
+    check.adviceMessage = said.message;
   }
 }
 
 function findBlockers(source: MachineInspection, profile: VmProfile): PlanBlocker[] {
   const blockers: PlanBlocker[] = [];
+  const block = (code: PlanBlocker['code'], params: Record<string, string>): void => {
+    const said = say(`blockers.${code}`, params);
+    blockers.push({ code, message: said.text, text: said.message });
+  };
+  const osName = (type: string): string => (type === 'linux' ? 'Linux' : 'Windows');
   if (profile.os && profile.os.type !== source.os.type)
-    blockers.push({
-      code: 'OS_TYPE',
-      message: `The source runs ${source.os.type === 'linux' ? 'Linux' : 'Windows'} but the VM runs ${profile.os.type === 'linux' ? 'Linux' : 'Windows'}: a machine cannot move onto another OS type. Pick a VM with the same OS type.`,
-    });
+    block('OS_TYPE', { source: osName(source.os.type), vm: osName(profile.os.type) });
   if (!profile.firmware.includes(source.bootMode))
-    blockers.push({
-      code: 'FIRMWARE',
-      message: `The source boots with ${source.bootMode.toUpperCase()} but ${profile.name} offers only ${profile.firmware.map((f) => f.toUpperCase()).join(', ')}: its boot loader would not start. Pick a profile with ${source.bootMode.toUpperCase()} firmware.`,
+    block('FIRMWARE', {
+      boot: source.bootMode.toUpperCase(),
+      profile: profile.name,
+      offered: profile.firmware.map((f) => f.toUpperCase()).join(', '),
     });
   if (!profile.arch.includes(source.os.arch))
-    blockers.push({
-      code: 'ARCH',
-      message: `The source is ${source.os.arch}; ${profile.name} runs ${profile.arch.join(', ')}.`,
+    block('ARCH', {
+      arch: source.os.arch,
+      profile: profile.name,
+      offered: profile.arch.join(', '),
     });
   return blockers;
 }
@@ -150,8 +162,8 @@ function checkDriver(
           : ('on-disk' as const),
     inInitramfs: have?.inInitramfs ?? null,
   };
-  const [action, advice] = decide(source, want, have, status, condition);
-  return { ...base, action, advice };
+  const [action, said] = decide(source, want, have, status, condition);
+  return { ...base, action, advice: said.text, adviceMessage: said.message };
 }
 
 function versionStatus(order: number): DriverStatus {
@@ -164,23 +176,38 @@ function decide(
   have: Driver | undefined,
   status: DriverStatus,
   condition: UpdateCondition,
-): [DriverAction, string] {
-  const from = want.obtainFrom ? ` from ${want.obtainFrom}` : '';
+): [DriverAction, { text: string; message: Message }] {
+  const from = want.obtainFrom ?? '—';
+  const role = keyParam(`roles.${want.role}`);
   if (!have) {
     if (source.os.type === 'windows')
       return [
         'add',
-        `Add ${want.name} (${want.role})${from}${want.bootCritical ? ' before the first boot: the VM cannot reach its disk without it (pnputil /add-driver on the source, or DISM /Add-Driver into the image)' : ''}.`,
+        say(want.bootCritical ? 'advice.addBoot' : 'advice.add', {
+          name: want.name,
+          role,
+          source: from,
+        }),
       ];
     return [
       'manual',
-      `The kernel ${source.os.kernel} has no ${want.name} module: install a kernel that has it${from}${want.bootCritical ? ', or the VM will not find its root disk' : ''}.`,
+      say(want.bootCritical ? 'advice.kernelMissingBoot' : 'advice.kernelMissing', {
+        kernel: source.os.kernel,
+        name: want.name,
+        source: from,
+      }),
     ];
   }
   if (status !== 'ok' && wantsUpdate(have.version ?? '', want.version ?? '', condition))
     return [
       'update',
-      `Update ${want.name} from ${have.version} to ${want.version}${from} (the source's is ${status}).`,
+      say('advice.update', {
+        name: want.name,
+        have: have.version ?? '',
+        want: want.version ?? '',
+        source: from,
+        status: keyParam(`driverStatus.${status}`),
+      }),
     ];
   if (
     source.os.type === 'linux' &&
@@ -188,10 +215,7 @@ function decide(
     !have.builtin &&
     have.inInitramfs === false
   )
-    return [
-      'initramfs',
-      `${want.name} is on disk but not in the initramfs: rebuild it so the VM finds its root disk.`,
-    ];
+    return ['initramfs', say('advice.initramfs', { name: want.name })];
   if (
     source.os.type === 'windows' &&
     want.bootCritical &&
@@ -200,13 +224,11 @@ function decide(
   )
     return [
       'manual',
-      `${want.name} is installed but starts "${have.startMode}": run sc.exe config ${have.name} start= boot before the cutover.`,
+      say('advice.startMode', { name: want.name, mode: have.startMode, service: have.name }),
     ];
   const version = have.version ? ` ${have.version}` : '';
-  return [
-    'none',
-    `${want.name}${version} is ${have.loaded ? 'loaded' : have.builtin ? 'built in' : 'installed'}.`,
-  ];
+  const state = have.loaded ? 'loaded' : have.builtin ? 'builtin' : 'installed';
+  return ['none', say(`advice.${state}`, { name: want.name, version })];
 }
 
 function wantsUpdate(have: string, want: string, condition: UpdateCondition): boolean {

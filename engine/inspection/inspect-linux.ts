@@ -8,6 +8,7 @@ import type {
 } from '../../shared/inspection.ts';
 import { parseInitramfsListing, parseModulesBuiltin } from './initramfs-listing.ts';
 import type { InspectionHost } from './inspection-host.ts';
+import { InspectionNotes } from './inspection-notes.ts';
 import { LSBLK_ARGS, LSBLK_LEGACY_ARGS, parseLsblk } from './lsblk.ts';
 import { moduleNameFromPath, parseModinfo, type ModuleInfo } from './modinfo.ts';
 import { parseOsRelease } from './os-release.ts';
@@ -22,13 +23,13 @@ export async function inspectLinux(
   host: InspectionHost,
   driversOfInterest: string[],
 ): Promise<MachineInspection> {
-  const notes: string[] = [];
+  const notes = new InspectionNotes();
   const release = parseOsRelease(
     (await host.readText('/etc/os-release')) ?? (await host.readText('/usr/lib/os-release')) ?? '',
   );
   const disks = await readDisks(host, notes);
   const volumes = await host.volumes().catch((error: Error) => {
-    notes.push(`Mounted volumes could not be read: ${error.message}`);
+    notes.add('volumesUnreadable', { error: error.message });
     return [];
   });
   const mounts = parseProcMounts((await host.readText('/proc/mounts')) ?? '');
@@ -61,31 +62,30 @@ export async function inspectLinux(
         .filter((d) => d.type === 'crypt' || d.fsType === 'crypto_LUKS')
         .map((d) => d.path),
     },
-    notes,
+    notes: notes.texts,
+    noteMessages: notes.messages,
   };
 }
 
-async function readDisks(host: InspectionHost, notes: string[]): Promise<BlockDevice[]> {
+async function readDisks(host: InspectionHost, notes: InspectionNotes): Promise<BlockDevice[]> {
   let out = await host.run('lsblk', LSBLK_ARGS);
   if (out.exitCode !== 0 && /unknown column/i.test(out.stderr))
     out = await host.run('lsblk', LSBLK_LEGACY_ARGS);
   if (out.missing) {
-    notes.push('lsblk is not installed (util-linux): disks and partitions are not listed.');
+    notes.add('lsblkMissing');
     return [];
   }
   if (out.exitCode !== 0) {
-    notes.push(`lsblk failed: ${out.stderr.trim()}`);
+    notes.add('lsblkFailed', { error: out.stderr.trim() });
     return [];
   }
   return parseLsblk(out.stdout);
 }
 
-async function readServices(host: InspectionHost, notes: string[]): Promise<Service[]> {
+async function readServices(host: InspectionHost, notes: InspectionNotes): Promise<Service[]> {
   const out = await host.run('systemctl', SYSTEMCTL_ARGS);
   if (out.missing || out.exitCode !== 0) {
-    notes.push(
-      'No running services could be listed (systemd is not running or systemctl is missing): type the stop command by hand.',
-    );
+    notes.add('noServices');
     return [];
   }
   return parseSystemctlUnits(out.stdout);
@@ -94,15 +94,14 @@ async function readServices(host: InspectionHost, notes: string[]): Promise<Serv
 async function readDrivers(
   host: InspectionHost,
   driversOfInterest: string[],
-  notes: string[],
+  notes: InspectionNotes,
 ): Promise<DriverInventory> {
   const tree = `/lib/modules/${host.kernel}`;
   const procModules = await host.readText('/proc/modules');
   const loaded = procModules === null ? [] : parseProcModules(procModules);
-  if (procModules === null)
-    notes.push('/proc/modules is absent: the kernel loads no modules (all drivers built in).');
+  if (procModules === null) notes.add('noProcModules');
   const hasTree = await host.exists(tree);
-  if (!hasTree) notes.push(`${tree} is absent: no module files for the running kernel.`);
+  if (!hasTree) notes.add('noModuleTree', { tree });
   const builtin = parseModulesBuiltin((await host.readText(`${tree}/modules.builtin`)) ?? '');
   // A kernel without modules.builtin (a monolithic or custom build) still shows the drivers
   // built into it under /sys/module.
@@ -154,13 +153,13 @@ async function readDrivers(
 async function readModinfo(
   host: InspectionHost,
   names: string[],
-  notes: string[],
+  notes: InspectionNotes,
 ): Promise<Map<string, ModuleInfo>> {
   const infos = new Map<string, ModuleInfo>();
   if (names.length === 0) return infos;
   const out = await host.run('modinfo', names);
   if (out.missing) {
-    notes.push('modinfo is not installed (kmod): driver versions are not known.');
+    notes.add('modinfoMissing');
     return infos;
   }
   // modinfo prints what it found and complains about the rest on stderr with a non-zero exit.
@@ -168,7 +167,7 @@ async function readModinfo(
     for (const info of parseModinfo(out.stdout)) infos.set(info.name, info);
   } catch (error) {
     if (!(error instanceof P2VError)) throw error;
-    notes.push(`modinfo output could not be read: ${error.detail ?? ''}`);
+    notes.add('modinfoUnreadable', { error: error.detail ?? '' });
   }
   return infos;
 }
@@ -184,19 +183,19 @@ const INITRAMFS_TOOLS = [
 
 async function readInitramfs(
   host: InspectionHost,
-  notes: string[],
+  notes: InspectionNotes,
 ): Promise<{ path: string; tool: string; modules: Set<string> } | null> {
   for (const candidate of INITRAMFS_TOOLS) {
     const path = candidate.path(host.kernel);
     if (!(await host.exists(path))) continue;
     const out = await host.run(candidate.tool, candidate.args(path));
     if (out.missing || out.exitCode !== 0) {
-      notes.push(`${path} exists but ${candidate.tool} could not list it.`);
+      notes.add('initramfsUnlisted', { path, tool: candidate.tool });
       return null;
     }
     return { path, tool: candidate.tool, modules: parseInitramfsListing(out.stdout) };
   }
-  notes.push(`No initramfs found for kernel ${host.kernel} in /boot.`);
+  notes.add('noInitramfs', { kernel: host.kernel });
   return null;
 }
 

@@ -7,6 +7,7 @@ import type {
 } from '../../shared/inspection.ts';
 import { parseDriverquery, type WindowsDriverService } from './driverquery.ts';
 import type { InspectionHost } from './inspection-host.ts';
+import { InspectionNotes } from './inspection-notes.ts';
 import { parsePnputil, type DriverPackage } from './pnputil.ts';
 import {
   driveLetter,
@@ -19,13 +20,12 @@ const POWERSHELL_ARGS = ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_FA
 
 /** Inspects a Windows machine through PowerShell (CIM, registry), driverquery and pnputil. */
 export async function inspectWindows(host: InspectionHost): Promise<MachineInspection> {
-  const notes: string[] = [];
+  const notes = new InspectionNotes();
   const out = await host.run('powershell.exe', POWERSHELL_ARGS);
   const facts = parseWindowsFacts(out.stdout);
   const services = await readDriverServices(host, notes);
   const packages = await readDriverPackages(host, notes);
-  if (facts.bitlocker.length === 0)
-    notes.push('BitLocker status unknown (Get-BitLockerVolume needs an elevated prompt).');
+  if (facts.bitlocker.length === 0) notes.add('bitlockerUnknown');
   return {
     inspectedAt: new Date().toISOString(),
     hostname: facts.hostname,
@@ -71,26 +71,30 @@ export async function inspectWindows(host: InspectionHost): Promise<MachineInspe
         .filter((b) => b.ProtectionStatus === 1 || b.ProtectionStatus === 'On')
         .map((b) => b.MountPoint),
     },
-    notes,
+    notes: notes.texts,
+    noteMessages: notes.messages,
   };
 }
 
 async function readDriverServices(
   host: InspectionHost,
-  notes: string[],
+  notes: InspectionNotes,
 ): Promise<WindowsDriverService[]> {
   const out = await host.run('driverquery.exe', ['/v', '/fo', 'csv']);
   if (out.exitCode !== 0) {
-    notes.push(`driverquery failed: ${out.stderr.trim() || 'no output'}`);
+    notes.add('driverqueryFailed', { error: out.stderr.trim() || '—' });
     return [];
   }
   return parseDriverquery(out.stdout);
 }
 
-async function readDriverPackages(host: InspectionHost, notes: string[]): Promise<DriverPackage[]> {
+async function readDriverPackages(
+  host: InspectionHost,
+  notes: InspectionNotes,
+): Promise<DriverPackage[]> {
   const out = await host.run('pnputil.exe', ['/enum-drivers']);
   if (out.exitCode !== 0) {
-    notes.push(`pnputil failed: ${out.stderr.trim() || 'no output'}`);
+    notes.add('pnputilFailed', { error: out.stderr.trim() || '—' });
     return [];
   }
   return parsePnputil(out.stdout);

@@ -10,6 +10,7 @@ import { liveProfile } from '../profiles/live-profile.ts';
 import { driversOfInterest, loadProfile } from '../profiles/load-profile.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { preflightChecks, type TargetFacts } from './preflight-checks.ts';
+import { say } from '../i18n/say.ts';
 
 /** Where difference files go when neither the technician nor the profile names a place. */
 export const DEFAULT_DRIVER_STAGING = 'var/lib/p2v/driver-staging';
@@ -85,17 +86,26 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
         DEFAULT_DRIVER_STAGING,
       { dryRun: blocked || !options.driverTree.send },
     );
-  if (driverFiles && driverFiles.files.length > 0)
-    plan.manual.push(installStep(machine, driverFiles.targetDir, driverFiles.files.length));
+  if (driverFiles && driverFiles.files.length > 0) {
+    const step = installStep(machine, driverFiles.targetDir, driverFiles.files.length);
+    plan.manual.push(step.text);
+    plan.manualMessages.push(step.message);
+  }
   return { machine, profile, target, plan, preflight, driverFiles, blocked };
 }
 
 /** How the VM takes in the staged driver files, once it runs. */
-function installStep(machine: MachineInspection, folder: string, count: number): string {
+function installStep(machine: MachineInspection, folder: string, count: number) {
   const where = `/${folder.replace(/^\/+/, '')}`;
   if (machine.os.type === 'windows')
-    return `On the VM, install the ${count} staged driver file(s): pnputil /add-driver "C:${where.replace(/\//g, '\\')}\\*.inf" /subdirs /install`;
-  return `On the VM, put the ${count} staged driver file(s) in place and index them: cp -a ${where}/lib/modules/. /lib/modules/ && depmod -a ${machine.os.kernel}`;
+    return say('advice.installStagedWindows', {
+      count,
+      command: `pnputil /add-driver "C:${where.replace(/\//g, '\\')}\\*.inf" /subdirs /install`,
+    });
+  return say('advice.installStaged', {
+    count,
+    command: `cp -a ${where}/lib/modules/. /lib/modules/ && depmod -a ${machine.os.kernel}`,
+  });
 }
 
 /** The check as the report keeps it: the inspection without drivers nobody asked about. */

@@ -1,6 +1,8 @@
 import type { MachineInspection } from '../../shared/inspection.ts';
 import type { PreflightCheck } from '../../shared/preflight.ts';
 import { formatBytes } from '../../shared/format.ts';
+import { keyParam } from '../../shared/i18n/render-message.ts';
+import { say } from '../i18n/say.ts';
 
 /** What the checks know about the target, from its agent's `describe` answer. */
 export interface TargetFacts {
@@ -26,13 +28,7 @@ export function preflightChecks(
   estimate = false,
 ): PreflightCheck[] {
   const checks: PreflightCheck[] = [];
-  if (!target)
-    checks.push({
-      id: 'target-unknown',
-      level: 'warning',
-      title: 'Target not checked',
-      detail: 'No agent was asked: free space and the VM’s identity were not checked.',
-    });
+  if (!target) checks.push(check('target-unknown', 'warning', 'targetUnknown'));
   else checks.push(freeSpace(selectedBytes, target, estimate));
   checks.push(hibernation(source));
   checks.push(encryption(source));
@@ -40,88 +36,72 @@ export function preflightChecks(
   return checks;
 }
 
-function freeSpace(selectedBytes: number, target: TargetFacts, estimate: boolean): PreflightCheck {
-  const needed = Math.ceil(selectedBytes * (1 + SPACE_MARGIN));
-  const free = target.root.freeBytes;
-  const numbers = `${formatBytes(selectedBytes)} ${estimate ? 'used on all volumes' : 'selected'}, ${formatBytes(free)} free under ${target.root.path} on the target`;
-  if (free < selectedBytes && estimate)
-    return {
-      id: 'free-space',
-      level: 'warning',
-      title: 'The whole machine would not fit',
-      detail: `${numbers}. Pick less to move on the next screen, or free space on the target.`,
-    };
-  if (free < selectedBytes)
-    return {
-      id: 'free-space',
-      level: 'blocker',
-      title: 'Not enough space on the target',
-      detail: `${numbers}. Free ${formatBytes(selectedBytes - free)} more, or leave volumes or folders out.`,
-    };
-  if (free < needed)
-    return {
-      id: 'free-space',
-      level: 'warning',
-      title: 'Little space left on the target',
-      detail: `${numbers}: under ${SPACE_MARGIN * 100}% would be left for the rounds’ temp files.`,
-    };
+/** One finding from the catalogs: `preflight.<name>Title` and `preflight.<detail>`. */
+function check(
+  id: PreflightCheck['id'],
+  level: PreflightCheck['level'],
+  name: string,
+  detail: string = name,
+  params?: Record<string, string | number | string[]>,
+): PreflightCheck {
+  const title = say(`preflight.${name}Title`);
+  const body = say(`preflight.${detail}`, params);
   return {
-    id: 'free-space',
-    level: 'ok',
-    title: 'Enough space on the target',
-    detail: `${numbers}.`,
+    id,
+    level,
+    title: title.text,
+    detail: body.text,
+    titleMessage: title.message,
+    detailMessage: body.message,
   };
+}
+
+function freeSpace(selectedBytes: number, target: TargetFacts, estimate: boolean): PreflightCheck {
+  const free = target.root.freeBytes;
+  const params = {
+    selected: formatBytes(selectedBytes),
+    free: formatBytes(free),
+    root: target.root.path,
+  };
+  if (free < selectedBytes && estimate)
+    return check('free-space', 'warning', 'spaceEstimate', 'spaceEstimate', params);
+  if (free < selectedBytes)
+    return check('free-space', 'blocker', 'spaceBlocked', 'spaceBlocked', {
+      ...params,
+      missing: formatBytes(selectedBytes - free),
+    });
+  if (free < Math.ceil(selectedBytes * (1 + SPACE_MARGIN)))
+    return check('free-space', 'warning', 'spaceTight', 'spaceTight', {
+      ...params,
+      margin: SPACE_MARGIN * 100,
+    });
+  return check('free-space', 'ok', 'spaceOk', estimate ? 'spaceOkEstimate' : 'spaceOk', params);
 }
 
 function hibernation(source: MachineInspection): PreflightCheck {
   switch (source.safety.hibernation) {
     case 'hibernated':
-      return {
-        id: 'hibernation',
-        level: 'blocker',
-        title: 'Windows is hibernated',
-        detail:
-          'The volumes hold a hibernation image: start Windows fully, then run powercfg /h off.',
-      };
+      return check('hibernation', 'blocker', 'hibernated');
     case 'fast-startup':
-      return {
-        id: 'hibernation',
-        level: 'warning',
-        title: 'Fast Startup is on',
-        detail:
-          'A shutdown leaves the volumes in a hibernated state the VM must not resume from. Run powercfg /h off (as administrator) before the cutover.',
-      };
+      return check('hibernation', 'warning', 'fastStartup');
     case 'unknown':
-      return {
-        id: 'hibernation',
-        level: 'warning',
-        title: 'Hibernation state unknown',
-        detail: 'Check with powercfg /a that hibernation and Fast Startup are off.',
-      };
+      return check('hibernation', 'warning', 'hibernationUnknown');
     default:
-      return { id: 'hibernation', level: 'ok', title: 'No hibernation', detail: 'Nothing to do.' };
+      return check('hibernation', 'ok', 'noHibernation', 'nothingToDo');
   }
 }
 
 function encryption(source: MachineInspection): PreflightCheck {
   const volumes = source.safety.encryptedVolumes;
-  if (volumes.length === 0)
-    return {
-      id: 'encryption',
-      level: 'ok',
-      title: 'No encrypted volumes',
-      detail: 'Nothing to do.',
-    };
-  const list = volumes.join(', ');
-  return {
-    id: 'encryption',
-    level: 'warning',
-    title: 'Encrypted volumes',
-    detail:
-      source.os.type === 'windows'
-        ? `BitLocker protects ${list}. The VM has no access to this machine's TPM: keep the recovery key at hand, or suspend protection (manage-bde -protectors -disable ${volumes[0]}) before the cutover.`
-        : `${list} is LUKS-encrypted: the VM will ask for the passphrase at boot (or needs a key file in its initramfs).`,
-  };
+  if (volumes.length === 0) return check('encryption', 'ok', 'noEncryption', 'nothingToDo');
+  const params = { volumes: volumes.join(', '), first: volumes[0] as string };
+  return check(
+    'encryption',
+    'warning',
+    'encryption',
+    source.os.type === 'windows' ? 'bitlocker' : 'luks',
+    params,
+  );
 }
 
 function identity(
@@ -133,28 +113,19 @@ function identity(
   if (target?.agentInVm) {
     const vm = target.machine;
     if (vm.hostname.toLowerCase() === source.hostname.toLowerCase())
-      same.push(`hostname ${source.hostname}`);
-    if (vm.machineId && vm.machineId === source.machineId) same.push('machine id');
+      same.push(keyParam('preflight.hostname', { name: source.hostname }));
+    if (vm.machineId && vm.machineId === source.machineId)
+      same.push(keyParam('preflight.machineId'));
     const macs = new Set(source.network.map((n) => n.mac.toLowerCase()).filter(Boolean));
-    for (const n of vm.network) if (macs.has(n.mac.toLowerCase())) same.push(`MAC ${n.mac}`);
+    for (const n of vm.network)
+      if (macs.has(n.mac.toLowerCase())) same.push(keyParam('preflight.mac', { mac: n.mac }));
   } else if (sharedNetwork) {
-    same.push(`hostname ${source.hostname}`);
-    if (source.machineId) same.push('machine id');
+    same.push(keyParam('preflight.hostname', { name: source.hostname }));
+    if (source.machineId) same.push(keyParam('preflight.machineId'));
   }
-  if (same.length === 0 || !sharedNetwork)
-    return {
-      id: 'duplicate-identity',
-      level: same.length === 0 ? 'ok' : 'warning',
-      title: same.length === 0 ? 'No duplicate identity' : 'Same identity on two machines',
-      detail:
-        same.length === 0
-          ? 'Nothing to do.'
-          : `Source and VM share ${same.join(', ')}. Keep them on separate networks until the source is off.`,
-    };
-  return {
-    id: 'duplicate-identity',
-    level: 'warning',
-    title: 'Same identity on one network',
-    detail: `After the migration the VM carries the source's ${same.join(', ')}. With both on one network, names, DHCP leases and domain trust clash: keep the source off the network after the cutover, or give one of them a new identity.`,
-  };
+  if (same.length === 0) return check('duplicate-identity', 'ok', 'noDuplicate', 'nothingToDo');
+  const what = same;
+  if (!sharedNetwork)
+    return check('duplicate-identity', 'warning', 'duplicate', 'duplicate', { what });
+  return check('duplicate-identity', 'warning', 'duplicateShared', 'duplicateShared', { what });
 }

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { formatBytes } from '../../shared/format.ts';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 import type { MigrationCheck } from '../../shared/report.ts';
 import { escape, keyValueTable, table } from './html-parts.ts';
 
@@ -60,18 +61,24 @@ export function renderCheckHtml(check: MigrationCheck, t: TFunction): string {
       d.sourceVersion ?? d.sourceState,
       d.targetVersion ?? '—',
       t(`driverAction.${d.action}`),
-      d.advice,
+      d.adviceMessage ? renderMessage(t, d.adviceMessage) : d.advice,
     ]),
   );
-  const manual = plan.manual.length
-    ? `<h3>${escape(t('report.byHand'))}</h3><ol>${plan.manual.map((step) => `<li>${escape(step)}</li>`).join('')}</ol>`
+  // Reports written before messages existed carry only the English text.
+  const steps = plan.manualMessages?.map((m) => renderMessage(t, m)) ?? plan.manual;
+  const manual = steps.length
+    ? `<h3>${escape(t('report.byHand'))}</h3><ol>${steps.map((step) => `<li>${escape(step)}</li>`).join('')}</ol>`
     : '';
   const blockers = plan.blockers.length
-    ? `<h3>${escape(t('report.blockers'))}</h3><ul>${plan.blockers.map((b) => `<li class="bad">${escape(b.message)}</li>`).join('')}</ul>`
+    ? `<h3>${escape(t('report.blockers'))}</h3><ul>${plan.blockers.map((b) => `<li class="bad">${escape(b.text ? renderMessage(t, b.text) : b.message)}</li>`).join('')}</ul>`
     : '';
   const preflight = table(
     [t('report.check'), t('report.checkResult'), t('report.detail')],
-    check.preflight.map((p) => [p.title, t(`level.${p.level}`), p.detail]),
+    check.preflight.map((p) => [
+      p.titleMessage ? renderMessage(t, p.titleMessage) : p.title,
+      t(`level.${p.level}`),
+      p.detailMessage ? renderMessage(t, p.detailMessage) : p.detail,
+    ]),
   );
   const files = check.driverFiles;
   const f = (key: string): string => t(`report.fileCols.${key}`);

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UpdateCondition } from '../../shared/driver-plan.ts';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { StepNav } from '../components/step-nav.tsx';
 import { useWizard } from '../store-context.tsx';
@@ -84,7 +85,7 @@ export function CompatibilityStep() {
                   <td>{d.name}</td>
                   <td>{t(`driverStatus.${d.status}`)}</td>
                   <td>{t(`driverAction.${d.action}`)}</td>
-                  <td>{d.advice}</td>
+                  <td>{renderMessage(t, d.adviceMessage)}</td>
                 </tr>
               ))}
             </tbody>
@@ -96,8 +97,8 @@ export function CompatibilityStep() {
             <>
               <h3>{t('compatibility.manual')}</h3>
               <ol>
-                {plan.manual.map((step) => (
-                  <li key={step}>{step}</li>
+                {plan.manualMessages.map((step, i) => (
+                  <li key={i}>{renderMessage(t, step)}</li>
                 ))}
               </ol>
             </>
@@ -106,7 +107,8 @@ export function CompatibilityStep() {
           <ul className="checks">
             {result.preflight.map((c) => (
               <li key={c.id} className={c.level}>
-                <strong>{`${t(`level.${c.level}`)}: ${c.title}`}</strong> {c.detail}
+                <strong>{`${t(`level.${c.level}`)}: ${renderMessage(t, c.titleMessage)}`}</strong>{' '}
+                {renderMessage(t, c.detailMessage)}
               </li>
             ))}
           </ul>
@@ -115,7 +117,7 @@ export function CompatibilityStep() {
               <p>{t('compatibility.blocked')}</p>
               <ul>
                 {plan.blockers.map((b) => (
-                  <li key={b.code}>{b.message}</li>
+                  <li key={b.code}>{renderMessage(t, b.text)}</li>
                 ))}
               </ul>
             </div>

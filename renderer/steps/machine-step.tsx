@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../shared/format.ts';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { StepNav } from '../components/step-nav.tsx';
 import { useWizard } from '../store-context.tsx';
@@ -59,12 +60,12 @@ export function MachineStep() {
             ))}
           </ul>
           <p>{`${t('machine.drivers')}: ${machine.drivers.drivers.filter((d) => d.loaded).length}`}</p>
-          {machine.notes.length > 0 ? (
+          {machine.noteMessages.length > 0 ? (
             <>
               <h3>{t('machine.notes')}</h3>
               <ul>
-                {machine.notes.map((note) => (
-                  <li key={note}>{note}</li>
+                {machine.noteMessages.map((note, i) => (
+                  <li key={i}>{renderMessage(t, note)}</li>
                 ))}
               </ul>
             </>

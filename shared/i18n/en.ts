@@ -163,6 +163,109 @@ export const en = {
     started: 'Program started on the target',
     rollback: 'Rolled back on the source',
   },
+  roles: {
+    storage: 'storage',
+    network: 'network',
+    bus: 'bus',
+    balloon: 'memory balloon',
+    integration: 'integration services',
+    console: 'console',
+  },
+  notes: {
+    volumesUnreadable: 'Mounted volumes could not be read: {{error}}',
+    lsblkMissing: 'lsblk is not installed (util-linux): disks and partitions are not listed.',
+    lsblkFailed: 'lsblk failed: {{error}}',
+    noServices:
+      'No running services could be listed (systemd is not running or systemctl is missing): type the stop command by hand.',
+    noProcModules: '/proc/modules is absent: the kernel loads no modules (all drivers built in).',
+    noModuleTree: '{{tree}} is absent: no module files for the running kernel.',
+    modinfoMissing: 'modinfo is not installed (kmod): driver versions are not known.',
+    modinfoUnreadable: 'modinfo output could not be read: {{error}}',
+    initramfsUnlisted: '{{path}} exists but {{tool}} could not list it.',
+    noInitramfs: 'No initramfs found for kernel {{kernel}} in /boot.',
+    bitlockerUnknown: 'BitLocker status unknown (Get-BitLockerVolume needs an elevated prompt).',
+    driverqueryFailed: 'driverquery failed: {{error}}',
+    pnputilFailed: 'pnputil failed: {{error}}',
+  },
+  advice: {
+    add: 'Add {{name}} ({{role}}) from {{source}}.',
+    addBoot:
+      'Add {{name}} ({{role}}) from {{source}} before the first boot: the VM cannot reach its disk without it (pnputil /add-driver on the source, or DISM /Add-Driver into the image).',
+    kernelMissing:
+      'The kernel {{kernel}} has no {{name}} module: install a kernel that has it, from {{source}}.',
+    kernelMissingBoot:
+      'The kernel {{kernel}} has no {{name}} module: install a kernel that has it, from {{source}}, or the VM will not find its root disk.',
+    update:
+      'Update {{name}} from {{have}} to {{want}}, from {{source}} (the source’s is {{status}}).',
+    initramfs:
+      '{{name}} is on disk but not in the initramfs: rebuild it so the VM finds its root disk.',
+    startMode:
+      '{{name}} is installed but starts "{{mode}}": run sc.exe config {{service}} start= boot before the cutover.',
+    loaded: '{{name}}{{version}} is loaded.',
+    builtin: '{{name}}{{version}} is built in.',
+    installed: '{{name}}{{version}} is installed.',
+    alternative:
+      '{{name}} is missing; {{other}} drives the same kind of device, so give the VM that one.',
+    installStaged:
+      'On the VM, put the {{count}} staged driver file(s) in place and index them: {{command}}',
+    installStagedWindows: 'On the VM, install the {{count}} staged driver file(s): {{command}}',
+  },
+  planWarnings: {
+    noInitramfs:
+      'The initramfs could not be read: check by hand that it carries the boot-critical drivers listed here.',
+    noDrivers: 'The profile names no {{osType}} drivers: nothing was compared.',
+    otherVersion:
+      'The VM runs {{vm}}; the source runs {{source}}. Drivers were compared version by version.',
+  },
+  blockers: {
+    OS_TYPE:
+      'The source runs {{source}} but the VM runs {{vm}}: a machine cannot move onto another OS type. Pick a VM with the same OS type.',
+    FIRMWARE:
+      'The source boots with {{boot}} but {{profile}} offers only {{offered}}: its boot loader would not start. Pick a profile with {{boot}} firmware.',
+    ARCH: 'The source is {{arch}}; {{profile}} runs {{offered}}.',
+  },
+  preflight: {
+    targetUnknownTitle: 'Target not checked',
+    targetUnknown: 'No agent was asked: free space and the VM’s identity were not checked.',
+    spaceBlockedTitle: 'Not enough space on the target',
+    spaceBlocked:
+      '{{selected}} selected, {{free}} free under {{root}} on the target. Free {{missing}} more, or leave volumes or folders out.',
+    spaceEstimateTitle: 'The whole machine would not fit',
+    spaceEstimate:
+      '{{selected}} used on all volumes, {{free}} free under {{root}} on the target. Pick less to move on the next screen, or free space on the target.',
+    spaceTightTitle: 'Little space left on the target',
+    spaceTight:
+      '{{selected}} selected, {{free}} free under {{root}} on the target: under {{margin}}% would be left for the rounds’ temp files.',
+    spaceOkTitle: 'Enough space on the target',
+    spaceOk: '{{selected}} selected, {{free}} free under {{root}} on the target.',
+    spaceOkEstimate:
+      '{{selected}} used on all volumes, {{free}} free under {{root}} on the target.',
+    hibernatedTitle: 'Windows is hibernated',
+    hibernated:
+      'The volumes hold a hibernation image: start Windows fully, then run powercfg /h off.',
+    fastStartupTitle: 'Fast Startup is on',
+    fastStartup:
+      'A shutdown leaves the volumes in a hibernated state the VM must not resume from. Run powercfg /h off (as administrator) before the cutover.',
+    hibernationUnknownTitle: 'Hibernation state unknown',
+    hibernationUnknown: 'Check with powercfg /a that hibernation and Fast Startup are off.',
+    noHibernationTitle: 'No hibernation',
+    nothingToDo: 'Nothing to do.',
+    noEncryptionTitle: 'No encrypted volumes',
+    encryptionTitle: 'Encrypted volumes',
+    bitlocker:
+      'BitLocker protects {{volumes}}. The VM has no access to this machine’s TPM: keep the recovery key at hand, or suspend protection (manage-bde -protectors -disable {{first}}) before the cutover.',
+    luks: '{{volumes}} is LUKS-encrypted: the VM will ask for the passphrase at boot (or needs a key file in its initramfs).',
+    noDuplicateTitle: 'No duplicate identity',
+    duplicateTitle: 'Same identity on two machines',
+    duplicate:
+      'Source and VM share {{what}}. Keep them on separate networks until the source is off.',
+    duplicateSharedTitle: 'Same identity on one network',
+    duplicateShared:
+      'After the migration the VM carries the source’s {{what}}. With both on one network, names, DHCP leases and domain trust clash: keep the source off the network after the cutover, or give one of them a new identity.',
+    hostname: 'hostname {{name}}',
+    machineId: 'machine id',
+    mac: 'MAC {{mac}}',
+  },
   report: {
     title: 'P2V migration report — {{host}}',
     completed: 'Migration completed',

@@ -164,6 +164,98 @@ export const zhCN: Catalog = {
     started: '程序已在目标端启动',
     rollback: '已在源主机回滚',
   },
+  roles: {
+    storage: '存储',
+    network: '网络',
+    bus: '总线',
+    balloon: '内存气球',
+    integration: '集成服务',
+    console: '控制台',
+  },
+  notes: {
+    volumesUnreadable: '无法读取已挂载的卷：{{error}}',
+    lsblkMissing: '未安装 lsblk（util-linux）：无法列出磁盘和分区。',
+    lsblkFailed: 'lsblk 执行失败：{{error}}',
+    noServices: '无法列出正在运行的服务（systemd 未运行或缺少 systemctl）：请手动输入停止命令。',
+    noProcModules: '/proc/modules 不存在：内核不加载模块（所有驱动均已内置）。',
+    noModuleTree: '{{tree}} 不存在：当前内核没有模块文件。',
+    modinfoMissing: '未安装 modinfo（kmod）：无法获知驱动版本。',
+    modinfoUnreadable: '无法读取 modinfo 的输出：{{error}}',
+    initramfsUnlisted: '{{path}} 存在，但 {{tool}} 无法列出其内容。',
+    noInitramfs: '在 /boot 中未找到内核 {{kernel}} 的 initramfs。',
+    bitlockerUnknown: 'BitLocker 状态未知（Get-BitLockerVolume 需要管理员权限）。',
+    driverqueryFailed: 'driverquery 执行失败：{{error}}',
+    pnputilFailed: 'pnputil 执行失败：{{error}}',
+  },
+  advice: {
+    add: '添加 {{name}}（{{role}}），来源：{{source}}。',
+    addBoot:
+      '在首次启动前添加 {{name}}（{{role}}），来源：{{source}}。缺少它虚拟机无法访问磁盘（在源主机上用 pnputil /add-driver，或用 DISM /Add-Driver 注入镜像）。',
+    kernelMissing: '内核 {{kernel}} 没有 {{name}} 模块：请安装包含该模块的内核，来源：{{source}}。',
+    kernelMissingBoot:
+      '内核 {{kernel}} 没有 {{name}} 模块：请安装包含该模块的内核，来源：{{source}}，否则虚拟机找不到根磁盘。',
+    update: '将 {{name}} 从 {{have}} 更新到 {{want}}，来源：{{source}}（源主机的版本{{status}}）。',
+    initramfs: '{{name}} 在磁盘上但不在 initramfs 中：请重建 initramfs，以便虚拟机找到根磁盘。',
+    startMode:
+      '{{name}} 已安装，但启动类型为"{{mode}}"：请在切换前运行 sc.exe config {{service}} start= boot。',
+    loaded: '{{name}}{{version}} 已加载。',
+    builtin: '{{name}}{{version}} 已内置于内核。',
+    installed: '{{name}}{{version}} 已安装。',
+    alternative: '缺少 {{name}}；{{other}} 可驱动同类设备，请为虚拟机使用该设备。',
+    installStaged: '在虚拟机上将 {{count}} 个暂存的驱动文件放到位并建立索引：{{command}}',
+    installStagedWindows: '在虚拟机上安装 {{count}} 个暂存的驱动文件：{{command}}',
+  },
+  planWarnings: {
+    noInitramfs: '无法读取 initramfs：请手动确认其中包含此处列出的启动必需驱动。',
+    noDrivers: '该配置未列出 {{osType}} 驱动：未进行比较。',
+    otherVersion: '虚拟机运行 {{vm}}，源主机运行 {{source}}。已逐个比较驱动版本。',
+  },
+  blockers: {
+    OS_TYPE:
+      '源主机运行 {{source}}，而虚拟机运行 {{vm}}：不能迁移到另一种操作系统类型。请选择操作系统类型相同的虚拟机。',
+    FIRMWARE:
+      '源主机以 {{boot}} 方式启动，但 {{profile}} 仅支持 {{offered}}：其引导程序将无法启动。请选择支持 {{boot}} 固件的配置。',
+    ARCH: '源主机为 {{arch}} 架构；{{profile}} 运行 {{offered}}。',
+  },
+  preflight: {
+    targetUnknownTitle: '未检查目标端',
+    targetUnknown: '未询问代理：未检查可用空间和虚拟机的身份信息。',
+    spaceBlockedTitle: '目标端空间不足',
+    spaceBlocked:
+      '已选 {{selected}}，目标端 {{root}} 下可用 {{free}}。请再腾出 {{missing}}，或少选一些卷或目录。',
+    spaceEstimateTitle: '整台机器的数据放不下',
+    spaceEstimate:
+      '所有卷共使用 {{selected}}，目标端 {{root}} 下可用 {{free}}。请在下一步少选一些内容，或在目标端腾出空间。',
+    spaceTightTitle: '目标端剩余空间很少',
+    spaceTight:
+      '已选 {{selected}}，目标端 {{root}} 下可用 {{free}}：留给各轮临时文件的空间不足 {{margin}}%。',
+    spaceOkTitle: '目标端空间充足',
+    spaceOk: '已选 {{selected}}，目标端 {{root}} 下可用 {{free}}。',
+    spaceOkEstimate: '所有卷共使用 {{selected}}，目标端 {{root}} 下可用 {{free}}。',
+    hibernatedTitle: 'Windows 处于休眠状态',
+    hibernated: '卷中含有休眠映像：请完整启动 Windows，然后运行 powercfg /h off。',
+    fastStartupTitle: '已启用快速启动',
+    fastStartup:
+      '关机会使卷处于休眠状态，虚拟机不能从该状态恢复。请在切换前（以管理员身份）运行 powercfg /h off。',
+    hibernationUnknownTitle: '休眠状态未知',
+    hibernationUnknown: '请用 powercfg /a 确认休眠和快速启动均已关闭。',
+    noHibernationTitle: '未休眠',
+    nothingToDo: '无需处理。',
+    noEncryptionTitle: '没有加密卷',
+    encryptionTitle: '加密卷',
+    bitlocker:
+      'BitLocker 保护着 {{volumes}}。虚拟机无法访问本机的 TPM：请备好恢复密钥，或在切换前暂停保护（manage-bde -protectors -disable {{first}}）。',
+    luks: '{{volumes}} 使用 LUKS 加密：虚拟机启动时会要求输入密码（或需要在 initramfs 中放入密钥文件）。',
+    noDuplicateTitle: '没有重复的身份信息',
+    duplicateTitle: '两台机器身份信息相同',
+    duplicate: '源主机与虚拟机的 {{what}} 相同。在源主机关机前，请让它们处于不同的网络。',
+    duplicateSharedTitle: '同一网络中身份信息相同',
+    duplicateShared:
+      '迁移后虚拟机将沿用源主机的 {{what}}。若两者处于同一网络，主机名、DHCP 租约和域信任会冲突：切换后请让源主机断开网络，或为其中一台更换身份信息。',
+    hostname: '主机名 {{name}}',
+    machineId: '机器 ID',
+    mac: 'MAC {{mac}}',
+  },
   report: {
     title: 'P2V 迁移报告 — {{host}}',
     completed: '迁移完成',

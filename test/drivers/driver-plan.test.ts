@@ -7,6 +7,8 @@ import { compareVersions } from '../../engine/drivers/version-compare.ts';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { driversOfInterest, loadProfile } from '../../engine/profiles/load-profile.ts';
 import { fixtureHost } from '../helpers/fixture-host.ts';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
+import { translator } from '../../shared/i18n/translator.ts';
 
 async function machine(name: string) {
   return inspectMachine(await driversOfInterest(), fixtureHost(name));
@@ -168,5 +170,20 @@ describe('the driver comparison', () => {
     assert.match(rhel.initramfs.command ?? '', /^dracut -f --add-drivers "virtio_pci virtio_scsi"/);
     const debian = planDrivers(await machine('debian-12'), await profile('kvm-virtio'), 'any');
     assert.match(debian.initramfs.command ?? '', /update-initramfs -u -k 6\.1\.0-18-amd64$/);
+  });
+
+  it('says every finding in either language, from the same catalog', async () => {
+    const plan = planDrivers(await machine('windows-2016'), await profile('kvm-virtio'), 'any');
+    const viostor = plan.drivers.find((d) => d.name === 'viostor');
+    assert.ok(viostor);
+    assert.equal(renderMessage(translator('en'), viostor.adviceMessage), viostor.advice);
+    const chinese = renderMessage(translator('zh-CN'), viostor.adviceMessage);
+    assert.match(chinese, /^在首次启动前添加 viostor（存储），来源：virtio-win/);
+    const blocked = planDrivers(
+      await machine('debian-12'),
+      await profile('hyperv', { os: { type: 'windows' } }),
+      'any',
+    );
+    assert.match(renderMessage(translator('zh-CN'), blocked.blockers[0]!.text), /源主机运行 Linux/);
   });
 });

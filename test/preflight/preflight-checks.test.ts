@@ -4,6 +4,8 @@ import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { preflightChecks, type TargetFacts } from '../../engine/preflight/preflight-checks.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
 import { fixtureHost } from '../helpers/fixture-host.ts';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
+import { translator } from '../../shared/i18n/translator.ts';
 
 const GiB = 1024 ** 3;
 
@@ -82,6 +84,19 @@ describe('pre-flight checks', () => {
         'duplicate-identity',
       ),
       'ok',
+    );
+  });
+
+  it('a shared identity is said item by item in either language', async () => {
+    const source = await inspectMachine([], fixtureHost('debian-12'));
+    const [check] = preflightChecks(source, GiB, null, true).filter(
+      (c) => c.id === 'duplicate-identity',
+    );
+    assert.ok(check);
+    assert.match(check.detail, /the source’s hostname db01, machine id\./);
+    assert.match(
+      renderMessage(translator('zh-CN'), check.detailMessage),
+      /沿用源主机的 主机名 db01, 机器 ID/,
     );
   });
 });

@@ -49,6 +49,7 @@ export const MACHINE: MachineInspection = {
   drivers: { tree: null, drivers: [], initramfs: null },
   safety: { hibernation: 'off', encryptedVolumes: [] },
   notes: [],
+  noteMessages: [],
 };
 
 export const TARGET: TargetInfo = {
@@ -83,14 +84,25 @@ export function checkSummary(blocked = false): CheckSummary {
         inInitramfs: false,
         action: 'initramfs' as const,
         advice: 'virtio_blk is on disk but not in the initramfs: rebuild it.',
+        adviceMessage: { key: 'advice.initramfs', params: { name: 'virtio_blk' } },
       },
     ],
     initramfs: { rebuild: true, modules: ['virtio_blk'], command: 'update-initramfs -u' },
     toAdd: [],
     toUpdate: [],
     manual: [],
-    blockers: blocked ? [{ code: 'OS_TYPE' as const, message: 'The VM runs Windows.' }] : [],
+    manualMessages: [],
+    blockers: blocked
+      ? [
+          {
+            code: 'OS_TYPE' as const,
+            message: 'The VM runs Windows.',
+            text: { key: 'blockers.OS_TYPE', params: { source: 'Linux', vm: 'Windows' } },
+          },
+        ]
+      : [],
     warnings: [],
+    warningMessages: [],
   };
   return {
     check: {
@@ -108,6 +120,11 @@ export function checkSummary(blocked = false): CheckSummary {
         level: 'ok',
         title: 'Enough space on the target',
         detail: '40 GiB selected.',
+        titleMessage: { key: 'preflight.spaceOkTitle' },
+        detailMessage: {
+          key: 'preflight.spaceOk',
+          params: { selected: '40 GiB', free: '100 GiB', root: '/srv' },
+        },
       },
     ],
     driverFiles: null,

@@ -94,7 +94,7 @@ describe('the wizard’s steps', () => {
     second.store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
     fireEvent.click(button('Check'));
     const alert = await screen.findByRole('alert');
-    assert.match(alert.textContent ?? '', /Blocked.*The VM runs Windows/);
+    assert.match(alert.textContent ?? '', /Blocked.*The source runs Linux but the VM runs Windows/);
     assert.equal((button('Next') as HTMLButtonElement).disabled, true);
   });
 
