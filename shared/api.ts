@@ -78,6 +78,8 @@ export interface TargetInfo {
   rootPath: string;
   freeBytes: number;
   totalBytes: number;
+  /** What the agent will run to start the program on the target; null if nothing. */
+  handoverCommand: string | null;
 }
 
 /** The check's result as the Compatibility step shows it. */

@@ -124,6 +124,7 @@ async function handshake(conn: Connection, ctx: AgentContext): Promise<boolean> 
       platform: process.platform,
       protocol: PROTOCOL_VERSION,
       canChown: ctx.canChown,
+      handoverCommand: ctx.handoverCommand,
     },
   });
   ctx.log('paired');

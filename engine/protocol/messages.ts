@@ -73,6 +73,8 @@ export interface AgentInfo {
   platform: string;
   protocol: number;
   canChown: boolean;
+  /** The command the agent runs at handover (its own --on-handover), shown to the technician. */
+  handoverCommand: string | null;
 }
 
 /** Answers from the agent. Signature data follows sigHead as signature frames until sigEnd. */

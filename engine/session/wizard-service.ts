@@ -94,6 +94,7 @@ export class WizardService implements WizardApi {
         rootPath: root.path,
         freeBytes: root.freeBytes,
         totalBytes: root.totalBytes,
+        handoverCommand: client.agent.handoverCommand ?? null,
       };
     } finally {
       await client.close();

@@ -121,6 +121,12 @@ export function SelectionStep() {
             onChange={(e) => setSelection({ rollbackCommand: e.target.value })}
           />
         </label>
+        <p>
+          <strong>{t('selection.startCommand')}</strong>{' '}
+          <code data-testid="start-command">
+            {target?.handoverCommand ?? t('selection.startNone')}
+          </code>
+        </p>
         <label>
           {t('selection.downtime')}
           <input

@@ -77,6 +77,7 @@ export const en = {
     stopNone: 'Type a command',
     rollbackCommand: 'Command that starts it again if the cutover fails',
     startCommand: 'Start command on the VM (the agent’s --on-handover)',
+    startNone: 'none: the agent was started without --on-handover',
     downtime: 'Downtime target (seconds)',
     start: 'Start migration',
   },

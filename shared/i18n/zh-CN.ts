@@ -79,6 +79,7 @@ export const zhCN: Catalog = {
     stopNone: '手动输入命令',
     rollbackCommand: '切换失败时重新启动程序的命令',
     startCommand: '虚拟机上的启动命令（代理的 --on-handover）',
+    startNone: '无：代理启动时未指定 --on-handover',
     downtime: '停机时间目标（秒）',
     start: '开始迁移',
   },

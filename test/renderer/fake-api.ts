@@ -59,6 +59,7 @@ export const TARGET: TargetInfo = {
   rootPath: '/srv/target',
   freeBytes: 100 * 1024 ** 3,
   totalBytes: 200 * 1024 ** 3,
+  handoverCommand: 'systemctl start postgresql',
 };
 
 /** A check result; `blocked` turns it into one with an OS-type blocker. */

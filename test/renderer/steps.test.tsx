@@ -117,6 +117,7 @@ describe('the wizard’s steps', () => {
       (screen.getByLabelText(/starts it again/) as HTMLInputElement).value,
       "systemctl start 'postgresql.service'",
     );
+    assert.equal(screen.getByTestId('start-command').textContent, 'systemctl start postgresql');
     fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     assert.equal(store.getState().step, 'copy');

@@ -159,6 +159,10 @@ describe(
       await step('selection').waitFor();
       await page.getByLabel('Folders to move').fill(`${source}:/`);
       await page.getByLabel('Leave out /proc').uncheck();
+      assert.match(
+        (await page.getByTestId('start-command').textContent()) ?? '',
+        /sqlite-writer\.ts/,
+      );
       await page.getByRole('button', { name: 'Measure' }).click();
       assert.match(
         (await page.getByTestId('selected-bytes').textContent()) ?? '',
