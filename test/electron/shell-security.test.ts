@@ -112,6 +112,23 @@ describe('the Electron shell, as far as it is testable without the binary', () =
     await ensureBundle('electron-engine');
   });
 
+  it('the installers: per-machine and elevated on Windows, AppImage and deb, fuses flipped', async () => {
+    const config = await readFile(new URL('../../electron-builder.yml', import.meta.url), 'utf8');
+    for (const line of [
+      'target: nsis',
+      'requestedExecutionLevel: requireAdministrator',
+      'perMachine: true',
+      '- AppImage',
+      '- deb',
+      'runAsNode: false',
+      'enableNodeOptionsEnvironmentVariable: false',
+      'enableNodeCliInspectArguments: false',
+      'onlyLoadAppFromAsar: true',
+      'main: dist/electron/main.cjs',
+    ])
+      assert.ok(config.includes(line), `electron-builder.yml sets ${line}`);
+  });
+
   it('the desktop app itself, where Electron’s binary and a display exist', async (t) => {
     const require = createRequire(import.meta.url);
     let binary: string;
