@@ -1,0 +1,130 @@
+import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { BuiltImage, DiskFormat, DiskPlan, PartitionPlan } from '../../shared/vm-image.ts';
+import { hashFile } from '../checksum/block-checksums.ts';
+import { checkBuildable, makeExt, makeSwap, makeVfat, type Placement } from './make-filesystem.ts';
+import { diskBytes, partitionOffsets, sfdiskScript } from './partition-table.ts';
+import { runChecked } from './run-checked.ts';
+import { stageTree } from './staging-tree.ts';
+
+export interface BuildOptions {
+  /** The received tree: the source's files under their absolute paths. */
+  tree: string;
+  plan: DiskPlan;
+  out: string;
+  format: DiskFormat;
+  /** The guest's kernel release, for the ext4 features it can mount. */
+  kernel: string | null;
+}
+
+/** qemu-img's output options per format: VMware takes the stream-optimized vmdk. */
+const CONVERT_OPTIONS: Record<DiskFormat, string[]> = {
+  qcow2: ['-O', 'qcow2'],
+  vmdk: ['-O', 'vmdk', '-o', 'subformat=streamOptimized'],
+  vhdx: ['-O', 'vhdx', '-o', 'subformat=dynamic'],
+  raw: ['-O', 'raw'],
+};
+
+/**
+ * Builds the VM's disk image from the received tree, without loop devices or root: a sparse
+ * raw file, its partition table written by sfdisk, each filesystem made at its offset (mke2fs
+ * -d, mkfs.vfat --offset and mtools, mkswap), labels and UUIDs kept, then converted with
+ * qemu-img to the hypervisor's format.
+ */
+export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
+  const started = Date.now();
+  const { plan } = options;
+  for (const partition of plan.partitions) checkBuildable(partition);
+  const out = resolve(options.out);
+  await mkdir(dirname(out), { recursive: true });
+  const raw = options.format === 'raw' ? out : `${out}.raw.partial`;
+  // Staging folders of hard links must sit on the tree's filesystem.
+  const work = await mkdtemp(join(dirname(resolve(options.tree)), '.p2v-image-'));
+  try {
+    const file = await open(raw, 'w');
+    await file.truncate(diskBytes(plan));
+    await file.close();
+    await runChecked(
+      'sfdisk',
+      ['-q', '--no-reread', '--no-tell-kernel', raw],
+      'fdisk',
+      sfdiskScript(plan),
+    );
+    const offsets = partitionOffsets(plan);
+    for (const [i, partition] of plan.partitions.entries()) {
+      const at: Placement = {
+        image: raw,
+        ...(offsets[i] as { startBytes: number; sizeBytes: number }),
+      };
+      await makeFilesystem(at, partition, plan, options, join(work, `p${i + 1}`));
+    }
+    if (options.format !== 'raw') {
+      await runChecked(
+        'qemu-img',
+        ['convert', '-f', 'raw', ...CONVERT_OPTIONS[options.format], raw, out],
+        'qemu-utils',
+      );
+      await rm(raw, { force: true });
+    }
+    const info = await stat(out);
+    return {
+      path: out,
+      format: options.format,
+      virtualBytes: diskBytes(plan),
+      fileBytes: info.blocks * 512,
+      hash: await hashFile(out),
+      partitions: plan.partitions.map((p, i) => ({
+        ...p,
+        number: i + 1,
+        startBytes: offsets[i]?.startBytes ?? 0,
+      })),
+      durationMs: Date.now() - started,
+    };
+  } catch (error) {
+    await rm(raw, { force: true });
+    throw error;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function makeFilesystem(
+  at: Placement,
+  partition: PartitionPlan,
+  plan: DiskPlan,
+  options: BuildOptions,
+  scratch: string,
+): Promise<void> {
+  if (partition.role === 'bios-boot' || partition.fsType === null) return;
+  if (partition.fsType === 'swap') return makeSwap(at, partition, scratch);
+  const content = await contentFor(partition, plan, options.tree, scratch);
+  if (partition.fsType === 'vfat') return makeVfat(at, partition, content);
+  return makeExt(at, partition, content, options.kernel);
+}
+
+/** The folder whose files go into a partition: its mount point, minus nested mount points. */
+async function contentFor(
+  partition: PartitionPlan,
+  plan: DiskPlan,
+  tree: string,
+  scratch: string,
+): Promise<string> {
+  const mountpoint = partition.mountpoint ?? '';
+  const source = join(tree, mountpoint);
+  const exists = await stat(source).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!exists) {
+    await mkdir(scratch, { recursive: true });
+    return scratch;
+  }
+  const prefix = mountpoint === '/' ? '/' : `${mountpoint}/`;
+  const nested = plan.partitions
+    .map((p) => p.mountpoint)
+    .filter((m): m is string => m !== null && m !== mountpoint && m.startsWith(prefix))
+    .map((m) => m.slice(prefix.length));
+  if (nested.length === 0) return source;
+  stageTree(source, scratch, nested);
+  return scratch;
+}
