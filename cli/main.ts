@@ -5,6 +5,7 @@ import { registerAgentCommand } from './commands/agent.ts';
 import { registerCheckCommand } from './commands/check.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
 import { registerUiCommand } from './commands/ui.ts';
+import { registerVmCommand } from './commands/vm.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerReportCommand } from './commands/report.ts';
@@ -23,6 +24,7 @@ registerAgentCommand(program);
 registerMigrateCommand(program);
 registerReportCommand(program);
 registerDemoCommand(program);
+registerVmCommand(program);
 
 try {
   await program.parseAsync(process.argv);
