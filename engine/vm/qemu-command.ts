@@ -1,0 +1,67 @@
+import type { BootMode } from '../../shared/inspection.ts';
+import type { DiskFormat } from '../../shared/vm-image.ts';
+
+/** How the VM is started. */
+export interface VmLaunch {
+  image: string;
+  format: DiskFormat;
+  /** `direct`: the guest's own kernel and initramfs, the safest first boot; else the disk boots itself. */
+  boot:
+    | { kind: 'direct'; kernel: string; initrd: string; append: string }
+    | { kind: 'disk'; mode: BootMode };
+  memoryMiB: number;
+  cpus: number;
+  /** The serial console goes to this file, so the boot can be confirmed. */
+  serialLog: string;
+  /** UEFI firmware code (OVMF) for a UEFI disk boot. */
+  uefiFirmware?: string;
+  /** Use KVM when the host has it; software emulation otherwise. */
+  kvm: boolean;
+}
+
+/**
+ * The qemu-system-x86_64 command line for the VM: virtio disk and network as the KVM profile
+ * gives them, the serial console in a log, no display.
+ */
+export function qemuArgs(launch: VmLaunch): string[] {
+  const args = [
+    '-name',
+    'p2v-vm',
+    '-machine',
+    launch.kvm ? 'q35,accel=kvm' : 'q35,accel=tcg',
+    '-cpu',
+    launch.kvm ? 'host' : 'max',
+    '-m',
+    String(launch.memoryMiB),
+    '-smp',
+    String(launch.cpus),
+    '-drive',
+    `file=${launch.image},format=${launch.format},if=virtio,cache=unsafe`,
+    '-netdev',
+    'user,id=net0,restrict=on',
+    '-device',
+    'virtio-net-pci,netdev=net0',
+    '-display',
+    'none',
+    '-serial',
+    `file:${launch.serialLog}`,
+    '-no-reboot',
+  ];
+  if (launch.boot.kind === 'direct')
+    args.push(
+      '-kernel',
+      launch.boot.kernel,
+      '-initrd',
+      launch.boot.initrd,
+      '-append',
+      launch.boot.append,
+    );
+  else if (launch.boot.mode === 'uefi' && launch.uefiFirmware)
+    args.push('-drive', `if=pflash,format=raw,readonly=on,file=${launch.uefiFirmware}`);
+  return args;
+}
+
+/** The kernel command line for a direct boot: the root by UUID, the console on the serial port. */
+export function directAppend(rootUuid: string, extra = ''): string {
+  return `root=UUID=${rootUuid} ro console=ttyS0,115200 ${extra}`.trim();
+}
