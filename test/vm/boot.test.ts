@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, watch } from 'node:fs';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RunningAgent } from '../../engine/agent/agent-server.ts';
+import { buildImage } from '../../engine/vm/build-image.ts';
+import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
+import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
+import { directAppend, qemuArgs } from '../../engine/vm/qemu-command.ts';
+import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const has = (tool: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const missing = ['qemu-system-x86_64', 'debootstrap', 'mke2fs', 'sfdisk', 'qemu-img'].filter(
+  (t) => !has(t),
+);
+const why =
+  process.getuid?.() !== 0
+    ? 'SKIPPED LOUDLY: debootstrap needs root'
+    : missing.length > 0
+      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 debootstrap qemu-utils fdisk)`
+      : false;
+const ROOT_UUID = '6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918';
+const MARKER = 'P2V-BOOT-MARKER';
+
+/** Resolves once the serial log shows the marker; rejects if qemu exits first or after `limitMs`. */
+function waitForMarker(
+  log: string,
+  qemu: ReturnType<typeof spawn>,
+  limitMs: number,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      void readFile(log, 'utf8').then(
+        (text) => {
+          const line = text.split('\n').find((l) => l.includes(MARKER));
+          if (line) finish(() => resolve(line.trim()));
+        },
+        () => undefined,
+      );
+    };
+    const watcher = watch(join(log, '..'), check);
+    const limit = setTimeout(
+      () => finish(() => reject(new Error(`no ${MARKER} within ${limitMs} ms`))),
+      limitMs,
+    );
+    const exited = (): void =>
+      finish(() => reject(new Error(`qemu exited (${qemu.exitCode}) before the marker`)));
+    qemu.once('exit', exited);
+    const finish = (then: () => void): void => {
+      watcher.close();
+      clearTimeout(limit);
+      qemu.off('exit', exited);
+      then();
+    };
+    check();
+  });
+}
+
+describe(
+  'a real Debian root, migrated, built into an image and booted under qemu',
+  { skip: why },
+  () => {
+    let base: string;
+    let source: string;
+    let agent: RunningAgent;
+
+    before(async () => {
+      base = await tempDir();
+      // Made once per run (about a minute and a half here); P2V_DEBOOTSTRAP_ROOT reuses one.
+      source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
+      if (!existsSync(join(source, 'etc/os-release')))
+        execFileSync(
+          'debootstrap',
+          [
+            '--variant=minbase',
+            '--include=linux-image-amd64,systemd-sysv,udev',
+            'bookworm',
+            source,
+            'http://deb.debian.org/debian',
+          ],
+          { stdio: 'ignore' },
+        );
+      // The program the VM should run: a service that prints a marker on the serial console.
+      await writeFile(join(source, 'etc/fstab'), `UUID=${ROOT_UUID} / ext4 defaults 0 1\n`);
+      await writeFile(join(source, 'etc/hostname'), 'migrated-vm\n');
+      await writeFile(
+        join(source, 'etc/systemd/system/p2v-marker.service'),
+        `[Unit]\nDescription=P2V boot marker\nAfter=local-fs.target\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo ${MARKER} $(hostname) > /dev/ttyS0'\n[Install]\nWantedBy=multi-user.target\n`,
+      );
+      await mkdir(join(source, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+      await symlink(
+        '/etc/systemd/system/p2v-marker.service',
+        join(source, 'etc/systemd/system/multi-user.target.wants/p2v-marker.service'),
+      ).catch(() => undefined);
+      agent = await startTestAgent(join(base, 'received'), join(base, 'agent-state'));
+    });
+    after(() => agent?.close());
+
+    it('boots the guest’s own kernel from the image to the marker its service prints', async (t) => {
+      const { report } = await migrateTo(agent, source, join(base, 'state'));
+      assert.equal(report.ok, true);
+      const tree = join(base, 'received');
+      const guest = await findGuestKernel(tree);
+      const image = await buildImage({
+        tree,
+        out: join(base, 'vm', 'disk.qcow2'),
+        format: 'qcow2',
+        kernel: guest.release,
+        plan: {
+          table: 'dos',
+          bootMode: 'bios',
+          partitions: [
+            {
+              role: 'filesystem',
+              sizeBytes: 2 * 1024 ** 3,
+              fsType: 'ext4',
+              label: 'root',
+              uuid: ROOT_UUID,
+              mountpoint: '/',
+            },
+          ],
+        },
+      });
+      const serialLog = join(base, 'vm', 'serial.log');
+      await writeFile(serialLog, '');
+      const kvm = await kvmUsable();
+      const started = Date.now();
+      const qemu = spawn(
+        'qemu-system-x86_64',
+        qemuArgs({
+          image: image.path,
+          format: 'qcow2',
+          boot: {
+            kind: 'direct',
+            kernel: guest.kernel,
+            initrd: guest.initrd,
+            append: directAppend(ROOT_UUID),
+          },
+          memoryMiB: 1024,
+          cpus: 2,
+          serialLog,
+          kvm,
+        }),
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      qemu.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+      try {
+        const line = await waitForMarker(serialLog, qemu, 240_000).catch((error: Error) => {
+          throw new Error(`${error.message}: ${stderr.slice(-500)}`);
+        });
+        assert.equal(line, `${MARKER} migrated-vm`);
+        t.diagnostic(
+          `booted to the marker in ${Date.now() - started} ms (${kvm ? 'KVM' : 'software emulation'})`,
+        );
+      } finally {
+        qemu.kill('SIGKILL');
+      }
+    });
+  },
+);
