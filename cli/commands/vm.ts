@@ -43,6 +43,11 @@ export function registerVmCommand(program: Command): void {
     .requiredOption('--out <file>', 'the image to write')
     .option('--format <format>', `one of ${FORMATS.join(', ')}`, 'qcow2')
     .option('--kernel <release>', "the guest's kernel release, for the ext4 features it can mount")
+    .option(
+      '--bootloader <kind>',
+      "'grub-bios': the disk boots by itself under a BIOS with the guest's GRUB; 'none': boot the guest's kernel directly",
+      'none',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (options: {

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { BuiltImage, DiskFormat, DiskPlan, PartitionPlan } from '../../shared/vm-image.ts';
 import { hashFile } from '../checksum/block-checksums.ts';
+import { installGrubBios } from './bios-boot.ts';
 import { checkBuildable, makeExt, makeSwap, makeVfat, type Placement } from './make-filesystem.ts';
 import { diskBytes, partitionOffsets, sfdiskScript } from './partition-table.ts';
 import { runChecked } from './run-checked.ts';
@@ -15,6 +16,8 @@ export interface BuildOptions {
   format: DiskFormat;
   /** The guest's kernel release, for the ext4 features it can mount. */
   kernel: string | null;
+  /** `grub-bios`: the disk boots by itself under a BIOS with the guest's GRUB. */
+  bootloader?: 'none' | 'grub-bios';
 }
 
 /** qemu-img's output options per format: VMware takes the stream-optimized vmdk. */
@@ -58,6 +61,8 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
       };
       await makeFilesystem(at, partition, plan, options, join(work, `p${i + 1}`));
     }
+    if (options.bootloader === 'grub-bios')
+      await installGrubBios(raw, plan, options.tree, join(work, 'grub'));
     if (options.format !== 'raw') {
       await runChecked(
         'qemu-img',

@@ -78,12 +78,12 @@ describe(
       base = await tempDir();
       // Made once per run (about a minute and a half here); P2V_DEBOOTSTRAP_ROOT reuses one.
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
-      if (!existsSync(join(source, 'etc/os-release')))
+      if (!existsSync(join(source, 'usr/lib/grub/i386-pc/boot.img')))
         execFileSync(
           'debootstrap',
           [
             '--variant=minbase',
-            '--include=linux-image-amd64,systemd-sysv,udev',
+            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin',
             'bookworm',
             source,
             'http://deb.debian.org/debian',
@@ -102,6 +102,23 @@ describe(
         '/etc/systemd/system/p2v-marker.service',
         join(source, 'etc/systemd/system/multi-user.target.wants/p2v-marker.service'),
       ).catch(() => undefined);
+      // What update-grub and grub-install leave on a BIOS machine: its grub.cfg and modules.
+      const guest = await findGuestKernel(source);
+      await mkdir(join(source, 'boot/grub'), { recursive: true });
+      await writeFile(
+        join(source, 'boot/grub/grub.cfg'),
+        [
+          'set timeout=0',
+          'serial --unit=0 --speed=115200',
+          'terminal_output serial',
+          `search --no-floppy --fs-uuid --set=root ${ROOT_UUID}`,
+          `linux /boot/vmlinuz-${guest.release} root=UUID=${ROOT_UUID} ro console=ttyS0,115200`,
+          `initrd /boot/${guest.initrd.split('/').pop()}`,
+          'boot',
+          '',
+        ].join('\n'),
+      );
+      execFileSync('cp', ['-a', join(source, 'usr/lib/grub/i386-pc'), join(source, 'boot/grub/')]);
       agent = await startTestAgent(join(base, 'received'), join(base, 'agent-state'));
     });
     after(() => agent?.close());
@@ -163,6 +180,55 @@ describe(
         t.diagnostic(
           `booted to the marker in ${Date.now() - started} ms (${kvm ? 'KVM' : 'software emulation'})`,
         );
+      } finally {
+        qemu.kill('SIGKILL');
+      }
+    });
+
+    it('boots the disk by itself under a BIOS, through the guest’s own GRUB', async (t) => {
+      const tree = join(base, 'received');
+      assert.ok(existsSync(join(tree, 'etc/fstab')), 'the first test migrated the root');
+      const image = await buildImage({
+        tree,
+        out: join(base, 'vm-bios', 'disk.qcow2'),
+        format: 'qcow2',
+        kernel: (await findGuestKernel(tree)).release,
+        bootloader: 'grub-bios',
+        plan: {
+          table: 'dos',
+          bootMode: 'bios',
+          partitions: [
+            {
+              role: 'filesystem',
+              sizeBytes: 2 * 1024 ** 3,
+              fsType: 'ext4',
+              label: 'root',
+              uuid: ROOT_UUID,
+              mountpoint: '/',
+            },
+          ],
+        },
+      });
+      const serialLog = join(base, 'vm-bios', 'serial.log');
+      await writeFile(serialLog, '');
+      const kvm = await kvmUsable();
+      const started = Date.now();
+      const qemu = spawn(
+        'qemu-system-x86_64',
+        qemuArgs({
+          image: image.path,
+          format: 'qcow2',
+          boot: { kind: 'disk', mode: 'bios' },
+          memoryMiB: 1024,
+          cpus: 2,
+          serialLog,
+          kvm,
+        }),
+        { stdio: 'ignore' },
+      );
+      try {
+        assert.equal(await waitForMarker(serialLog, qemu, 240_000), `${MARKER} migrated-vm`);
+        t.diagnostic(`BIOS boot to the marker in ${Date.now() - started} ms`);
       } finally {
         qemu.kill('SIGKILL');
       }
