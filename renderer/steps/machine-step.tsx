@@ -4,6 +4,7 @@ import { formatBytes } from '../../shared/format.ts';
 import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { StepNav } from '../components/step-nav.tsx';
+import { VolumeList } from '../components/volume-list.tsx';
 import { useWizard } from '../store-context.tsx';
 
 /** Step 1: what this machine is, from the inspection. */
@@ -35,18 +36,7 @@ export function MachineStep() {
             <dd>{formatBytes(machine.memoryBytes)}</dd>
           </dl>
           <h3>{t('machine.volumes')}</h3>
-          <ul>
-            {machine.volumes.map((v) => (
-              <li key={v.mountpoint}>
-                {t('machine.volumeLine', {
-                  mountpoint: v.mountpoint,
-                  fsType: v.fsType ?? '?',
-                  used: formatBytes(v.usedBytes),
-                  size: formatBytes(v.sizeBytes),
-                })}
-              </li>
-            ))}
-          </ul>
+          <VolumeList volumes={machine.volumes} />
           <h3>{t('machine.network')}</h3>
           <ul>
             {machine.network.map((n) => (

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../shared/format.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { StepNav } from '../components/step-nav.tsx';
+import { VolumeList } from '../components/volume-list.tsx';
 import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
 
@@ -23,18 +24,7 @@ export function SelectionStep() {
   return (
     <section aria-labelledby="selection-heading">
       <h2 id="selection-heading">{t('selection.heading')}</h2>
-      <ul className="compact">
-        {volumes.map((v) => (
-          <li key={v.mountpoint}>
-            {t('machine.volumeLine', {
-              mountpoint: v.mountpoint,
-              fsType: v.fsType ?? '?',
-              used: formatBytes(v.usedBytes),
-              size: formatBytes(v.sizeBytes),
-            })}
-          </li>
-        ))}
-      </ul>
+      <VolumeList volumes={volumes} compact />
       <form
         className="form"
         onSubmit={(event) => {

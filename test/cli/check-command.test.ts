@@ -9,6 +9,7 @@ import {
   migrateArgs,
   P2V_BIN,
   startAgentProcess,
+  targetArgs,
   type AgentProcess,
 } from '../helpers/agent-process.ts';
 import type { MigrationReport } from '../../shared/report.ts';
@@ -37,14 +38,7 @@ describe('p2v inspect, profiles and check', () => {
   });
   after(() => agent.stop());
 
-  const targetArgs = () => [
-    '--target',
-    `${agent.host}:${agent.port}`,
-    '--token',
-    agent.token,
-    '--fingerprint',
-    agent.fingerprint,
-  ];
+  const target = (): string[] => targetArgs(agent);
 
   it('inspect --json prints this machine', async () => {
     const { code, stdout } = await p2v(['inspect', '--json']);
@@ -62,7 +56,7 @@ describe('p2v inspect, profiles and check', () => {
     const tree = join(base, 'drivers');
     await mkdir(join(tree, 'extra'), { recursive: true });
     await writeFile(join(tree, 'extra', 'virtio_blk.ko'), 'a newer build of the module');
-    const args = ['check', '--profile', 'kvm-virtio', ...targetArgs(), '--driver-tree', tree];
+    const args = ['check', '--profile', 'kvm-virtio', ...target(), '--driver-tree', tree];
     const listed = await p2v([...args, '--json']);
     const dry = JSON.parse(listed.stdout) as {
       driverFiles: { files: unknown[]; bytesOnWire: number };
@@ -87,7 +81,7 @@ describe('p2v inspect, profiles and check', () => {
       'check',
       '--profile',
       'kvm-virtio',
-      ...targetArgs(),
+      ...target(),
       '--agent-in-vm',
       '--shared-network',
       '--json',
@@ -109,7 +103,7 @@ describe('p2v inspect, profiles and check', () => {
       'check',
       '--profile',
       'kvm-virtio',
-      ...targetArgs(),
+      ...target(),
       '--size',
       '1000000GiB',
     ]);

@@ -87,12 +87,21 @@ export function migrateArgs(
     '--no-default-excludes',
     '--source',
     `${source}:/`,
+    ...targetArgs(agent),
+    ...extra,
+  ];
+}
+
+/** `--target HOST:PORT --token T --fingerprint F` for an agent. */
+export function targetArgs(
+  agent: Pick<AgentProcess, 'host' | 'port' | 'token' | 'fingerprint'>,
+): string[] {
+  return [
     '--target',
     `${agent.host}:${agent.port}`,
     '--token',
     agent.token,
     '--fingerprint',
     agent.fingerprint,
-    ...extra,
   ];
 }

@@ -27,6 +27,9 @@ function nextEvent(
   });
 }
 
+/** Agents that answered a stop request take no more writes: each test that migrates gets its own. */
+let freshTarget: (name: string) => Promise<MigrationRequest['target']>;
+
 const stageIs = (stage: SessionStage) => (e: SessionEvent) =>
   e.type === 'stage' && e.stage === stage;
 
@@ -46,6 +49,16 @@ describe('the wizard service drives the engine for the window', () => {
     for (let i = 0; i < 40; i++)
       await writeFile(join(source, 'data', `f${i}.bin`), randomBytes(256 * 1024));
     agent = await startTestAgent(root, join(base, 'agent-state'));
+    freshTarget = async (name) => {
+      const other = await startTestAgent(join(base, name), join(base, `${name}-state`));
+      after(() => other.close());
+      return {
+        host: other.host,
+        port: other.port,
+        token: other.token,
+        fingerprint: other.fingerprint,
+      };
+    };
     service = new WizardService({ dataDir: join(base, 'wizard') });
     request = {
       target: {
@@ -134,14 +147,7 @@ describe('the wizard service drives the engine for the window', () => {
     for (let i = 0; i < 30; i++)
       await writeFile(join(big, `part${i}`), randomBytes(4 * 1024 * 1024));
     // The first agent answered a stop request and takes no more writes: a new target.
-    const other = await startTestAgent(join(base, 'target-2'), join(base, 'agent-state-2'));
-    after(() => other.close());
-    const target = {
-      host: other.host,
-      port: other.port,
-      token: other.token,
-      fingerprint: other.fingerprint,
-    };
+    const target = await freshTarget('target-2');
     const second = { ...request, target, sources: [`${big}:/big`] };
     const copying = nextEvent(
       service,
@@ -166,14 +172,7 @@ describe('the wizard service drives the engine for the window', () => {
       service,
       (e) => e.type === 'stage' && (e.stage === 'done' || e.stage === 'failed'),
     );
-    const other = await startTestAgent(join(base, 'target-3'), join(base, 'agent-state-3'));
-    after(() => other.close());
-    const target = {
-      host: other.host,
-      port: other.port,
-      token: other.token,
-      fingerprint: other.fingerprint,
-    };
+    const target = await freshTarget('target-3');
     const third = {
       ...request,
       target,

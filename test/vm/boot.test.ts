@@ -8,7 +8,7 @@ import type { RunningAgent } from '../../engine/agent/agent-server.ts';
 import { buildImage } from '../../engine/vm/build-image.ts';
 import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
-import { directAppend, qemuArgs } from '../../engine/vm/qemu-command.ts';
+import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-command.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -123,16 +123,15 @@ describe(
     });
     after(() => agent?.close());
 
-    it('boots the guest’s own kernel from the image to the marker its service prints', async (t) => {
-      const { report } = await migrateTo(agent, source, join(base, 'state'));
-      assert.equal(report.ok, true);
+    /** The received tree built into a one-partition MBR disk, as qcow2. */
+    const buildDisk = async (name: string, bootloader: 'none' | 'grub-bios') => {
       const tree = join(base, 'received');
-      const guest = await findGuestKernel(tree);
       const image = await buildImage({
         tree,
-        out: join(base, 'vm', 'disk.qcow2'),
+        out: join(base, name, 'disk.qcow2'),
         format: 'qcow2',
-        kernel: guest.release,
+        kernel: (await findGuestKernel(tree)).release,
+        bootloader,
         plan: {
           table: 'dos',
           bootMode: 'bios',
@@ -148,26 +147,21 @@ describe(
           ],
         },
       });
-      const serialLog = join(base, 'vm', 'serial.log');
+      return { image, serialLog: join(base, name, 'serial.log') };
+    };
+
+    /** Starts qemu and resolves with the marker line and how long it took; qemu is stopped after. */
+    const bootToMarker = async (
+      image: string,
+      serialLog: string,
+      boot: VmLaunch['boot'],
+    ): Promise<{ line: string; ms: number; kvm: boolean }> => {
       await writeFile(serialLog, '');
       const kvm = await kvmUsable();
       const started = Date.now();
       const qemu = spawn(
         'qemu-system-x86_64',
-        qemuArgs({
-          image: image.path,
-          format: 'qcow2',
-          boot: {
-            kind: 'direct',
-            kernel: guest.kernel,
-            initrd: guest.initrd,
-            append: directAppend(ROOT_UUID),
-          },
-          memoryMiB: 1024,
-          cpus: 2,
-          serialLog,
-          kvm,
-        }),
+        qemuArgs({ image, format: 'qcow2', boot, memoryMiB: 1024, cpus: 2, serialLog, kvm }),
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let stderr = '';
@@ -176,62 +170,35 @@ describe(
         const line = await waitForMarker(serialLog, qemu, 240_000).catch((error: Error) => {
           throw new Error(`${error.message}: ${stderr.slice(-500)}`);
         });
-        assert.equal(line, `${MARKER} migrated-vm`);
-        t.diagnostic(
-          `booted to the marker in ${Date.now() - started} ms (${kvm ? 'KVM' : 'software emulation'})`,
-        );
+        return { line, ms: Date.now() - started, kvm };
       } finally {
         qemu.kill('SIGKILL');
       }
+    };
+
+    it('boots the guest’s own kernel from the image to the marker its service prints', async (t) => {
+      const { report } = await migrateTo(agent, source, join(base, 'state'));
+      assert.equal(report.ok, true);
+      const guest = await findGuestKernel(join(base, 'received'));
+      const { image, serialLog } = await buildDisk('vm-direct', 'none');
+      const booted = await bootToMarker(image.path, serialLog, {
+        kind: 'direct',
+        kernel: guest.kernel,
+        initrd: guest.initrd,
+        append: directAppend(ROOT_UUID),
+      });
+      assert.equal(booted.line, `${MARKER} migrated-vm`);
+      t.diagnostic(
+        `direct boot to the marker in ${booted.ms} ms (${booted.kvm ? 'KVM' : 'software emulation'})`,
+      );
     });
 
     it('boots the disk by itself under a BIOS, through the guest’s own GRUB', async (t) => {
-      const tree = join(base, 'received');
-      assert.ok(existsSync(join(tree, 'etc/fstab')), 'the first test migrated the root');
-      const image = await buildImage({
-        tree,
-        out: join(base, 'vm-bios', 'disk.qcow2'),
-        format: 'qcow2',
-        kernel: (await findGuestKernel(tree)).release,
-        bootloader: 'grub-bios',
-        plan: {
-          table: 'dos',
-          bootMode: 'bios',
-          partitions: [
-            {
-              role: 'filesystem',
-              sizeBytes: 2 * 1024 ** 3,
-              fsType: 'ext4',
-              label: 'root',
-              uuid: ROOT_UUID,
-              mountpoint: '/',
-            },
-          ],
-        },
-      });
-      const serialLog = join(base, 'vm-bios', 'serial.log');
-      await writeFile(serialLog, '');
-      const kvm = await kvmUsable();
-      const started = Date.now();
-      const qemu = spawn(
-        'qemu-system-x86_64',
-        qemuArgs({
-          image: image.path,
-          format: 'qcow2',
-          boot: { kind: 'disk', mode: 'bios' },
-          memoryMiB: 1024,
-          cpus: 2,
-          serialLog,
-          kvm,
-        }),
-        { stdio: 'ignore' },
-      );
-      try {
-        assert.equal(await waitForMarker(serialLog, qemu, 240_000), `${MARKER} migrated-vm`);
-        t.diagnostic(`BIOS boot to the marker in ${Date.now() - started} ms`);
-      } finally {
-        qemu.kill('SIGKILL');
-      }
+      assert.ok(existsSync(join(base, 'received/etc/fstab')), 'the first test migrated the root');
+      const { image, serialLog } = await buildDisk('vm-bios', 'grub-bios');
+      const booted = await bootToMarker(image.path, serialLog, { kind: 'disk', mode: 'bios' });
+      assert.equal(booted.line, `${MARKER} migrated-vm`);
+      t.diagnostic(`BIOS boot to the marker in ${booted.ms} ms`);
     });
   },
 );
