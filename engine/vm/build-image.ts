@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { BuiltImage, DiskFormat, DiskPlan, PartitionPlan } from '../../shared/vm-image.ts';
 import { hashFile } from '../checksum/block-checksums.ts';
-import { installGrubBios } from './bios-boot.ts';
+import { installGrubBios, installGrubEfi } from './grub-boot.ts';
 import { checkBuildable, makeExt, makeSwap, makeVfat, type Placement } from './make-filesystem.ts';
 import { diskBytes, partitionOffsets, sfdiskScript } from './partition-table.ts';
 import { runChecked } from './run-checked.ts';
@@ -16,8 +16,8 @@ export interface BuildOptions {
   format: DiskFormat;
   /** The guest's kernel release, for the ext4 features it can mount. */
   kernel: string | null;
-  /** `grub-bios`: the disk boots by itself under a BIOS with the guest's GRUB. */
-  bootloader?: 'none' | 'grub-bios';
+  /** The disk boots by itself with the guest's GRUB: under a BIOS (MBR) or UEFI (GPT + ESP). */
+  bootloader?: 'none' | 'grub-bios' | 'grub-efi';
 }
 
 /** qemu-img's output options per format: VMware takes the stream-optimized vmdk. */
@@ -63,6 +63,8 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
     }
     if (options.bootloader === 'grub-bios')
       await installGrubBios(raw, plan, options.tree, join(work, 'grub'));
+    if (options.bootloader === 'grub-efi')
+      await installGrubEfi(raw, plan, options.tree, join(work, 'grub'));
     if (options.format !== 'raw') {
       await runChecked(
         'qemu-img',

@@ -66,6 +66,9 @@ export async function makeVfat(
     [
       '--offset',
       String(at.startBytes / 512),
+      // Chosen here: left alone, mkfs.fat sizes the FAT by the whole image file, not the partition.
+      '-F',
+      at.sizeBytes >= 260 * 1024 * 1024 ? '32' : '16',
       ...(partition.label ? ['-n', partition.label.slice(0, 11).toUpperCase()] : []),
       ...(volumeId && /^[0-9A-F]{8}$/.test(volumeId) ? ['-i', volumeId] : []),
       at.image,

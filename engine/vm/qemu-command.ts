@@ -13,8 +13,9 @@ export interface VmLaunch {
   cpus: number;
   /** The serial console goes to this file, so the boot can be confirmed. */
   serialLog: string;
-  /** UEFI firmware code (OVMF) for a UEFI disk boot. */
+  /** UEFI firmware code (OVMF) and a writable copy of its variable store, for a UEFI disk boot. */
   uefiFirmware?: string;
+  uefiVars?: string;
   /** Use KVM when the host has it; software emulation otherwise. */
   kvm: boolean;
 }
@@ -56,8 +57,10 @@ export function qemuArgs(launch: VmLaunch): string[] {
       '-append',
       launch.boot.append,
     );
-  else if (launch.boot.mode === 'uefi' && launch.uefiFirmware)
+  else if (launch.boot.mode === 'uefi' && launch.uefiFirmware) {
     args.push('-drive', `if=pflash,format=raw,readonly=on,file=${launch.uefiFirmware}`);
+    if (launch.uefiVars) args.push('-drive', `if=pflash,format=raw,file=${launch.uefiVars}`);
+  }
   return args;
 }
 

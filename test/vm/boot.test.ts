@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../engine/agent/agent-server.ts';
@@ -78,12 +78,12 @@ describe(
       base = await tempDir();
       // Made once per run (about a minute and a half here); P2V_DEBOOTSTRAP_ROOT reuses one.
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
-      if (!existsSync(join(source, 'usr/lib/grub/i386-pc/boot.img')))
+      if (!existsSync(join(source, 'usr/lib/grub/x86_64-efi/normal.mod')))
         execFileSync(
           'debootstrap',
           [
             '--variant=minbase',
-            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin',
+            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin,grub-efi-amd64-bin',
             'bookworm',
             source,
             'http://deb.debian.org/debian',
@@ -123,29 +123,36 @@ describe(
     });
     after(() => agent?.close());
 
-    /** The received tree built into a one-partition MBR disk, as qcow2. */
-    const buildDisk = async (name: string, bootloader: 'none' | 'grub-bios') => {
+    const rootPartition = {
+      role: 'filesystem' as const,
+      sizeBytes: 2 * 1024 ** 3,
+      fsType: 'ext4',
+      label: 'root',
+      uuid: ROOT_UUID,
+      mountpoint: '/',
+    };
+    const esp = {
+      role: 'esp' as const,
+      sizeBytes: 64 * 1024 * 1024,
+      fsType: 'vfat',
+      label: 'EFI',
+      uuid: '6A1B-2C3D',
+      mountpoint: '/boot/efi',
+    };
+
+    /** The received tree built into a disk (MBR with one partition, or GPT with an ESP), as qcow2. */
+    const buildDisk = async (name: string, bootloader: 'none' | 'grub-bios' | 'grub-efi') => {
       const tree = join(base, 'received');
+      const uefi = bootloader === 'grub-efi';
       const image = await buildImage({
         tree,
         out: join(base, name, 'disk.qcow2'),
         format: 'qcow2',
         kernel: (await findGuestKernel(tree)).release,
         bootloader,
-        plan: {
-          table: 'dos',
-          bootMode: 'bios',
-          partitions: [
-            {
-              role: 'filesystem',
-              sizeBytes: 2 * 1024 ** 3,
-              fsType: 'ext4',
-              label: 'root',
-              uuid: ROOT_UUID,
-              mountpoint: '/',
-            },
-          ],
-        },
+        plan: uefi
+          ? { table: 'gpt', bootMode: 'uefi', partitions: [esp, rootPartition] }
+          : { table: 'dos', bootMode: 'bios', partitions: [rootPartition] },
       });
       return { image, serialLog: join(base, name, 'serial.log') };
     };
@@ -155,13 +162,23 @@ describe(
       image: string,
       serialLog: string,
       boot: VmLaunch['boot'],
+      uefi?: { uefiFirmware: string; uefiVars: string },
     ): Promise<{ line: string; ms: number; kvm: boolean }> => {
       await writeFile(serialLog, '');
       const kvm = await kvmUsable();
       const started = Date.now();
       const qemu = spawn(
         'qemu-system-x86_64',
-        qemuArgs({ image, format: 'qcow2', boot, memoryMiB: 1024, cpus: 2, serialLog, kvm }),
+        qemuArgs({
+          image,
+          format: 'qcow2',
+          boot,
+          memoryMiB: 1024,
+          cpus: 2,
+          serialLog,
+          kvm,
+          ...uefi,
+        }),
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let stderr = '';
@@ -199,6 +216,25 @@ describe(
       const booted = await bootToMarker(image.path, serialLog, { kind: 'disk', mode: 'bios' });
       assert.equal(booted.line, `${MARKER} migrated-vm`);
       t.diagnostic(`BIOS boot to the marker in ${booted.ms} ms`);
+    });
+
+    it('boots a GPT disk by itself under UEFI (OVMF), through the guest’s own GRUB on the ESP', async (t) => {
+      const firmware = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
+      if (!firmware.every((f) => existsSync(f))) {
+        t.skip('SKIPPED LOUDLY: no OVMF firmware (apt-get install ovmf)');
+        return;
+      }
+      const { image, serialLog } = await buildDisk('vm-uefi', 'grub-efi');
+      const vars = join(base, 'vm-uefi', 'OVMF_VARS.fd');
+      await copyFile(firmware[1] as string, vars);
+      const booted = await bootToMarker(
+        image.path,
+        serialLog,
+        { kind: 'disk', mode: 'uefi' },
+        { uefiFirmware: firmware[0] as string, uefiVars: vars },
+      );
+      assert.equal(booted.line, `${MARKER} migrated-vm`);
+      t.diagnostic(`UEFI boot to the marker in ${booted.ms} ms`);
     });
   },
 );

@@ -1,0 +1,169 @@
+import { access, open, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { P2VError } from '../../shared/errors.ts';
+import type { DiskPlan } from '../../shared/vm-image.ts';
+import { partitionOffsets } from './partition-table.ts';
+import { runChecked } from './run-checked.ts';
+
+/** Bytes of boot.img that are code: the rest of the first sector holds the partition table. */
+const BOOT_CODE = 440;
+/** GRUB modules built into the image, enough to find /boot and read the guest's grub.cfg. */
+const COMMON_MODULES = [
+  'ext2',
+  'normal',
+  'linux',
+  'search',
+  'search_fs_uuid',
+  'configfile',
+  'echo',
+  'test',
+  'serial',
+  'terminal',
+  'boot',
+  'gzio',
+];
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Where the guest's GRUB finds its configuration: `(hd0,msdosN)/grub` on a /boot partition or
+ * `/boot/grub` on the root, as `grub-install` would set it; the guest's grub.cfg must be there.
+ */
+async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
+  const bootIndex = plan.partitions.findIndex((p) => p.mountpoint === '/boot');
+  const holder =
+    bootIndex >= 0 ? bootIndex : plan.partitions.findIndex((p) => p.mountpoint === '/');
+  const config = join(tree, 'boot/grub/grub.cfg');
+  if (!(await exists(config)))
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      `no ${config}: the source's GRUB configuration is needed to boot from the disk`,
+    );
+  const scheme = plan.table === 'gpt' ? 'gpt' : 'msdos';
+  return `(hd0,${scheme}${holder + 1})${bootIndex >= 0 ? '' : '/boot'}/grub`;
+}
+
+/** The guest's own GRUB modules for a platform, from the received tree. */
+async function guestModules(
+  tree: string,
+  platform: 'i386-pc' | 'x86_64-efi',
+  pkg: string,
+): Promise<string> {
+  const dir = join(tree, 'usr/lib/grub', platform);
+  if (!(await exists(join(dir, 'normal.mod'))))
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      `the source has no GRUB for ${platform} (${pkg}): boot the VM with its own kernel instead`,
+    );
+  return dir;
+}
+
+/**
+ * Makes an MBR disk boot by itself under a BIOS, as grub-install would, with plain writes: the
+ * guest's own GRUB modules made into a core image written after the MBR, and boot.img's code in
+ * the MBR. The guest's grub.cfg then boots it; its UUIDs were kept, so it finds its root.
+ */
+export async function installGrubBios(
+  raw: string,
+  plan: DiskPlan,
+  tree: string,
+  scratch: string,
+): Promise<void> {
+  if (plan.table !== 'dos')
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      'a GRUB BIOS boot is built for MBR disks only so far: boot the VM with its own kernel instead',
+    );
+  const modules = await guestModules(tree, 'i386-pc', 'grub-pc');
+  const core = `${scratch}.core.img`;
+  await runChecked(
+    'grub-mkimage',
+    [
+      '-O',
+      'i386-pc',
+      '-d',
+      modules,
+      '-o',
+      core,
+      '-p',
+      await grubPrefix(plan, tree),
+      'biosdisk',
+      'part_msdos',
+      ...COMMON_MODULES,
+    ],
+    'grub-common',
+  );
+  try {
+    const room = (partitionOffsets(plan)[0]?.startBytes ?? 0) - 512;
+    const size = (await stat(core)).size;
+    if (size > room)
+      throw new P2VError(
+        'IO_ERROR',
+        `GRUB's core image (${size} bytes) does not fit before the first partition (${room})`,
+      );
+    const disk = await open(raw, 'r+');
+    try {
+      await disk.write(
+        (await readFile(join(modules, 'boot.img'))).subarray(0, BOOT_CODE),
+        0,
+        BOOT_CODE,
+        0,
+      );
+      const image = await readFile(core);
+      await disk.write(image, 0, image.length, 512);
+    } finally {
+      await disk.close();
+    }
+  } finally {
+    await rm(core, { force: true });
+  }
+}
+
+/**
+ * Makes a GPT disk boot by itself under UEFI: the guest's own GRUB made into an EFI program at
+ * the removable-media path (`\EFI\BOOT\BOOTX64.EFI`) of the EFI system partition, which every
+ * UEFI firmware starts without a boot entry in its NVRAM.
+ */
+export async function installGrubEfi(
+  raw: string,
+  plan: DiskPlan,
+  tree: string,
+  scratch: string,
+): Promise<void> {
+  const espIndex = plan.partitions.findIndex((p) => p.role === 'esp');
+  if (plan.table !== 'gpt' || espIndex < 0)
+    throw new P2VError('BAD_ARGUMENT', 'a UEFI boot needs a GPT disk with an EFI system partition');
+  const modules = await guestModules(tree, 'x86_64-efi', 'grub-efi-amd64-bin');
+  const program = `${scratch}.BOOTX64.EFI`;
+  await runChecked(
+    'grub-mkimage',
+    [
+      '-O',
+      'x86_64-efi',
+      '-d',
+      modules,
+      '-o',
+      program,
+      '-p',
+      await grubPrefix(plan, tree),
+      'part_gpt',
+      'fat',
+      'efi_gop',
+      ...COMMON_MODULES,
+    ],
+    'grub-common',
+  );
+  try {
+    const esp = `${raw}@@${partitionOffsets(plan)[espIndex]?.startBytes ?? 0}`;
+    // The ESP may already hold the source's own \EFI\BOOT: mmd fails on folders that exist.
+    await runChecked('mmd', ['-D', 's', '-i', esp, '::/EFI'], 'mtools').catch(() => undefined);
+    await runChecked('mmd', ['-D', 's', '-i', esp, '::/EFI/BOOT'], 'mtools').catch(() => undefined);
+    await runChecked('mcopy', ['-o', '-i', esp, program, '::/EFI/BOOT/BOOTX64.EFI'], 'mtools');
+  } finally {
+    await rm(program, { force: true });
+  }
+}
