@@ -7,6 +7,13 @@ import type { DiskFormat, DiskPlan } from '../../shared/vm-image.ts';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { buildImage } from '../../engine/vm/build-image.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
+import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
+import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
+import { libvirtDomain } from '../../engine/vm/libvirt-domain.ts';
+import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-command.ts';
+import { shellQuote } from '../../engine/shell-command.ts';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 
 const FORMATS: DiskFormat[] = ['qcow2', 'vmdk', 'vhdx', 'raw'];
 
@@ -72,6 +79,89 @@ export function registerVmCommand(program: Command): void {
           process.stdout.write(
             `${image.path}: ${image.format}, ${formatBytes(image.virtualBytes)} disk in ${formatBytes(image.fileBytes)}, ${image.partitions.length} partitions, XXH3-128 ${image.hash}, built in ${formatDuration(image.durationMs)}\n`,
           );
+      },
+    );
+  vm.command('start')
+    .description(
+      'Print (and with --run, start) the qemu command line for the VM, and write its libvirt domain; the serial console goes to a log file.',
+    )
+    .requiredOption('--image <file>', 'the disk image (p2v vm build)')
+    .option('--format <format>', `one of ${FORMATS.join(', ')}`, 'qcow2')
+    .option(
+      '--boot <how>',
+      "'direct' (the guest's own kernel from --tree), 'bios' or 'uefi'",
+      'direct',
+    )
+    .option('--tree <dir>', "the received tree, for a direct boot's kernel and initramfs")
+    .option('--root-uuid <uuid>', "the root filesystem's UUID, for a direct boot")
+    .option('--memory <MiB>', 'memory', '2048')
+    .option('--cpus <n>', 'virtual CPUs', '2')
+    .option('--serial-log <file>', 'where the serial console goes', 'serial.log')
+    .option(
+      '--uefi-firmware <file>',
+      'OVMF code for a UEFI boot',
+      '/usr/share/OVMF/OVMF_CODE_4M.fd',
+    )
+    .option('--uefi-vars <file>', 'a writable copy of the OVMF variable store')
+    .option('--libvirt <file>', 'also write the libvirt domain XML here (for virsh define)')
+    .option('--run', 'start qemu and wait for it')
+    .action(
+      async (options: {
+        image: string;
+        format: string;
+        boot: string;
+        tree?: string;
+        rootUuid?: string;
+        memory: string;
+        cpus: string;
+        serialLog: string;
+        uefiFirmware: string;
+        uefiVars?: string;
+        libvirt?: string;
+        run?: boolean;
+      }) => {
+        if (!FORMATS.includes(options.format as DiskFormat))
+          throw new P2VError('BAD_ARGUMENT', `--format must be one of ${FORMATS.join(', ')}`);
+        let boot: VmLaunch['boot'];
+        if (options.boot === 'direct') {
+          if (!options.tree || !options.rootUuid)
+            throw new P2VError('BAD_ARGUMENT', 'a direct boot needs --tree and --root-uuid');
+          const guest = await findGuestKernel(options.tree);
+          boot = {
+            kind: 'direct',
+            kernel: guest.kernel,
+            initrd: guest.initrd,
+            append: directAppend(options.rootUuid),
+          };
+        } else if (options.boot === 'bios' || options.boot === 'uefi')
+          boot = { kind: 'disk', mode: options.boot };
+        else throw new P2VError('BAD_ARGUMENT', '--boot must be direct, bios or uefi');
+        const launch: VmLaunch = {
+          image: options.image,
+          format: options.format as DiskFormat,
+          boot,
+          memoryMiB: Number(options.memory),
+          cpus: Number(options.cpus),
+          serialLog: options.serialLog,
+          kvm: await kvmUsable(),
+          ...(options.boot === 'uefi'
+            ? {
+                uefiFirmware: options.uefiFirmware,
+                ...(options.uefiVars ? { uefiVars: options.uefiVars } : {}),
+              }
+            : {}),
+        };
+        const args = qemuArgs(launch);
+        process.stdout.write(`qemu-system-x86_64 ${args.map(shellQuote).join(' ')}\n`);
+        if (options.libvirt) await writeFile(options.libvirt, libvirtDomain('p2v-vm', launch));
+        if (!options.run) return;
+        const child = spawn('qemu-system-x86_64', args, { stdio: 'inherit' });
+        await new Promise<void>((resolve, reject) => {
+          child.once('error', (error) =>
+            reject(new P2VError('IO_ERROR', `qemu-system-x86_64: ${error.message}`)),
+          );
+          child.once('exit', () => resolve());
+        });
       },
     );
 }

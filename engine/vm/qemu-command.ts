@@ -18,6 +18,8 @@ export interface VmLaunch {
   uefiVars?: string;
   /** Use KVM when the host has it; software emulation otherwise. */
   kvm: boolean;
+  /** Skip flushing the disk to the host: for throwaway test VMs only, never for a real one. */
+  throwaway?: boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ export function qemuArgs(launch: VmLaunch): string[] {
     '-smp',
     String(launch.cpus),
     '-drive',
-    `file=${launch.image},format=${launch.format},if=virtio,cache=unsafe`,
+    `file=${launch.image},format=${launch.format},if=virtio,cache=${launch.throwaway ? 'unsafe' : 'writeback'}`,
     '-netdev',
     'user,id=net0,restrict=on',
     '-device',

@@ -22,7 +22,7 @@ describe('the VM definition', () => {
   it('qemu: virtio disk and network, serial console to a file, the guest’s kernel for a direct boot', () => {
     const args = qemuArgs(direct);
     const value = (flag: string) => args[args.indexOf(flag) + 1];
-    assert.equal(value('-drive'), 'file=/srv/vm/disk.qcow2,format=qcow2,if=virtio,cache=unsafe');
+    assert.equal(value('-drive'), 'file=/srv/vm/disk.qcow2,format=qcow2,if=virtio,cache=writeback');
     assert.equal(value('-serial'), 'file:/srv/vm/serial.log');
     assert.equal(value('-kernel'), '/srv/vm/vmlinuz');
     assert.equal(
