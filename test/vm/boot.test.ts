@@ -177,6 +177,7 @@ describe(
           cpus: 2,
           serialLog,
           kvm,
+          throwaway: true,
           ...uefi,
         }),
         { stdio: ['ignore', 'ignore', 'pipe'] },
