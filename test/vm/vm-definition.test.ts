@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { libvirtDomain } from '../../engine/vm/libvirt-domain.ts';
 import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-command.ts';
 
@@ -56,5 +60,32 @@ describe('the VM definition', () => {
     const opens = (domain.match(/<(?!\/)[a-z]+[^>]*[^/]>/g) ?? []).length;
     const closes = (domain.match(/<\/[a-z]+>/g) ?? []).length;
     assert.equal(opens, closes, 'every element is closed');
+  });
+
+  it('libvirt: the domain passes libvirt’s own schema for each way to boot', async (t) => {
+    try {
+      execFileSync('sh', ['-c', 'command -v virt-xml-validate && command -v xmllint'], {
+        stdio: 'ignore',
+      });
+    } catch {
+      t.skip(
+        'SKIPPED LOUDLY: no virt-xml-validate (apt-get install libvirt-clients libxml2-utils)',
+      );
+      return;
+    }
+    const dir = await tempDir();
+    const boots: VmLaunch['boot'][] = [
+      direct.boot,
+      { kind: 'disk', mode: 'bios' },
+      { kind: 'disk', mode: 'uefi' },
+    ];
+    for (const [i, boot] of boots.entries()) {
+      const file = join(dir, `domain-${i}.xml`);
+      await writeFile(
+        file,
+        libvirtDomain('db01', { ...direct, boot, uefiFirmware: '/usr/share/OVMF/OVMF_CODE_4M.fd' }),
+      );
+      execFileSync('virt-xml-validate', [file, 'domain'], { stdio: 'ignore' });
+    }
   });
 });
