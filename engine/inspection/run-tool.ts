@@ -11,27 +11,37 @@ export interface ToolOutput {
 /** Runs a tool without a shell; the inspection's one seam to the system, replaced in tests. */
 export type ToolRunner = (command: string, args: string[]) => Promise<ToolOutput>;
 
+/** How long an inspection tool may take; image tools pass their own limit (none). */
 const TOOL_TIMEOUT_MS = 30_000;
 
-/** Runs a system tool and collects its output; never throws for a missing or failing tool. */
-export const runTool: ToolRunner = (command, args) =>
-  new Promise((resolve) => {
-    execFile(
+/**
+ * Runs a system tool and collects its output; never throws for a missing or failing tool.
+ * `input` is written to its standard input.
+ */
+export function runTool(
+  command: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<ToolOutput> {
+  return new Promise((resolve) => {
+    const child = execFile(
       command,
       args,
-      { timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+      {
+        timeout: options.timeoutMs ?? TOOL_TIMEOUT_MS,
+        maxBuffer: 64 * 1024 * 1024,
+        windowsHide: true,
+      },
       (error, stdout, stderr) => {
         const code = (error as NodeJS.ErrnoException | null)?.code;
         resolve({
           missing: code === 'ENOENT',
-          exitCode: error
-            ? typeof code === 'number'
-              ? code
-              : ((error as { code?: number }).code ?? 1)
-            : 0,
+          exitCode: error ? (typeof code === 'number' ? code : 1) : 0,
           stdout: String(stdout),
           stderr: String(stderr),
         });
       },
     );
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}

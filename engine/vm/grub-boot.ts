@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { DiskPlan } from '../../shared/vm-image.ts';
 import { partitionOffsets } from './partition-table.ts';
+import { runTool } from '../inspection/run-tool.ts';
 import { runChecked } from './run-checked.ts';
 
 /** Bytes of boot.img that are code: the rest of the first sector holds the partition table. */
@@ -159,9 +160,10 @@ export async function installGrubEfi(
   );
   try {
     const esp = `${raw}@@${partitionOffsets(plan)[espIndex]?.startBytes ?? 0}`;
-    // The ESP may already hold the source's own \EFI\BOOT: mmd fails on folders that exist.
-    await runChecked('mmd', ['-D', 's', '-i', esp, '::/EFI'], 'mtools').catch(() => undefined);
-    await runChecked('mmd', ['-D', 's', '-i', esp, '::/EFI/BOOT'], 'mtools').catch(() => undefined);
+    // The ESP may already hold the source's own \EFI\BOOT, and mmd fails on a folder that exists.
+    for (const folder of ['::/EFI', '::/EFI/BOOT'])
+      if ((await runTool('mdir', ['-b', '-i', esp, folder])).exitCode !== 0)
+        await runChecked('mmd', ['-i', esp, folder], 'mtools');
     await runChecked('mcopy', ['-o', '-i', esp, program, '::/EFI/BOOT/BOOTX64.EFI'], 'mtools');
   } finally {
     await rm(program, { force: true });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -173,17 +174,30 @@ describe('the wizard service drives the engine for the window', () => {
       (e) => e.type === 'stage' && (e.stage === 'done' || e.stage === 'failed'),
     );
     const target = await freshTarget('target-3');
+    // A program keeps writing, so the rule alone would not converge; the stop command stops it.
+    const stopped = join(base, 'writer-stopped');
+    const log = join(source, 'data', 'app.log');
+    const writer = setInterval(() => {
+      if (!existsSync(stopped)) appendFileSync(log, `${Date.now()}\n`);
+    }, 5);
     const third = {
       ...request,
       target,
       thresholdBytes: 0,
       downtimeTargetSeconds: 0,
+      stopCommand: `touch ${stopped}`,
     };
     await service.startMigration(third);
     await service.cutOver();
     const end = await done;
+    clearInterval(writer);
     assert.equal(end.type === 'stage' && end.stage, 'done', JSON.stringify(end));
     const session = await service.getSession();
     assert.ok(!session.events.some((e) => e.type === 'awaiting-cutover'), 'it did not wait');
+    assert.equal(
+      session.report?.convergence?.reason,
+      'requested',
+      'cut over on request, not by the rule',
+    );
   });
 });
