@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MigrationReport } from '../shared/report.ts';
 import { migrateArgs, P2V_BIN, startAgentProcess } from '../test/helpers/agent-process.ts';
-import { freePort } from '../test/helpers/free-port.ts';
+import { freePort } from '../engine/net/free-port.ts';
 import { createDataSet, mutateDataSet, type DataSetShape } from './data-set.ts';
 import { blockHashSpeed, loopbackSpeed, readSpeed } from './limits.ts';
 

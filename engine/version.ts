@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
+import pkg from '../package.json' with { type: 'json' };
 
-/** The package version, shown in reports and `--version`. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
+/** The package version, shown in reports and `--version`; inlined by the bundler. */
+export const VERSION: string = pkg.version;

@@ -64,6 +64,22 @@ const BUNDLES = {
       sourcemap: 'inline',
     },
   },
+  // The one-file agent's script: CommonJS with every package inside, as Node's single
+  // executable applications take it (scripts/build-agent.js wraps it).
+  agent: {
+    entry: 'cli/agent-main.ts',
+    outfile: 'dist/agent/p2v-agent.cjs',
+    options: {
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      define: { 'import.meta.url': 'p2vImportMetaUrl' },
+      banner: {
+        js: "const p2vImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      },
+    },
+  },
   'electron-preload': {
     entry: 'electron/preload/preload.ts',
     outfile: 'dist/electron/preload.cjs',

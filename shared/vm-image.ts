@@ -37,3 +37,45 @@ export interface BuiltImage {
   partitions: (PartitionPlan & { number: number; startBytes: number })[];
   durationMs: number;
 }
+
+/** How the VM the rounds go to starts: its own kernel directly, or the disk under BIOS/UEFI. */
+export type VmBoot = 'direct' | 'grub-bios' | 'grub-efi';
+
+/** What the source asks the target agent for after the full copy: build, boot, hand the rounds over. */
+export interface VmRequest {
+  plan: DiskPlan;
+  /** Only formats qemu on the conversion host runs. */
+  format: 'qcow2' | 'raw';
+  boot: VmBoot;
+  memoryMiB: number;
+  cpus: number;
+  /** systemd units the VM must not start before the handover; the handover starts them. */
+  holdUnits: string[];
+  /** Run inside the VM at handover, after the held units start. */
+  handoverCommand: string | null;
+}
+
+/** One line of what the VM step is doing: the build, the VM's serial console, the agent. */
+export interface VmProgress {
+  step: 'build' | 'boot' | 'agent';
+  line: string;
+}
+
+/** The VM running with the agent inside it, as the target agent answers. */
+export interface StartedVm {
+  image: BuiltImage;
+  /** The port on the target host that reaches the agent inside the VM. */
+  agentPort: number;
+  fingerprint: string;
+  token: string;
+  serialLog: string;
+  /** The qemu command line the VM runs with. */
+  command: string[];
+  /** The libvirt domain for the same VM, for `virsh define`. */
+  domainXml: string;
+  pid: number;
+  /** From qemu's start to the agent inside the VM answering. */
+  bootMs: number;
+  /** The console line that confirmed the boot (the agent inside the VM listening). */
+  bootConfirmation: string;
+}

@@ -13,11 +13,18 @@ export function defaultAgentState(): string {
 }
 
 export function registerAgentCommand(program: Command): void {
-  program
-    .command('agent')
-    .description(
-      'Run the target agent: receives the copy and the rounds, inside --root only, after pairing.',
-    )
+  configureAgent(
+    program
+      .command('agent')
+      .description(
+        'Run the target agent: receives the copy and the rounds, inside --root only, after pairing.',
+      ),
+  );
+}
+
+/** The agent's options and action, shared by `p2v agent` and the one-file `p2v-agent`. */
+export function configureAgent(command: Command): Command {
+  return command
     .requiredOption('--root <dir>', 'folder the migrated machine is written into')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', '127.0.0.1:0')
     .option('--state <dir>', 'where the key, certificate and token are kept', defaultAgentState())
@@ -26,6 +33,11 @@ export function registerAgentCommand(program: Command): void {
       '--on-handover <cmd>',
       'shell command that starts the program on the target at handover',
     )
+    .option(
+      '--vm-dir <dir>',
+      'where the VM the source asks for is built and its console logged (default: beside --root)',
+    )
+    .option('--exit-after-handover', 'stop once the handover has run (the agent inside a VM)')
     .option('--json', 'print one JSON line with the address, fingerprint and token, then JSON logs')
     .action(
       async (options: {
@@ -34,9 +46,13 @@ export function registerAgentCommand(program: Command): void {
         state: string;
         token?: string;
         onHandover?: string;
+        vmDir?: string;
+        exitAfterHandover?: boolean;
         json?: boolean;
       }) => {
         const { host, port } = parseHostPort(options.listen);
+        // Set once the agent runs; the handover hook may call it.
+        let shutdown = (): void => undefined;
         const json = Boolean(options.json);
         const agent = await startAgent({
           root: options.root,
@@ -45,6 +61,8 @@ export function registerAgentCommand(program: Command): void {
           port,
           ...(options.token ? { token: options.token } : {}),
           handoverCommand: options.onHandover ?? null,
+          ...(options.vmDir ? { vmDir: options.vmDir } : {}),
+          onHandedOver: options.exitAfterHandover ? () => shutdown() : undefined,
           log: (event, detail) => {
             const at = new Date().toISOString();
             if (json) process.stdout.write(`${JSON.stringify({ event, at, ...detail })}\n`);
@@ -76,7 +94,7 @@ export function registerAgentCommand(program: Command): void {
               .join('\n') + '\n',
           );
         }
-        const shutdown = (): void => {
+        shutdown = (): void => {
           void agent.close().then(() => {
             const exit = { event: 'exit', peakRssBytes: peakRssBytes() };
             // stdout may be a pipe, where writes are asynchronous: exit once this one is out.

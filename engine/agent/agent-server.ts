@@ -9,6 +9,8 @@ import { HashCache } from './hash-cache.ts';
 import { loadOrCreateIdentity, newPairingToken } from './identity.ts';
 import { TargetRoot } from './target-root.ts';
 import { TempJournal } from './temp-journal.ts';
+import { oneFileAgent } from './one-file-agent.ts';
+import { VmSupervisor } from './vm-supervisor.ts';
 
 /** Large files' signatures read in the background at once (small files' are answered inline). */
 const SIGNATURES_IN_FLIGHT = 8;
@@ -23,6 +25,12 @@ export interface AgentOptions {
   token?: string;
   /** Shell command run on the target at handover, from the agent's own flags only. */
   handoverCommand?: string | null;
+  /** Where a VM the source asks for is built and run (default: beside the root). */
+  vmDir?: string;
+  /** The one-file agent put into that VM (default: this program if it is one, else dist/p2v-agent). */
+  agentBinary?: string;
+  /** Called once a handover succeeded and its connection closed. */
+  onHandedOver?: () => void;
   log?: (event: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -56,6 +64,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     commits: new CommitBatch(journal),
     signatures: new PathTasks(SIGNATURES_IN_FLIGHT),
     stopped: false,
+    ...(options.onHandedOver ? { onHandedOver: options.onHandedOver } : {}),
+    vms: new VmSupervisor({
+      tree: root.path,
+      dir: options.vmDir ?? `${root.path.replace(/\/+$/, '')}.vm`,
+      agentBinary: options.agentBinary ?? oneFileAgent(),
+      host: options.host ?? '127.0.0.1',
+    }),
     log,
   };
   const sockets = new Set<TLSSocket>();

@@ -29,6 +29,7 @@ import { runShell } from '../shell-command.ts';
 import { describeTarget } from './describe-target.ts';
 import { listFiles } from './list-files.ts';
 import type { TempJournal } from './temp-journal.ts';
+import type { VmSupervisor } from './vm-supervisor.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const SIGNATURE_CHUNK = 1024 * 1024;
@@ -47,6 +48,10 @@ export interface AgentContext {
   signatures: PathTasks;
   /** Set once a stop request was answered: no more writes. */
   stopped: boolean;
+  /** Called once a handover succeeded and its connection closed. */
+  onHandedOver?: () => void;
+  /** Builds and starts the VM the rounds go to. */
+  vms: VmSupervisor;
   log: (event: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -217,6 +222,14 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
         id: request.id,
         ...(await describeTarget(ctx.root.path)),
       });
+    case 'vmStart': {
+      ctx.log('vm-start', { boot: request.vm.boot, format: request.vm.format });
+      const started = await ctx.vms.start(request.vm, (progress) => {
+        void send(conn, { t: 'vmProgress', id: request.id, progress }).catch(() => undefined);
+      });
+      ctx.log('vm-ready', { pid: started.pid, agentPort: started.agentPort });
+      return send(conn, { t: 'vmReady', id: request.id, vm: started });
+    }
     case 'list':
       return send(conn, {
         t: 'listing',
@@ -271,6 +284,7 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'list':
     case 'stop':
     case 'handover':
+    case 'vmStart':
       await ctx.signatures.waitAll();
       return ctx.commits.waitAll();
   }
@@ -398,7 +412,13 @@ async function runHandover(
   }
   ctx.log('handover', { command: ctx.handoverCommand });
   const { exitCode, output } = await runShell(ctx.handoverCommand, ctx.root.path);
-  return send(conn, { t: 'started', id: request.id, exitCode, output });
+  await send(conn, { t: 'started', id: request.id, exitCode, output });
+  // The answer is out; once the source hangs up, an agent told to exit after handover does.
+  const handedOver = ctx.onHandedOver;
+  if (handedOver && exitCode === 0) {
+    if (conn.closed) handedOver();
+    else conn.stream.once('close', handedOver);
+  }
 }
 
 function send(conn: Connection, response: Response): Promise<void> {

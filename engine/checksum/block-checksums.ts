@@ -1,9 +1,7 @@
 import { open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type * as XXHashAddon from 'xxhash-addon';
+import { loadXXHash } from './xxhash-binding.ts';
 
-const require = createRequire(import.meta.url);
-const { XXHash3, XXHash128 } = require('xxhash-addon') as typeof XXHashAddon;
+const { XXHash3, XXHash128 } = loadXXHash();
 
 /** Bytes of one signature entry on the wire: a 32-bit weak sum, then a 128-bit strong hash. */
 export const WEAK_BYTES = 4;

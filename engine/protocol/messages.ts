@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { MachineInspection } from '../../shared/inspection.ts';
+import type { StartedVm, VmProgress } from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * A path relative to the target root, as raw bytes carried in a latin1 string (one char per
@@ -16,6 +17,34 @@ const mode = z.number().int().min(0).max(0o7777);
 
 /** The most files one `list` answer carries. */
 export const LIST_MAX = 50_000;
+
+const partition = z.object({
+  role: z.enum(['filesystem', 'esp', 'swap', 'bios-boot']),
+  sizeBytes: z.number().int().positive(),
+  fsType: z.string().max(32).nullable(),
+  label: z.string().max(64).nullable(),
+  uuid: z.string().max(64).nullable(),
+  mountpoint: z.string().max(4096).nullable(),
+});
+
+/** What the source asks for after the full copy (shared/vm-image.ts VmRequest). */
+export const VmRequestSchema = z.object({
+  plan: z.object({
+    table: z.enum(['gpt', 'dos']),
+    bootMode: z.enum(['bios', 'uefi']),
+    partitions: z.array(partition).min(1).max(128),
+  }),
+  format: z.enum(['qcow2', 'raw']),
+  boot: z.enum(['direct', 'grub-bios', 'grub-efi']),
+  memoryMiB: z
+    .number()
+    .int()
+    .min(128)
+    .max(4 * 1024 * 1024),
+  cpus: z.number().int().min(1).max(512),
+  holdUnits: z.array(z.string().max(256)).max(64),
+  handoverCommand: z.string().max(4096).nullable(),
+});
 
 /** Requests the source sends; every one is answered in order, each answer carrying its id. */
 export const Request = z.discriminatedUnion('t', [
@@ -57,6 +86,7 @@ export const Request = z.discriminatedUnion('t', [
   z.object({ t: z.literal('handover'), id }),
   z.object({ t: z.literal('ping'), id }),
   z.object({ t: z.literal('describe'), id }),
+  z.object({ t: z.literal('vmStart'), id, vm: VmRequestSchema }),
   z.object({
     t: z.literal('list'),
     id,
@@ -106,4 +136,7 @@ export type Response =
       truncated: boolean;
     }
   | { t: 'started'; id: number; exitCode: number | null; output: string }
+  /** Sent any number of times before the answer to `vmStart`. */
+  | { t: 'vmProgress'; id: number; progress: VmProgress }
+  | { t: 'vmReady'; id: number; vm: StartedVm }
   | { t: 'fail'; id: number; error: { code: string; message: string; detail?: string } };

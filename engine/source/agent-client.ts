@@ -10,6 +10,7 @@ import {
   type Response,
 } from '../protocol/messages.ts';
 import { SignatureStream } from './signature-stream.ts';
+import type { VmProgress, VmRequest } from '../../shared/vm-image.ts';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -21,10 +22,14 @@ export interface AgentAddress {
   fingerprint: string;
 }
 
-type Simple = Exclude<Response, { t: 'sigHead' } | { t: 'sigEnd' } | { t: 'fail' }>;
+type Simple = Exclude<
+  Response,
+  { t: 'sigHead' } | { t: 'sigEnd' } | { t: 'fail' } | { t: 'vmProgress' }
+>;
 
 interface Pending {
   id: number;
+  progress?: (message: Extract<Response, { t: 'vmProgress' }>) => void;
   resolve?: (response: Simple) => void;
   reject?: (error: Error) => void;
   signature?: SignatureStream;
@@ -79,6 +84,24 @@ export class AgentClient {
       if (this.failure) return reject(this.failure);
       this.pending.set(id, { id, resolve: resolve as (r: Simple) => void, reject });
       this.conn.send({ ...body, id }).catch(reject);
+    });
+  }
+
+  /** Asks the agent to build and start the VM; its progress messages arrive before the answer. */
+  startVm(
+    vm: VmRequest,
+    onProgress: (progress: VmProgress) => void,
+  ): Promise<Extract<Simple, { t: 'vmReady' }>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.pending.set(id, {
+        id,
+        resolve: resolve as (r: Simple) => void,
+        reject,
+        progress: (message) => onProgress(message.progress),
+      });
+      this.conn.send({ t: 'vmStart', id, vm }).catch(reject);
     });
   }
 
@@ -165,6 +188,10 @@ export class AgentClient {
             waiting.signature.fail(P2VError.fromJSON(message.error as ErrorInfo));
             this.pending.delete(message.id);
           } else throw new P2VError('BAD_FRAME', `unexpected ${message.t} in a signature`);
+          continue;
+        }
+        if (message.t === 'vmProgress') {
+          waiting.progress?.(message);
           continue;
         }
         this.pending.delete(message.id);

@@ -6,7 +6,8 @@ import { installGrubBios, installGrubEfi } from './grub-boot.ts';
 import { checkBuildable, makeExt, makeSwap, makeVfat, type Placement } from './make-filesystem.ts';
 import { diskBytes, partitionOffsets, sfdiskScript } from './partition-table.ts';
 import { runChecked } from './run-checked.ts';
-import { stageTree } from './staging-tree.ts';
+import { addEntries, stageTree } from './staging-tree.ts';
+import type { InjectedEntry } from './agent-injection.ts';
 
 export interface BuildOptions {
   /** The received tree: the source's files under their absolute paths. */
@@ -18,6 +19,8 @@ export interface BuildOptions {
   kernel: string | null;
   /** The disk boots by itself with the guest's GRUB: under a BIOS (MBR) or UEFI (GPT + ESP). */
   bootloader?: 'none' | 'grub-bios' | 'grub-efi';
+  /** Files added to the VM's filesystems and not to the received tree (the agent for the rounds). */
+  inject?: InjectedEntry[];
 }
 
 /** qemu-img's output options per format: VMware takes the stream-optimized vmdk. */
@@ -104,7 +107,7 @@ async function makeFilesystem(
 ): Promise<void> {
   if (partition.role === 'bios-boot' || partition.fsType === null) return;
   if (partition.fsType === 'swap') return makeSwap(at, partition, scratch);
-  const content = await contentFor(partition, plan, options.tree, scratch);
+  const content = await contentFor(partition, plan, options.tree, scratch, options.inject ?? []);
   if (partition.fsType === 'vfat') return makeVfat(at, partition, content);
   return makeExt(at, partition, content, options.kernel);
 }
@@ -115,6 +118,7 @@ async function contentFor(
   plan: DiskPlan,
   tree: string,
   scratch: string,
+  inject: InjectedEntry[],
 ): Promise<string> {
   const mountpoint = partition.mountpoint ?? '';
   const source = join(tree, mountpoint);
@@ -122,16 +126,19 @@ async function contentFor(
     (s) => s.isDirectory(),
     () => false,
   );
-  if (!exists) {
-    await mkdir(scratch, { recursive: true });
-    return scratch;
-  }
   const prefix = mountpoint === '/' ? '/' : `${mountpoint}/`;
-  const nested = plan.partitions
+  const nestedAbsolute = plan.partitions
     .map((p) => p.mountpoint)
-    .filter((m): m is string => m !== null && m !== mountpoint && m.startsWith(prefix))
-    .map((m) => m.slice(prefix.length));
-  if (nested.length === 0) return source;
-  stageTree(source, scratch, nested);
+    .filter((m): m is string => m !== null && m !== mountpoint && m.startsWith(prefix));
+  const nested = nestedAbsolute.map((m) => m.slice(prefix.length));
+  // An added file belongs to the deepest partition mounted above it.
+  const own = inject
+    .filter((e) => e.path.startsWith(prefix))
+    .filter((e) => !nestedAbsolute.some((m) => e.path.startsWith(`${m}/`)))
+    .map((e) => ({ ...e, path: e.path.slice(prefix.length) }));
+  if (!exists) await mkdir(scratch, { recursive: true });
+  else if (nested.length === 0 && own.length === 0) return source;
+  else stageTree(source, scratch, nested);
+  await addEntries(scratch, own);
   return scratch;
 }

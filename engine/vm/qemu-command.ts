@@ -20,6 +20,8 @@ export interface VmLaunch {
   kvm: boolean;
   /** Skip flushing the disk to the host: for throwaway test VMs only, never for a real one. */
   throwaway?: boolean;
+  /** A port on the host forwarded to one in the guest (the agent inside the VM). */
+  forward?: { host: string; hostPort: number; guestPort: number };
 }
 
 /**
@@ -41,7 +43,9 @@ export function qemuArgs(launch: VmLaunch): string[] {
     '-drive',
     `file=${launch.image},format=${launch.format},if=virtio,cache=${launch.throwaway ? 'unsafe' : 'writeback'}`,
     '-netdev',
-    'user,id=net0,restrict=on',
+    // restrict=on: the VM cannot reach any network (it carries the source's addresses and
+    // names); only the forwarded port reaches it.
+    `user,id=net0,restrict=on${launch.forward ? `,hostfwd=tcp:${launch.forward.host}:${launch.forward.hostPort}-:${launch.forward.guestPort}` : ''}`,
     '-device',
     'virtio-net-pci,netdev=net0',
     '-display',

@@ -7,7 +7,19 @@ import {
   lchownSync,
   utimesSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmod,
+  copyFile,
+  lchown,
+  lstat,
+  mkdir,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { InjectedEntry } from './agent-injection.ts';
 
 /**
  * A partition's files without what other partitions hold: a tree of hard links to the received
@@ -37,4 +49,27 @@ export function stageTree(source: string, staging: string, nestedMounts: string[
     utimesSync(to, info.atime, info.mtime);
   };
   walk(source, staging);
+}
+
+/**
+ * Adds files to a staging tree without touching the received tree: a name already there (a
+ * hard link into the received tree) is unlinked first, never written through. Folders made on
+ * the way are root's, mode 755; the times of folders that existed are kept.
+ */
+export async function addEntries(staging: string, entries: InjectedEntry[]): Promise<void> {
+  for (const entry of entries) {
+    const full = join(staging, entry.path);
+    const parent = dirname(full);
+    const existing = await lstat(parent).catch(() => null);
+    await mkdir(parent, { recursive: true, mode: 0o755 });
+    await rm(full, { force: true });
+    if (entry.kind === 'symlink') await symlink(entry.target, full);
+    else {
+      if (entry.kind === 'file') await writeFile(full, entry.content, { mode: entry.mode });
+      else await copyFile(entry.from, full);
+      await chmod(full, entry.mode);
+      if (process.getuid?.() === 0) await lchown(full, 0, 0);
+    }
+    if (existing) await utimes(parent, existing.atime, existing.mtime);
+  }
 }

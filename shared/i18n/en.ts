@@ -391,6 +391,8 @@ export const en = {
       'The check before the copy found something that stops this migration. Nothing was copied. Fix what it names and run again.',
     CANCELLED:
       'The migration was cancelled. Nothing was handed over; run the same command again to resume.',
+    VM_FAILED:
+      'The VM on the target did not come up with its agent. The source keeps running; the console log named here says why.',
   },
 };
 

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runMigration } from '../../engine/migration/migrate.ts';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort } from '../../engine/net/free-port.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { diffSnapshots, snapshotTree } from '../helpers/tree-snapshot.ts';
 

@@ -19,9 +19,13 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `p2v agent --json` and waits for its listening line. */
-export function startAgentProcess(args: string[]): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [P2V_BIN, 'agent', '--json', ...args], {
+/** Starts `p2v agent --json` (or another agent program, such as the one-file agent) and waits for its listening line. */
+export function startAgentProcess(
+  args: string[],
+  program: string[] = [process.execPath, P2V_BIN, 'agent'],
+): Promise<AgentProcess> {
+  const [command, ...before] = program as [string, ...string[]];
+  const child = spawn(command, [...before, '--json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: Record<string, unknown>[] = [];

@@ -15,7 +15,7 @@ export function startTestAgent(
 
 /** Runs a migration of `source` (mapped onto the target root) with test-friendly defaults. */
 export async function migrateTo(
-  agent: RunningAgent,
+  agent: Pick<RunningAgent, 'host' | 'port' | 'token' | 'fingerprint'>,
   source: string,
   stateDir: string,
   overrides: Partial<MigrationOptions> = {},

@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago, for an agent that must restart on the same port. */
-export function freePort(): Promise<number> {
+/** A TCP port on `host` that was free a moment ago, for a listener this process cannot bind itself (qemu's forward). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));

@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { P2VError } from '../../shared/errors.ts';
+import type { StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
+import { loadOrCreateIdentity, newPairingToken } from '../agent/identity.ts';
+import { freePort } from '../net/free-port.ts';
+import { AgentClient } from '../source/agent-client.ts';
+import { AGENT_READY_MARKER, agentInjection, GUEST_AGENT_PORT } from './agent-injection.ts';
+import { buildImage } from './build-image.ts';
+import { findGuestKernel } from './guest-kernel.ts';
+import { kvmUsable } from './kvm-probe.ts';
+import { libvirtDomain } from './libvirt-domain.ts';
+import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
+import { SerialTail } from './serial-tail.ts';
+
+/** Debian's OVMF (package ovmf): the firmware code and the variable store a VM gets a copy of. */
+const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'] as const;
+/** How long a VM may take from qemu's start to its agent answering (software emulation is slow). */
+const BOOT_LIMIT_MS = 15 * 60_000;
+/** Between attempts to reach the agent when the console does not say it is up. */
+const RETRY_MS = 5000;
+
+/** Where the VM is built and run, on the conversion host. */
+export interface VmWorkspace {
+  /** The received tree the image is built from. */
+  tree: string;
+  /** The image, kernel copies, console log and definition go here. */
+  dir: string;
+  /** The one-file agent to put into the VM. */
+  agentBinary: string;
+  /** The host address the forwarded port listens on: the one the source reached this agent at. */
+  host: string;
+  onProgress: (progress: VmProgress) => void;
+}
+
+/**
+ * Builds the VM's disk from the received tree with the agent injected, starts it under qemu
+ * (kept running when this process ends: it is the migrated machine now) and resolves once the
+ * agent inside it answers a paired handshake through the forwarded port.
+ */
+export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Promise<StartedVm> {
+  await mkdir(ws.dir, { recursive: true, mode: 0o700 });
+  const say = (step: VmProgress['step'], line: string): void => ws.onProgress({ step, line });
+  const identity = await loadOrCreateIdentity(join(ws.dir, 'agent-identity'));
+  const token = newPairingToken();
+  const guest = await findGuestKernel(ws.tree).catch((error: Error) => {
+    if (request.boot === 'direct') throw error;
+    return null;
+  });
+  say('build', `Building the ${request.format} disk image from ${ws.tree}`);
+  const image = await buildImage({
+    tree: ws.tree,
+    plan: request.plan,
+    out: join(ws.dir, `disk.${request.format}`),
+    format: request.format,
+    kernel: guest?.release ?? null,
+    bootloader: request.boot === 'direct' ? 'none' : request.boot,
+    inject: agentInjection({
+      binary: ws.agentBinary,
+      key: identity.key,
+      cert: identity.cert,
+      token,
+      holdUnits: request.holdUnits,
+      handoverCommand: request.handoverCommand,
+    }),
+  });
+  say('build', `Image ready: ${image.path} (${image.format}, XXH3-128 ${image.hash})`);
+  const launch = await launchFor(request, ws, image.path, guest);
+  const command = qemuArgs(launch);
+  const domainXml = libvirtDomain(`p2v-${request.plan.partitions.length}-disk`, launch);
+  await writeFile(join(ws.dir, 'domain.xml'), domainXml);
+  await writeFile(launch.serialLog, '');
+  const qemuLog = await open(join(ws.dir, 'qemu.log'), 'w');
+  const started = Date.now();
+  const qemu = spawn('qemu-system-x86_64', command, {
+    detached: true,
+    stdio: ['ignore', qemuLog.fd, qemuLog.fd],
+  });
+  await qemuLog.close();
+  const exited = new Promise<never>((_resolve, reject) => {
+    qemu.once('error', (error) =>
+      reject(
+        new P2VError(
+          'IO_ERROR',
+          `qemu-system-x86_64: ${error.message} (Debian package qemu-system-x86)`,
+        ),
+      ),
+    );
+    qemu.once('exit', (code) =>
+      reject(
+        new P2VError(
+          'VM_FAILED',
+          `qemu exited (${code}) before the agent inside the VM answered; see ${join(ws.dir, 'qemu.log')} and ${launch.serialLog}`,
+        ),
+      ),
+    );
+  });
+  exited.catch(() => undefined);
+  qemu.unref();
+  say('boot', `qemu started (pid ${qemu.pid}, ${launch.kvm ? 'KVM' : 'software emulation'})`);
+  const address = {
+    host: ws.host,
+    port: launch.forward?.hostPort ?? 0,
+    token,
+    fingerprint: identity.fingerprint,
+  };
+  let confirmation = '';
+  let wake: () => void = () => undefined;
+  const tail = new SerialTail(launch.serialLog, (line) => {
+    if (line.trim()) say('boot', line);
+    if (line.includes(AGENT_READY_MARKER)) {
+      confirmation = line.trim();
+      wake();
+    }
+  });
+  try {
+    for (;;) {
+      const client = await Promise.race([AgentClient.connect(address).catch(() => null), exited]);
+      if (client) {
+        say('agent', `The agent inside the VM answered (${client.agent.hostname})`);
+        await client.close();
+        break;
+      }
+      if (Date.now() - started > BOOT_LIMIT_MS) {
+        qemu.kill('SIGKILL');
+        throw new P2VError(
+          'VM_FAILED',
+          `the agent inside the VM did not answer within ${BOOT_LIMIT_MS / 60_000} minutes; see ${launch.serialLog}`,
+        );
+      }
+      // Try again when the console says the agent is up, or after a while if it never does.
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, RETRY_MS).unref();
+        }),
+        exited,
+      ]);
+    }
+  } catch (error) {
+    if (qemu.exitCode === null) qemu.kill('SIGKILL');
+    throw error;
+  } finally {
+    tail.close();
+  }
+  return {
+    image,
+    agentPort: address.port,
+    fingerprint: identity.fingerprint,
+    token,
+    serialLog: launch.serialLog,
+    command: ['qemu-system-x86_64', ...command],
+    domainXml,
+    pid: qemu.pid ?? 0,
+    bootMs: Date.now() - started,
+    bootConfirmation: confirmation || 'the agent answered a paired handshake',
+  };
+}
+
+/** The qemu launch: its boot (a copy of the guest's kernel for a direct boot), network forward, firmware. */
+async function launchFor(
+  request: VmRequest,
+  ws: VmWorkspace,
+  image: string,
+  guest: Awaited<ReturnType<typeof findGuestKernel>> | null,
+): Promise<VmLaunch> {
+  let boot: VmLaunch['boot'];
+  if (request.boot === 'direct' && guest) {
+    const root = request.plan.partitions.find((p) => p.mountpoint === '/');
+    if (!root?.uuid)
+      throw new P2VError(
+        'BAD_ARGUMENT',
+        "a direct boot needs the root filesystem's UUID in the disk plan",
+      );
+    // Copies: the rounds may replace the tree's kernel while the VM runs.
+    const kernel = join(ws.dir, 'vmlinuz');
+    const initrd = join(ws.dir, 'initrd.img');
+    await copyFile(guest.kernel, kernel);
+    await copyFile(guest.initrd, initrd);
+    boot = { kind: 'direct', kernel, initrd, append: directAppend(root.uuid) };
+  } else boot = { kind: 'disk', mode: request.boot === 'grub-efi' ? 'uefi' : 'bios' };
+  const uefi = request.boot === 'grub-efi';
+  if (uefi) await copyFile(OVMF[1], join(ws.dir, 'OVMF_VARS.fd'));
+  return {
+    image,
+    format: request.format,
+    boot,
+    memoryMiB: request.memoryMiB,
+    cpus: request.cpus,
+    serialLog: join(ws.dir, 'serial.log'),
+    kvm: await kvmUsable(),
+    forward: { host: ws.host, hostPort: await freePort(ws.host), guestPort: GUEST_AGENT_PORT },
+    ...(uefi ? { uefiFirmware: OVMF[0], uefiVars: join(ws.dir, 'OVMF_VARS.fd') } : {}),
+  };
+}
