@@ -69,6 +69,10 @@ export function createProgressView(json: boolean): {
         );
         break;
       }
+      case 'vm':
+        // The VM's console is shown as it boots, marked so it reads apart from our own lines.
+        line(`vm ${event.progress.step.padEnd(5)}│ ${event.progress.line}`);
+        break;
       case 'cutover':
         line(`cutover: ${event.step}${event.detail ? ` — ${event.detail}` : ''}`);
         break;

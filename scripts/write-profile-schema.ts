@@ -3,6 +3,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { profileJsonSchema } from '../engine/profiles/profile-schema.ts';
-import { PROFILES_DIR } from '../engine/profiles/load-profile.ts';
+import { profilesDir } from '../engine/profiles/load-profile.ts';
 
-writeFileSync(join(PROFILES_DIR, 'vm-profile.schema.json'), profileJsonSchema());
+writeFileSync(join(profilesDir(), 'vm-profile.schema.json'), profileJsonSchema());

@@ -1,9 +1,11 @@
+import type { VmProgress } from './vm-image.ts';
+
 /**
  * Events the engine emits while it migrates: one discriminated union for the CLI, the wizard and
  * the report. Progress values are 0..1.
  */
 export type MigrationPhase =
-  'connect' | 'copy' | 'rounds' | 'cutover' | 'verify' | 'handover' | 'done';
+  'connect' | 'copy' | 'vm' | 'rounds' | 'cutover' | 'verify' | 'handover' | 'done';
 
 /** One delta round's facts, as measured. */
 export interface RoundSummary {
@@ -42,6 +44,8 @@ export type MigrationEvent =
       etaSeconds: number | null;
       currentFile: string;
     }
+  /** The VM step: building the image, the VM's console as it boots, its agent answering. */
+  | { type: 'vm'; progress: VmProgress }
   | { type: 'round'; summary: RoundSummary }
   | { type: 'convergence'; decision: ConvergenceDecision }
   | { type: 'cutover'; step: CutoverStep; at: string; detail?: string }

@@ -3,6 +3,7 @@ import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
 import type { ConvergenceDecision, CutoverStep, RoundSummary } from './events.ts';
 import type { MachineInspection } from './inspection.ts';
 import type { PreflightCheck } from './preflight.ts';
+import type { BuiltImage, VmBoot } from './vm-image.ts';
 
 /** The check made before the copy: the machine, the VM profile, the driver plan and more. */
 export interface MigrationCheck {
@@ -63,4 +64,26 @@ export interface MigrationReport {
   warnings: { message: string; path?: string }[];
   /** Absent in reports written before the check existed. */
   check?: MigrationCheck | null;
+  /** The VM the rounds went to, when the target built and started one; absent before that existed. */
+  vm?: VmReport | null;
+}
+
+/** The VM built and booted on the target after the full copy, and how its handover went. */
+export interface VmReport {
+  boot: VmBoot;
+  image: Pick<BuiltImage, 'path' | 'format' | 'virtualBytes' | 'fileBytes' | 'hash' | 'durationMs'>;
+  /** The qemu command line it runs with, and the libvirt domain for the same VM. */
+  command: string[];
+  domainXml: string;
+  serialLog: string;
+  pid: number;
+  /** The agent inside the VM the rounds and the cutover went to. */
+  agent: { host: string; port: number; fingerprint: string; hostname: string | null };
+  /** From the copy's end to the VM's agent answering: image build and boot. */
+  readyMs: number;
+  /** From qemu's start to the agent inside answering. */
+  bootMs: number;
+  bootConfirmation: string;
+  /** From the program's stop on the source to it started inside the VM (the handover returned). */
+  programStartedMs: number | null;
 }

@@ -49,9 +49,7 @@ export interface VmRequest {
   boot: VmBoot;
   memoryMiB: number;
   cpus: number;
-  /** systemd units the VM must not start before the handover; the handover starts them. */
-  holdUnits: string[];
-  /** Run inside the VM at handover, after the held units start. */
+  /** Run inside the VM at handover, after the machine's own services started. */
   handoverCommand: string | null;
 }
 

@@ -20,6 +20,10 @@ import { checkMigration, toMigrationCheck } from '../../engine/preflight/check-m
 import { measureSources } from '../../engine/preflight/measure-sources.ts';
 import type { AgentAddress } from '../../engine/source/agent-client.ts';
 import type { SourceMapping } from '../../engine/source/source-map.ts';
+import { readFile } from 'node:fs/promises';
+import type { DiskPlan, VmBoot, VmRequest } from '../../shared/vm-image.ts';
+import { planDisk } from '../../engine/vm/disk-plan.ts';
+import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 
 interface MigrateFlags {
   source: string[];
@@ -45,6 +49,36 @@ interface MigrateFlags {
   sharedNetwork?: boolean;
   driverTree?: string;
   driverTarget?: string;
+  vm?: string;
+  vmPlan?: string;
+  vmMemory: string;
+  vmCpus: string;
+  vmHandoverCmd?: string;
+}
+
+const VM_BOOTS: VmBoot[] = ['direct', 'grub-bios', 'grub-efi'];
+
+/** The VM the target builds after the copy (--vm), or undefined when the rounds go to the agent. */
+async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
+  if (!flags.vm) return undefined;
+  if (!VM_BOOTS.includes(flags.vm as VmBoot))
+    throw new P2VError('BAD_ARGUMENT', `--vm must be one of ${VM_BOOTS.join(', ')}`);
+  let plan: DiskPlan;
+  if (flags.vmPlan) {
+    try {
+      plan = JSON.parse(await readFile(flags.vmPlan, 'utf8')) as DiskPlan;
+    } catch (error) {
+      throw new P2VError('BAD_ARGUMENT', `--vm-plan ${flags.vmPlan}: ${(error as Error).message}`);
+    }
+  } else plan = planDisk(await inspectMachine());
+  return {
+    plan,
+    format: 'qcow2',
+    boot: flags.vm as VmBoot,
+    memoryMiB: parseCount(flags.vmMemory),
+    cpus: parseCount(flags.vmCpus),
+    handoverCommand: flags.vmHandoverCmd ?? null,
+  };
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -185,6 +219,20 @@ export function registerMigrateCommand(program: Command): void {
       '--driver-target <path>',
       'where on the agent they go (default: the profile’s staging folder)',
     )
+    .option(
+      '--vm <boot>',
+      "after the copy, the target builds the VM and boots it ('direct', 'grub-bios' or 'grub-efi') with an agent inside; the rounds, cutover and handover go to it",
+    )
+    .option(
+      '--vm-plan <file>',
+      "with --vm: the VM's disk layout (default: p2v vm plan of this machine)",
+    )
+    .option('--vm-memory <MiB>', 'with --vm: memory of the VM', '2048')
+    .option('--vm-cpus <n>', 'with --vm: virtual CPUs', '2')
+    .option(
+      '--vm-handover-cmd <cmd>',
+      "with --vm: run inside the VM at handover, after the machine's services started",
+    )
     .option('--yes', 'cut over without asking (for scripts)')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (flags: MigrateFlags) => {
@@ -215,12 +263,17 @@ export function registerMigrateCommand(program: Command): void {
         emit: view.onEvent,
         signal: controller.signal,
       } as const;
+      const vm = await vmRequest(flags);
       const check = flags.profile
         ? await runCheck(flags, options.target, sources, Boolean(flags.json))
         : undefined;
       let report;
       try {
-        report = await runMigration({ ...options, ...(check ? { check } : {}) });
+        report = await runMigration({
+          ...options,
+          ...(check ? { check } : {}),
+          ...(vm ? { vm } : {}),
+        });
       } catch (error) {
         view.stop();
         if (flags.report) {
@@ -247,6 +300,10 @@ export function registerMigrateCommand(program: Command): void {
         process.stderr.write(
           `Migration complete: ${report.rounds.length} rounds, downtime ${formatDuration(report.cutover.downtimeMs ?? 0)}.\n`,
         );
+        if (report.vm)
+          process.stderr.write(
+            `The migrated machine runs in the VM (qemu pid ${report.vm.pid}); its console: ${report.vm.serialLog}\n`,
+          );
         if (files) process.stderr.write(`Report: ${files.html}\n`);
       }
     });

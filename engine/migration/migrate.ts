@@ -16,6 +16,7 @@ import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
 import { statKey } from '../paths/stat-key.ts';
 import { entryFrom, kindOf, sameStat, SourceIndex } from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
+import type { VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
@@ -50,6 +51,11 @@ export interface MigrationOptions extends ConvergencePolicy {
   reconnectAttempts?: number;
   /** The check made before the copy (machine, profile, driver plan), kept in the report. */
   check?: MigrationCheck;
+  /**
+   * After the full copy, the target builds this VM from what it received, with an agent inside,
+   * and the rounds, the cutover and the handover go to that agent (the seed's flow).
+   */
+  vm?: VmRequest;
   /** Waits before a reconnect attempt; injected so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
 }
@@ -69,6 +75,8 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 
 class Migration {
   private client: AgentClient | null = null;
+  /** The copy's agent, or the one inside the VM once it answered. */
+  private target: AgentAddress;
   /** Entries reported as not copied (unreadable, special files), with the stat they had then. */
   private readonly skipped = new Map<RawPath, string>();
   private connectedOnce = false;
@@ -80,7 +88,9 @@ class Migration {
     private readonly index: SourceIndex,
     private readonly record: ChangeRecord,
     private readonly sources: SourceSet,
-  ) {}
+  ) {
+    this.target = state.stored.vmTarget ?? options.target;
+  }
 
   static async open(options: MigrationOptions): Promise<Migration> {
     const sourceList = options.sources.map((s) => ({ dir: s.dir, target: displayPath(s.target) }));
@@ -127,12 +137,16 @@ class Migration {
       );
       if (this.state.stored.phase === 'copy') {
         await this.withReconnect(() => this.copy());
-        await this.state.setPhase('rounds');
+        await this.state.setPhase(this.options.vm ? 'vm' : 'rounds');
       } else if (this.state.resumed) {
         this.warn(
           'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
         );
         await this.rescan();
+      }
+      if (this.state.stored.phase === 'vm' && this.options.vm) {
+        await this.startVm(this.options.vm);
+        await this.state.setPhase('rounds');
       }
       let decision = await this.iterateRounds();
       for (;;) {
@@ -186,9 +200,11 @@ class Migration {
     for (let attempt = 0; ; attempt++) {
       this.checkCancelled();
       try {
-        this.client = await AgentClient.connect(this.options.target);
-        this.report.target.hostname = this.client.agent.hostname;
-        this.report.target.platform = this.client.agent.platform;
+        this.client = await AgentClient.connect(this.target);
+        if (this.target === this.options.target) {
+          this.report.target.hostname = this.client.agent.hostname;
+          this.report.target.platform = this.client.agent.platform;
+        } else if (this.report.vm) this.report.vm.agent.hostname = this.client.agent.hostname;
         if (!this.connectedOnce && !this.client.agent.canChown) {
           this.warn('The agent does not run as root: owners are not preserved on the target.');
         }
@@ -227,6 +243,49 @@ class Migration {
         await (this.options.backoff ?? defaultBackoff)(attempt);
       }
     }
+  }
+
+  /**
+   * Asks the target to build the VM from the copy with an agent inside and start it, then moves
+   * the migration over to that agent. A lost connection asks again and joins the same build.
+   */
+  private async startVm(request: VmRequest): Promise<void> {
+    this.phase('vm');
+    const started = Date.now();
+    const { vm } = await this.withReconnect((client) =>
+      client.startVm(request, (progress) => this.options.emit({ type: 'vm', progress })),
+    );
+    const address: AgentAddress = {
+      host: this.options.target.host,
+      port: vm.agentPort,
+      token: vm.token,
+      fingerprint: vm.fingerprint,
+    };
+    const { path, format, virtualBytes, fileBytes, hash, durationMs } = vm.image;
+    this.report.vm = {
+      boot: request.boot,
+      image: { path, format, virtualBytes, fileBytes, hash, durationMs },
+      command: vm.command,
+      domainXml: vm.domainXml,
+      serialLog: vm.serialLog,
+      pid: vm.pid,
+      agent: {
+        host: address.host,
+        port: address.port,
+        fingerprint: address.fingerprint,
+        hostname: null,
+      },
+      readyMs: Date.now() - started,
+      bootMs: vm.bootMs,
+      bootConfirmation: vm.bootConfirmation,
+      programStartedMs: null,
+    };
+    this.state.stored.vmTarget = address;
+    await this.state.save();
+    await this.client?.close().catch(() => undefined);
+    this.client = null;
+    this.target = address;
+    await this.connect();
   }
 
   /** The full copy; after a crash it skips what the index shows the target already holds. */
@@ -519,7 +578,12 @@ class Migration {
       for (const target of mismatches) {
         this.wholeRetry.add(target);
         const entry = this.index.get(target);
-        if (entry) this.record.mark(entry.source);
+        if (!entry) continue;
+        // The target changed behind our back (a VM's own boot writes files the source left
+        // alone): forget what the index says was sent, so the unchanged source file goes again.
+        entry.mtimeNs = '-1';
+        this.index.set(target, entry);
+        this.record.mark(entry.source);
       }
       unsent = await this.finalRounds();
       mismatches = [...unsent, ...(await this.verify())];
@@ -548,6 +612,7 @@ class Migration {
     }
     this.step('started', started.output.trim().slice(0, 500) || undefined);
     this.report.cutover.downtimeMs = Date.now() - stoppedAt;
+    if (this.report.vm) this.report.vm.programStartedMs = this.report.cutover.downtimeMs;
     this.phase('done');
   }
 

@@ -3,14 +3,17 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { MigrationReport } from '../../shared/report.ts';
+import type { AgentAddress } from '../source/agent-client.ts';
 
-export type StoredPhase = 'copy' | 'rounds' | 'cutover' | 'done';
+export type StoredPhase = 'copy' | 'vm' | 'rounds' | 'cutover' | 'done';
 
 /** What survives a crash besides the index and the record: the phase and the report so far. */
 export interface StoredMigration {
   key: string;
   phase: StoredPhase;
   report: MigrationReport;
+  /** Once the VM answered: where its agent is, so a resumed migration goes on there. */
+  vmTarget?: AgentAddress;
 }
 
 /** Identifies a migration by its sources and target, so a state dir is not reused by mistake. */

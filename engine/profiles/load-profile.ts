@@ -1,11 +1,26 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import hyperv from '../../assets/profiles/hyperv.json' with { type: 'json' };
+import kvmVirtio from '../../assets/profiles/kvm-virtio.json' with { type: 'json' };
+import vmwareEsxi from '../../assets/profiles/vmware-esxi.json' with { type: 'json' };
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import { VmProfile } from '../../shared/vm-profile.ts';
 import { projectRoot } from '../project-root.ts';
 
-/** Where the built-in profiles live (kvm-virtio, vmware-esxi, hyperv). */
-export const PROFILES_DIR = join(projectRoot(), 'assets', 'profiles');
+/** Where the built-in profiles' files live, for the schema writer and the tests. */
+export function profilesDir(): string {
+  return join(projectRoot(), 'assets', 'profiles');
+}
+
+/**
+ * The built-in profiles, bundled into the program (the one-file agent has no assets folder
+ * beside it). Keyed by file name; a test checks this list against the folder.
+ */
+export const BUILT_IN_PROFILE_FILES: Record<string, unknown> = {
+  'hyperv.json': hyperv,
+  'kvm-virtio.json': kvmVirtio,
+  'vmware-esxi.json': vmwareEsxi,
+};
 
 /** Checks a parsed JSON value against the profile schema; says which field is wrong. */
 export function validateProfile(data: unknown, origin: string): VmProfile {
@@ -38,11 +53,9 @@ async function readProfileFile(path: string): Promise<VmProfile> {
 
 /** Every built-in profile, sorted by id. */
 export async function builtInProfiles(): Promise<VmProfile[]> {
-  const names = (await readdir(PROFILES_DIR)).filter(
-    (n) => n.endsWith('.json') && !n.endsWith('.schema.json'),
-  );
-  const profiles = await Promise.all(names.map((n) => readProfileFile(join(PROFILES_DIR, n))));
-  return profiles.sort((a, b) => a.id.localeCompare(b.id));
+  return Object.entries(BUILT_IN_PROFILE_FILES)
+    .map(([name, data]) => validateProfile(data, `built-in ${name}`))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** A built-in profile by id, or a profile file by path. */

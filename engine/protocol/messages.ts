@@ -42,7 +42,6 @@ export const VmRequestSchema = z.object({
     .min(128)
     .max(4 * 1024 * 1024),
   cpus: z.number().int().min(1).max(512),
-  holdUnits: z.array(z.string().max(256)).max(64),
   handoverCommand: z.string().max(4096).nullable(),
 });
 

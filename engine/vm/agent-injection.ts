@@ -1,4 +1,3 @@
-import { P2VError } from '../../shared/errors.ts';
 import { shellQuote } from '../shell-command.ts';
 
 /** A file or symlink the image builder adds to the VM's filesystems, owned by root. */
@@ -18,46 +17,61 @@ export const GUEST_ADDRESS = '10.0.2.15/24';
 const DIR = '/usr/local/lib/p2v-agent';
 const STATE = '/var/lib/p2v-agent';
 const UNIT = 'p2v-agent.service';
-const HOLD_DROP_IN = 'p2v-hold.conf';
+/**
+ * What the VM boots into while the rounds arrive: the basic system and the agent, none of the
+ * migrated machine's own services, so nothing in the VM writes the files the rounds are filling.
+ */
+export const ROUNDS_TARGET = 'p2v-rounds.target';
+const DEFAULT_TARGET = '/etc/systemd/system/default.target';
+const JOURNALD_DROP_IN = '/etc/systemd/journald.conf.d/p2v-rounds.conf';
 
-/** What the agent inside the VM needs: itself, its identity, and what it starts at handover. */
+/** What the agent inside the VM needs: itself, its identity, and what it does at handover. */
 export interface AgentInjection {
   /** The one-file agent (dist/p2v-agent, or the running agent itself). */
   binary: string;
   key: string;
   cert: string;
   token: string;
-  holdUnits: string[];
+  /** Run inside the VM at handover, after the machine's own services start. */
   handoverCommand: string | null;
+  /**
+   * Where the source's default.target link pointed (null: it had none). A disk boot cannot be
+   * given a kernel argument, so the link points at the rounds target until the handover puts
+   * this back; a direct boot passes `systemd.unit=` instead and leaves the link alone.
+   */
+  replaceDefaultTarget: { original: string | null } | false;
 }
-
-const UNIT_NAME = /^[A-Za-z0-9@_.:-]+\.(service|socket|timer|path)$/;
 
 /** The printed line the console shows once the agent inside the VM is up. */
 export const AGENT_READY_MARKER = 'P2V agent listening on';
 
+/** The kernel argument that boots a direct-boot VM into the rounds target. */
+export const ROUNDS_KERNEL_ARGUMENT = `systemd.unit=${ROUNDS_TARGET}`;
+
 /**
  * The files that make a migrated Linux VM boot into the rounds: the one-file agent and its
- * systemd unit (started at boot, its output on the console), its pairing material, a script that
- * brings up the forwarded network in /run, drop-ins that keep the program's units from starting
- * before the handover, and the handover script that releases them and retires the agent.
+ * systemd unit (its output on the console), its pairing material, the rounds target, a volatile
+ * journal while the rounds arrive, a script that brings up the forwarded network in /run, and
+ * the handover script that starts the machine's own services and retires the agent.
  */
 export function agentInjection(injection: AgentInjection): InjectedEntry[] {
-  for (const unit of injection.holdUnits)
-    if (!UNIT_NAME.test(unit))
-      throw new P2VError('BAD_ARGUMENT', `not a systemd unit name: ${JSON.stringify(unit)}`);
-  const units = injection.holdUnits.map(shellQuote).join(' ');
+  const restore = injection.replaceDefaultTarget;
   const handover = [
     '#!/bin/sh',
-    '# Written by P2V Wizard. Run by the agent at handover: starts the migrated program here.',
+    '# Written by P2V Wizard. Run by the agent at handover: the machine becomes itself.',
     'set -e',
-    `rm -f /etc/systemd/system/multi-user.target.wants/${UNIT}`,
-    ...injection.holdUnits.map(
-      (u) =>
-        `rm -f ${shellQuote(`/etc/systemd/system/${u}.d/${HOLD_DROP_IN}`)}; rmdir ${shellQuote(`/etc/systemd/system/${u}.d`)} 2>/dev/null || true`,
-    ),
+    `rm -f ${JOURNALD_DROP_IN}`,
+    ...(restore
+      ? [
+          restore.original
+            ? `ln -sfn ${shellQuote(restore.original)} ${DEFAULT_TARGET}`
+            : `rm -f ${DEFAULT_TARGET}`,
+        ]
+      : []),
     'systemctl daemon-reload',
-    ...(units ? [`systemctl start ${units}`] : []),
+    'systemctl restart systemd-journald',
+    // start, not isolate: isolating would stop the agent (and this script) before it answers.
+    'systemctl start default.target',
     ...(injection.handoverCommand ? [injection.handoverCommand] : []),
     '',
   ].join('\n');
@@ -93,15 +107,14 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     'StandardOutput=journal+console',
     'StandardError=journal+console',
     '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
   ].join('\n');
-  const hold = [
+  const target = [
     '[Unit]',
-    '# Written by P2V Wizard: the program starts at the handover, not at boot, while the',
-    '# rounds are still arriving. The handover script removes this file.',
-    `ConditionPathExists=/run/p2v-never`,
+    'Description=P2V Wizard: receiving the last rounds of the migration',
+    'Requires=basic.target',
+    'After=basic.target',
+    `Wants=${UNIT}`,
+    'AllowIsolate=yes',
     '',
   ].join('\n');
   return [
@@ -112,16 +125,14 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     { kind: 'file', path: `${STATE}/agent-cert.pem`, mode: 0o644, content: injection.cert },
     { kind: 'file', path: `${STATE}/pairing-token`, mode: 0o600, content: `${injection.token}\n` },
     { kind: 'file', path: `/etc/systemd/system/${UNIT}`, mode: 0o644, content: unit },
+    { kind: 'file', path: `/etc/systemd/system/${ROUNDS_TARGET}`, mode: 0o644, content: target },
     {
-      kind: 'symlink',
-      path: `/etc/systemd/system/multi-user.target.wants/${UNIT}`,
-      target: `/etc/systemd/system/${UNIT}`,
-    },
-    ...injection.holdUnits.map((u): InjectedEntry => ({
       kind: 'file',
-      path: `/etc/systemd/system/${u}.d/${HOLD_DROP_IN}`,
+      path: JOURNALD_DROP_IN,
       mode: 0o644,
-      content: hold,
-    })),
+      content:
+        '# Written by P2V Wizard: no journal on disk while the rounds arrive.\n[Journal]\nStorage=volatile\n',
+    },
+    ...(restore ? [{ kind: 'symlink' as const, path: DEFAULT_TARGET, target: ROUNDS_TARGET }] : []),
   ];
 }

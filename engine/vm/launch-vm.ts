@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
 import { loadOrCreateIdentity, newPairingToken } from '../agent/identity.ts';
 import { freePort } from '../net/free-port.ts';
 import { AgentClient } from '../source/agent-client.ts';
-import { AGENT_READY_MARKER, agentInjection, GUEST_AGENT_PORT } from './agent-injection.ts';
+import {
+  AGENT_READY_MARKER,
+  agentInjection,
+  GUEST_AGENT_PORT,
+  ROUNDS_KERNEL_ARGUMENT,
+} from './agent-injection.ts';
 import { buildImage } from './build-image.ts';
 import { findGuestKernel } from './guest-kernel.ts';
 import { kvmUsable } from './kvm-probe.ts';
@@ -61,8 +66,15 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       key: identity.key,
       cert: identity.cert,
       token,
-      holdUnits: request.holdUnits,
       handoverCommand: request.handoverCommand,
+      replaceDefaultTarget:
+        request.boot === 'direct'
+          ? false
+          : {
+              original: await readlink(join(ws.tree, 'etc/systemd/system/default.target')).catch(
+                () => null,
+              ),
+            },
     }),
   });
   say('build', `Image ready: ${image.path} (${image.format}, XXH3-128 ${image.hash})`);
@@ -178,7 +190,12 @@ async function launchFor(
     const initrd = join(ws.dir, 'initrd.img');
     await copyFile(guest.kernel, kernel);
     await copyFile(guest.initrd, initrd);
-    boot = { kind: 'direct', kernel, initrd, append: directAppend(root.uuid) };
+    boot = {
+      kind: 'direct',
+      kernel,
+      initrd,
+      append: directAppend(root.uuid, ROUNDS_KERNEL_ARGUMENT),
+    };
   } else boot = { kind: 'disk', mode: request.boot === 'grub-efi' ? 'uefi' : 'bios' };
   const uefi = request.boot === 'grub-efi';
   if (uefi) await copyFile(OVMF[1], join(ws.dir, 'OVMF_VARS.fd'));

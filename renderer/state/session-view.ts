@@ -7,6 +7,10 @@ import type {
   MigrationPhase,
   RoundSummary,
 } from '../../shared/events.ts';
+import type { VmProgress } from '../../shared/vm-image.ts';
+
+/** How many of the VM step's lines the window keeps. */
+export const VM_LOG_LINES = 200;
 
 export type ProgressEvent = Extract<MigrationEvent, { type: 'progress' }>;
 
@@ -22,6 +26,8 @@ export interface SessionView {
   timeline: { step: CutoverStep; at: string; detail?: string }[];
   warnings: number;
   reconnects: number;
+  /** The VM step's latest lines: the build, the VM's console, its agent answering. */
+  vmLog: VmProgress[];
   result: { ok: boolean; downtimeMs: number | null } | null;
   error: ErrorInfo | null;
 }
@@ -36,6 +42,7 @@ export const EMPTY_SESSION: SessionView = {
   timeline: [],
   warnings: 0,
   reconnects: 0,
+  vmLog: [],
   result: null,
   error: null,
 };
@@ -69,6 +76,8 @@ export function reduceSession(view: SessionView, event: SessionEvent): SessionVi
       };
     case 'warning':
       return { ...view, warnings: view.warnings + 1 };
+    case 'vm':
+      return { ...view, vmLog: [...view.vmLog.slice(-(VM_LOG_LINES - 1)), event.progress] };
     case 'reconnect':
       return { ...view, reconnects: view.reconnects + 1 };
     case 'done':

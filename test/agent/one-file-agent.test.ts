@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureAgentBinary } from '../../scripts/build-agent.js';
+import { AgentClient } from '../../engine/source/agent-client.ts';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.ts';
 import { migrateTo } from '../helpers/migrate-in-process.ts';
 import { createSampleTree } from '../helpers/sample-tree.ts';
@@ -57,6 +58,17 @@ describe('the one-file agent (a Node single executable application)', () => {
     const target = await snapshotTree(join(base, 'target'));
     for (const [path, entry] of source) if (entry.kind === 'other') source.delete(path);
     assert.deepEqual(diffSnapshots(source, target), []);
+  });
+
+  it('describes its machine (the built-in profiles travel inside the file)', async () => {
+    const client = await AgentClient.connect(agent);
+    try {
+      const described = await client.request<'described'>({ t: 'describe' });
+      assert.equal(described.machine.os.type, 'linux');
+      assert.ok(described.root.totalBytes > 0, 'the root filesystem was measured');
+    } finally {
+      await client.close();
+    }
   });
 
   it('refuses bad options with a clear message and exit code 2', () => {

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { P2VError } from '../../shared/errors.ts';
-import { builtInProfiles, loadProfile, PROFILES_DIR } from '../../engine/profiles/load-profile.ts';
+import {
+  BUILT_IN_PROFILE_FILES,
+  builtInProfiles,
+  loadProfile,
+  profilesDir,
+} from '../../engine/profiles/load-profile.ts';
 import { profileJsonSchema } from '../../engine/profiles/profile-schema.ts';
 
 const invalid = (error: unknown): boolean =>
@@ -39,8 +44,25 @@ describe('VM profiles', () => {
     );
   });
 
+  it('every profile file in assets/profiles is built in, and the same as the file', async () => {
+    const files = (await readdir(profilesDir())).filter(
+      (n) => n.endsWith('.json') && !n.endsWith('.schema.json'),
+    );
+    assert.deepEqual(
+      Object.keys(BUILT_IN_PROFILE_FILES).sort(),
+      files.sort(),
+      'the list in load-profile.ts names every file',
+    );
+    for (const name of files)
+      assert.deepEqual(
+        BUILT_IN_PROFILE_FILES[name],
+        JSON.parse(await readFile(join(profilesDir(), name), 'utf8')),
+        `${name} bundled as it is on disk`,
+      );
+  });
+
   it('the JSON Schema in assets matches the schema the engine checks with', async () => {
-    const kept = JSON.parse(await readFile(join(PROFILES_DIR, 'vm-profile.schema.json'), 'utf8'));
+    const kept = JSON.parse(await readFile(join(profilesDir(), 'vm-profile.schema.json'), 'utf8'));
     assert.deepEqual(
       kept,
       JSON.parse(profileJsonSchema()),
@@ -51,7 +73,7 @@ describe('VM profiles', () => {
   it('a profile from a file; bad files are refused with the field that is wrong', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'p2v-profile-'));
     const good = join(dir, 'lab.json');
-    const base = JSON.parse(await readFile(join(PROFILES_DIR, 'kvm-virtio.json'), 'utf8'));
+    const base = JSON.parse(await readFile(join(profilesDir(), 'kvm-virtio.json'), 'utf8'));
     await writeFile(good, JSON.stringify({ ...base, id: 'lab', firmware: ['uefi'] }));
     assert.deepEqual((await loadProfile(good)).firmware, ['uefi']);
     const bad = join(dir, 'bad.json');

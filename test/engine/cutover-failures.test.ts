@@ -110,3 +110,34 @@ describe('a cutover that cannot complete hands nothing over', () => {
     }
   });
 });
+
+describe('a target file changed behind the migration’s back', () => {
+  it('is found by the verification and sent again, though the source never changed it', async () => {
+    const base = await tempDir();
+    const source = join(base, 'source');
+    const target = join(base, 'target');
+    await mkdir(join(source, 'var/log'), { recursive: true });
+    await writeFile(join(source, 'var/log/wtmp'), 'the source’s login records\n');
+    const agent = await startTestAgent(target, join(base, 'agent-state'));
+    try {
+      const { report } = await migrateTo(agent, source, join(base, 'state'), {
+        verify: 'cached',
+        // What a VM's own boot does between the copy and the cutover: it writes a file the
+        // source leaves alone, so no change on the source would ever send it again.
+        confirmCutover: async () => {
+          await writeFile(join(target, 'var/log/wtmp'), 'the VM’s boot record\n');
+          return true;
+        },
+      });
+      assert.equal(report.ok, true, `migration failed: ${JSON.stringify(report.error)}`);
+      assert.equal(
+        await readFile(join(target, 'var/log/wtmp'), 'utf8'),
+        'the source’s login records\n',
+        'the source’s version is on the target',
+      );
+      assert.equal(report.verification?.ok, true, 'the second verification matched');
+    } finally {
+      await agent.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, watch } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +9,9 @@ import { buildImage } from '../../engine/vm/build-image.ts';
 import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
 import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-command.ts';
+import { SerialTail } from '../../engine/vm/serial-tail.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
+import { ensureAgentBinary } from '../../scripts/build-agent.js';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const has = (tool: string): boolean => {
@@ -32,37 +34,30 @@ const why =
 const ROOT_UUID = '6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918';
 const MARKER = 'P2V-BOOT-MARKER';
 
-/** Resolves once the serial log shows the marker; rejects if qemu exits first or after `limitMs`. */
-function waitForMarker(
+/** Resolves with the first console line that `wanted` accepts; rejects if qemu exits first or after `limitMs`. */
+function waitForLine(
   log: string,
-  qemu: ReturnType<typeof spawn>,
+  wanted: (line: string) => boolean,
   limitMs: number,
+  qemu?: ReturnType<typeof spawn>,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const check = (): void => {
-      void readFile(log, 'utf8').then(
-        (text) => {
-          const line = text.split('\n').find((l) => l.includes(MARKER));
-          if (line) finish(() => resolve(line.trim()));
-        },
-        () => undefined,
-      );
+    const finish = (then: () => void): void => {
+      tail.close();
+      clearTimeout(limit);
+      qemu?.off('exit', exited);
+      then();
     };
-    const watcher = watch(join(log, '..'), check);
+    const tail = new SerialTail(log, (line) => {
+      if (wanted(line)) finish(() => resolve(line.trim()));
+    });
     const limit = setTimeout(
-      () => finish(() => reject(new Error(`no ${MARKER} within ${limitMs} ms`))),
+      () => finish(() => reject(new Error(`no such console line within ${limitMs} ms in ${log}`))),
       limitMs,
     );
     const exited = (): void =>
-      finish(() => reject(new Error(`qemu exited (${qemu.exitCode}) before the marker`)));
-    qemu.once('exit', exited);
-    const finish = (then: () => void): void => {
-      watcher.close();
-      clearTimeout(limit);
-      qemu.off('exit', exited);
-      then();
-    };
-    check();
+      finish(() => reject(new Error(`qemu exited (${qemu?.exitCode}) before the line`)));
+    qemu?.once('exit', exited);
   });
 }
 
@@ -78,12 +73,15 @@ describe(
       base = await tempDir();
       // Made once per run (about a minute and a half here); P2V_DEBOOTSTRAP_ROOT reuses one.
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
-      if (!existsSync(join(source, 'usr/lib/grub/x86_64-efi/normal.mod')))
+      if (
+        !existsSync(join(source, 'usr/lib/grub/x86_64-efi/normal.mod')) ||
+        !existsSync(join(source, 'usr/bin/sqlite3'))
+      )
         execFileSync(
           'debootstrap',
           [
             '--variant=minbase',
-            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin,grub-efi-amd64-bin',
+            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin,grub-efi-amd64-bin,sqlite3',
             'bookworm',
             source,
             'http://deb.debian.org/debian',
@@ -120,6 +118,7 @@ describe(
       );
       execFileSync('cp', ['-a', join(source, 'usr/lib/grub/i386-pc'), join(source, 'boot/grub/')]);
       agent = await startTestAgent(join(base, 'received'), join(base, 'agent-state'));
+      await ensureAgentBinary();
     });
     after(() => agent?.close());
 
@@ -187,9 +186,11 @@ describe(
       let stderr = '';
       qemu.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
       try {
-        const line = await waitForMarker(serialLog, qemu, 240_000).catch((error: Error) => {
-          throw new Error(`${error.message}: ${stderr.slice(-500)}`);
-        });
+        const line = await waitForLine(serialLog, (l) => l.includes(MARKER), 240_000, qemu).catch(
+          (error: Error) => {
+            throw new Error(`${error.message}: ${stderr.slice(-500)}`);
+          },
+        );
         return { line, ms: Date.now() - started, kvm };
       } finally {
         qemu.kill('SIGKILL');
@@ -238,6 +239,122 @@ describe(
       );
       assert.equal(booted.line, `${MARKER} migrated-vm`);
       t.diagnostic(`UEFI boot to the marker in ${booted.ms} ms`);
+    });
+
+    it('boots the VM with the agent inside, sends the rounds there, and the program continues in it', async (t) => {
+      // The program: a service that writes a database one committed transaction at a time and,
+      // when it starts, says what the last committed row was and whether the database is whole.
+      await writeFile(
+        join(source, 'usr/local/bin/counter-writer'),
+        [
+          '#!/bin/sh',
+          'db=/var/lib/counter/counter.db',
+          'mkdir -p /var/lib/counter',
+          `sqlite3 "$db" 'PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, host TEXT);' >/dev/null`,
+          `echo "COUNTER-START after=$(sqlite3 "$db" 'SELECT coalesce(max(id),0) FROM t;') integrity=$(sqlite3 "$db" 'PRAGMA integrity_check;') host=$(hostname)"`,
+          "trap 'exit 0' TERM",
+          `sqlite3 "$db" "INSERT INTO t(host) VALUES('$(hostname)');"`,
+          `echo "COUNTER-FIRST id=$(sqlite3 "$db" 'SELECT max(id) FROM t;')"`,
+          `while :; do sqlite3 "$db" "INSERT INTO t(host) VALUES('$(hostname)');"; done`,
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      await writeFile(
+        join(source, 'etc/systemd/system/counter-writer.service'),
+        '[Unit]\nDescription=A program writing a database\n[Service]\nExecStart=/usr/local/bin/counter-writer\nStandardOutput=journal+console\n[Install]\nWantedBy=multi-user.target\n',
+      );
+      await symlink(
+        '/etc/systemd/system/counter-writer.service',
+        join(source, 'etc/systemd/system/multi-user.target.wants/counter-writer.service'),
+      ).catch(() => undefined);
+      // It runs on the "source machine": the root's own sqlite3, chrooted, on this host.
+      const writer = spawn('chroot', [source, '/usr/local/bin/counter-writer'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let writerOut = '';
+      writer.stdout.on('data', (chunk: Buffer) => (writerOut += String(chunk)));
+      const vmAgent = await startTestAgent(join(base, 'received-vm'), join(base, 'agent-state-vm'));
+      let qemuPid = 0;
+      try {
+        const kvm = await kvmUsable();
+        const vmLines: string[] = [];
+        const { report } = await migrateTo(vmAgent, source, join(base, 'state-vm'), {
+          verify: 'cached',
+          // A live machine's /run, /tmp and the like are its own; the VM makes them anew.
+          useDefaultExcludes: true,
+          maxRounds: 3,
+          minRounds: 2,
+          stopCommand: `kill -TERM ${writer.pid} && while kill -0 ${writer.pid} 2>/dev/null; do sleep 0.1; done`,
+          vm: {
+            plan: { table: 'dos', bootMode: 'bios', partitions: [rootPartition] },
+            format: 'qcow2',
+            boot: 'direct',
+            memoryMiB: 1024,
+            cpus: kvm ? 2 : 1,
+            handoverCommand: null,
+          },
+          emit: (event) => {
+            if (event.type === 'vm') vmLines.push(`${event.progress.step}: ${event.progress.line}`);
+          },
+        });
+        qemuPid = report.vm?.pid ?? 0;
+        assert.equal(
+          report.ok,
+          true,
+          `migration failed: ${JSON.stringify(report.error)}\n${vmLines.slice(-30).join('\n')}`,
+        );
+        const vm = report.vm;
+        assert.ok(vm, 'the report describes the VM');
+        assert.equal(
+          vm.agent.hostname,
+          'migrated-vm',
+          'the rounds went to the agent inside the VM',
+        );
+        assert.ok(report.rounds.length >= 2, 'rounds ran after the VM came up');
+        assert.ok(
+          vmLines.some((l) => l.startsWith('boot: ')),
+          "the VM's console was shown",
+        );
+        assert.match(vm.image.hash, /^[0-9a-f]{32}$/);
+        assert.match(vm.bootConfirmation, /P2V agent listening/);
+        assert.ok(
+          vm.programStartedMs !== null && vm.programStartedMs > 0,
+          'the handover time is measured',
+        );
+        assert.ok(writerOut.includes('COUNTER-FIRST'), 'the writer was writing on the source');
+
+        // What the source committed last, read once the writer is stopped.
+        const last = execFileSync(
+          'chroot',
+          [source, 'sqlite3', '/var/lib/counter/counter.db', 'SELECT max(id) FROM t;'],
+          {
+            encoding: 'utf8',
+          },
+        ).trim();
+        assert.ok(Number(last) > 0, 'the source committed rows');
+        const started = await waitForLine(
+          vm.serialLog,
+          (l) => l.includes('COUNTER-START'),
+          240_000,
+        );
+        assert.equal(started, `COUNTER-START after=${last} integrity=ok host=migrated-vm`);
+        const first = await waitForLine(vm.serialLog, (l) => l.includes('COUNTER-FIRST'), 240_000);
+        assert.equal(first, `COUNTER-FIRST id=${Number(last) + 1}`);
+        const consoleText = await readFile(vm.serialLog, 'utf8');
+        assert.equal(
+          consoleText.split('COUNTER-START').length - 1,
+          1,
+          'the program started once in the VM: at the handover, not at boot',
+        );
+        t.diagnostic(
+          `VM ready ${vm.readyMs} ms after the copy (image ${vm.image.durationMs} ms, boot ${vm.bootMs} ms); ${report.rounds.length} rounds; downtime ${report.cutover.downtimeMs} ms; ${last} rows continued in the VM`,
+        );
+      } finally {
+        if (writer.exitCode === null) writer.kill('SIGTERM');
+        if (qemuPid) process.kill(qemuPid, 'SIGKILL');
+        await vmAgent.close();
+      }
     });
   },
 );
