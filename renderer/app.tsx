@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, type Language } from '../shared/i18n/index.ts';
 import { switchLanguage } from './i18n.ts';
-import { STEPS, type Step } from './state/steps.ts';
+import { stepsFor, type Step } from './state/steps.ts';
 import { CompatibilityStep } from './steps/compatibility-step.tsx';
 import { CopyStep } from './steps/copy-step.tsx';
 import { CutoverStep } from './steps/cutover-step.tsx';
@@ -11,6 +11,7 @@ import { MachineStep } from './steps/machine-step.tsx';
 import { SelectionStep } from './steps/selection-step.tsx';
 import { SyncStep } from './steps/sync-step.tsx';
 import { TargetStep } from './steps/target-step.tsx';
+import { VmStep } from './steps/vm-step.tsx';
 import { useWizard } from './store-context.tsx';
 
 const SCREENS: Record<Step, () => React.JSX.Element> = {
@@ -19,6 +20,7 @@ const SCREENS: Record<Step, () => React.JSX.Element> = {
   compatibility: CompatibilityStep,
   selection: SelectionStep,
   copy: CopyStep,
+  vm: VmStep,
   sync: SyncStep,
   cutover: CutoverStep,
   done: DoneStep,
@@ -31,7 +33,9 @@ export function App() {
   const { t, i18n } = useTranslation();
   const step = useWizard((s) => s.step);
   const Screen = SCREENS[step];
-  const index = STEPS.indexOf(step);
+  const running = useWizard((s) => s.running);
+  const steps = stepsFor(running);
+  const index = steps.indexOf(step);
   useEffect(() => {
     document.title = `${t('app.title')} — ${t(`steps.${step}`)}`;
     document.getElementById('main')?.focus();
@@ -54,9 +58,9 @@ export function App() {
           </select>
         </label>
       </header>
-      <nav aria-label={t('app.stepOf', { n: index + 1, total: STEPS.length })}>
+      <nav aria-label={t('app.stepOf', { n: index + 1, total: steps.length })}>
         <ol className="steps">
-          {STEPS.map((s, i) => (
+          {steps.map((s, i) => (
             <li
               key={s}
               className={i === index ? 'current' : i < index ? 'past' : ''}

@@ -52,6 +52,22 @@ export const MigrationRequest = z.object({
   downtimeTargetSeconds: z.number().min(0).max(3600),
   thresholdBytes: z.number().int().min(0),
   maxRounds: z.number().int().min(1).max(1000),
+  /**
+   * After the copy the target builds the VM and boots it with an agent inside; the rounds, the
+   * cutover and the handover go there. The disk layout comes from this machine's inspection.
+   */
+  vm: z
+    .object({
+      boot: z.enum(['direct', 'grub-bios', 'grub-efi']),
+      memoryMiB: z
+        .number()
+        .int()
+        .min(256)
+        .max(4 * 1024 * 1024),
+      cpus: z.number().int().min(1).max(512),
+    })
+    .nullable()
+    .optional(),
 });
 export type MigrationRequest = z.infer<typeof MigrationRequest>;
 

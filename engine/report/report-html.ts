@@ -3,6 +3,7 @@ import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { Language } from '../../shared/i18n/index.ts';
 import { translator } from '../../shared/i18n/translator.ts';
 import type { MigrationReport } from '../../shared/report.ts';
+import { renderVmHtml } from './vm-html.ts';
 import { renderCheckHtml } from './check-html.ts';
 import { escape, keyValueTable, table } from './html-parts.ts';
 
@@ -140,6 +141,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
 <style>
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:2rem;color:#111;max-width:60rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
+pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#f6f6f6;padding:.5rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.bad{color:#991b1b}
 @media print{body{margin:0}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
@@ -148,6 +150,7 @@ th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.ba
 <p>${escape(t('report.byline', { id: report.id, tool: report.tool.name, version: report.tool.version }))}</p>
 <h2>${escape(t('report.summary'))}</h2>${keyValueTable(summary)}
 ${report.check ? renderCheckHtml(report.check, t) : ''}
+${report.vm ? renderVmHtml(report.vm, t) : ''}
 <h2>${escape(t('report.moved'))}</h2>${sources}
 <h2>${escape(t('report.rounds'))}</h2>${roundsChart(report, t)}${rounds}
 <h2>${escape(t('report.timeline'))}</h2>${timeline}

@@ -30,6 +30,8 @@ import { writeReport } from '../report/write-report.ts';
 import { AgentClient } from '../source/agent-client.ts';
 import { parseSourceArgument } from '../source/source-map.ts';
 import { SessionLog } from './session-log.ts';
+import { planDisk } from '../vm/disk-plan.ts';
+import type { VmRequest } from '../../shared/vm-image.ts';
 
 /** How long a converged migration waits for the technician before syncing another round. */
 const CONFIRM_WAIT_MS = 5000;
@@ -60,6 +62,8 @@ export class WizardService implements WizardApi {
   private cutoverAsked = false;
   private answerCutover: ((answer: boolean | 'another-round') => void) | null = null;
   private machine: Promise<MachineInspection> | null = null;
+  /** The VM the target builds after the copy, planned from this machine's disks. */
+  private vm: VmRequest | null = null;
 
   constructor(private readonly options: WizardServiceOptions) {
     this.emitter.setMaxListeners(50);
@@ -138,6 +142,16 @@ export class WizardService implements WizardApi {
     if (this.running) throw new P2VError('BAD_ARGUMENT', 'a migration is already running');
     if (this.lastCheck?.plan.blockers.length)
       throw new P2VError('BLOCKED', this.lastCheck.plan.blockers[0]?.message);
+    this.vm = request.vm
+      ? {
+          plan: planDisk(await this.inspect()),
+          format: 'qcow2',
+          boot: request.vm.boot,
+          memoryMiB: request.vm.memoryMiB,
+          cpus: request.vm.cpus,
+          handoverCommand: null,
+        }
+      : null;
     this.log.clear();
     this.request = request;
     this.report = null;
@@ -229,6 +243,7 @@ export class WizardService implements WizardApi {
       maxRounds: request.maxRounds,
       minRounds: 1,
       ...(this.lastCheck ? { check: this.lastCheck } : {}),
+      ...(this.vm ? { vm: this.vm } : {}),
       confirmCutover: (decision) => this.awaitCutover(decision, controller.signal),
       cutoverRequested: () => this.cutoverAsked,
       emit: (event) => this.log.add(event),

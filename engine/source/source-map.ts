@@ -34,21 +34,25 @@ export function parseSourceArgument(text: string, cwd = process.cwd()): SourceMa
   return { dir, target: fromText(parts.join('/')) };
 }
 
-/** Folders a copy of a whole Linux machine leaves out: kernel views, runtime state, swap. */
+/**
+ * What a copy of a whole Linux machine leaves out: the contents of kernel views, runtime state
+ * and other mounts (`/x/*`: the folder itself is kept, as the VM needs its mount points), and
+ * swap files and our own state entirely.
+ */
 export const DEFAULT_EXCLUDES = [
-  '/proc',
-  '/sys',
-  '/dev',
-  '/run',
-  '/tmp',
-  '/var/tmp',
-  '/mnt',
-  '/media',
+  '/proc/*',
+  '/sys/*',
+  '/dev/*',
+  '/run/*',
+  '/tmp/*',
+  '/var/tmp/*',
+  '/mnt/*',
+  '/media/*',
+  // journald's binary files change every second on a running machine, so the last round could
+  // never match them; the VM starts journals of its own.
+  '/var/log/journal/*',
   '/lost+found',
   '/swapfile',
   '/swap.img',
   '/var/lib/p2v-wizard',
-  // journald's binary files change every second on a running machine, so the last round could
-  // never match them; the VM starts journals of its own.
-  '/var/log/journal',
 ];

@@ -4,7 +4,9 @@ import { shellQuote } from '../shell-command.ts';
 export type InjectedEntry =
   | { kind: 'file'; path: string; mode: number; content: string }
   | { kind: 'copy'; path: string; mode: number; from: string }
-  | { kind: 'symlink'; path: string; target: string };
+  | { kind: 'symlink'; path: string; target: string }
+  /** Made only where the tree has nothing at that path. */
+  | { kind: 'dir'; path: string; mode: number };
 
 /** The port the agent inside the VM listens on; qemu forwards a port of the target host to it. */
 export const GUEST_AGENT_PORT = 7443;

@@ -23,6 +23,19 @@ export interface BuildOptions {
   inject?: InjectedEntry[];
 }
 
+/**
+ * Mount points a Linux root needs to boot, made where the tree lacks them (a copy that left out
+ * /proc or /run entirely); the folders /tmp and /var/tmp are world-writable and sticky.
+ */
+const MOUNT_POINTS: InjectedEntry[] = [
+  { kind: 'dir', path: '/proc', mode: 0o555 },
+  { kind: 'dir', path: '/sys', mode: 0o555 },
+  { kind: 'dir', path: '/dev', mode: 0o755 },
+  { kind: 'dir', path: '/run', mode: 0o755 },
+  { kind: 'dir', path: '/tmp', mode: 0o1777 },
+  { kind: 'dir', path: '/var/tmp', mode: 0o1777 },
+];
+
 /** qemu-img's output options per format: VMware takes the stream-optimized vmdk. */
 const CONVERT_OPTIONS: Record<DiskFormat, string[]> = {
   qcow2: ['-O', 'qcow2'],
@@ -107,9 +120,20 @@ async function makeFilesystem(
 ): Promise<void> {
   if (partition.role === 'bios-boot' || partition.fsType === null) return;
   if (partition.fsType === 'swap') return makeSwap(at, partition, scratch);
-  const content = await contentFor(partition, plan, options.tree, scratch, options.inject ?? []);
+  const content = await contentFor(partition, plan, options.tree, scratch, [
+    ...(await missingMountPoints(options.tree)),
+    ...(options.inject ?? []),
+  ]);
   if (partition.fsType === 'vfat') return makeVfat(at, partition, content);
   return makeExt(at, partition, content, options.kernel);
+}
+
+/** The standard mount points the received tree lacks. */
+async function missingMountPoints(tree: string): Promise<InjectedEntry[]> {
+  const missing: InjectedEntry[] = [];
+  for (const entry of MOUNT_POINTS)
+    if (!(await stat(join(tree, entry.path)).catch(() => null))) missing.push(entry);
+  return missing;
 }
 
 /** The folder whose files go into a partition: its mount point, minus nested mount points. */

@@ -61,7 +61,14 @@ export async function addEntries(staging: string, entries: InjectedEntry[]): Pro
     const full = join(staging, entry.path);
     const parent = dirname(full);
     const existing = await lstat(parent).catch(() => null);
+    if (entry.kind === 'dir' && (await lstat(full).catch(() => null))) continue;
     await mkdir(parent, { recursive: true, mode: 0o755 });
+    if (entry.kind === 'dir') {
+      await mkdir(full);
+      await chmod(full, entry.mode);
+      if (existing) await utimes(parent, existing.atime, existing.mtime);
+      continue;
+    }
     await rm(full, { force: true });
     if (entry.kind === 'symlink') await symlink(entry.target, full);
     else {

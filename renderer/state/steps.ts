@@ -7,11 +7,17 @@ export const STEPS = [
   'compatibility',
   'selection',
   'copy',
+  'vm',
   'sync',
   'cutover',
   'done',
 ] as const;
 export type Step = (typeof STEPS)[number];
+
+/** The screens of this migration: the VM step only when the target builds the VM. */
+export function stepsFor(running: { vm?: unknown } | null): Step[] {
+  return STEPS.filter((s) => s !== 'vm' || Boolean(running?.vm));
+}
 
 /** Where a running (or finished) migration belongs: the screen a reload lands on. */
 export function stepForSession(view: SessionView): Step | null {
@@ -28,10 +34,12 @@ export function stepForSession(view: SessionView): Step | null {
       return 'sync';
     case 'paused':
     case 'running':
-      return view.phase === 'rounds'
-        ? 'sync'
-        : view.phase === 'cutover' || view.phase === 'verify' || view.phase === 'handover'
-          ? 'cutover'
-          : 'copy';
+      return view.phase === 'vm'
+        ? 'vm'
+        : view.phase === 'rounds'
+          ? 'sync'
+          : view.phase === 'cutover' || view.phase === 'verify' || view.phase === 'handover'
+            ? 'cutover'
+            : 'copy';
   }
 }

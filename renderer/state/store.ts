@@ -13,7 +13,7 @@ import type { ErrorInfo } from '../../shared/errors.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
 import { ApiError } from '../api/socket-api.ts';
 import { EMPTY_SESSION, reduceSession, replay, type SessionView } from './session-view.ts';
-import { STEPS, stepForSession, type Step } from './steps.ts';
+import { STEPS, stepForSession, stepsFor, type Step } from './steps.ts';
 
 /** A call in flight or failed, per screen: what the screen shows instead of its content. */
 export interface CallState {
@@ -72,6 +72,10 @@ interface SelectionSlice {
     stopCommand: string;
     rollbackCommand: string;
     downtimeSeconds: string;
+    /** 'none': the rounds go to the agent; else the VM's boot. */
+    vmBoot: 'none' | 'direct' | 'grub-bios' | 'grub-efi';
+    vmMemoryMiB: string;
+    vmCpus: string;
   };
   setSelection: (patch: Partial<SelectionSlice['selection']>) => void;
   measured: number | null;
@@ -148,9 +152,14 @@ export function createWizardStore(api: WizardApi) {
   const nav: Slice<NavSlice> = (set, get) => ({
     step: 'machine',
     goTo: (step) => set({ step }),
-    next: () =>
-      set({ step: STEPS[Math.min(STEPS.indexOf(get().step) + 1, STEPS.length - 1)] as Step }),
-    back: () => set({ step: STEPS[Math.max(STEPS.indexOf(get().step) - 1, 0)] as Step }),
+    next: () => {
+      const steps = stepsFor(get().running);
+      set({ step: steps[Math.min(steps.indexOf(get().step) + 1, steps.length - 1)] as Step });
+    },
+    back: () => {
+      const steps = stepsFor(get().running);
+      set({ step: steps[Math.max(steps.indexOf(get().step) - 1, 0)] as Step });
+    },
   });
   const machine: Slice<MachineSlice> = (set) => ({
     machine: null,
@@ -206,6 +215,9 @@ export function createWizardStore(api: WizardApi) {
       stopCommand: '',
       rollbackCommand: '',
       downtimeSeconds: '5',
+      vmBoot: 'none',
+      vmMemoryMiB: '2048',
+      vmCpus: '2',
     },
     setSelection: (patch) => set({ selection: { ...get().selection, ...patch }, measured: null }),
     measured: null,
@@ -257,6 +269,9 @@ export function createWizardStore(api: WizardApi) {
                 stopCommand: request.stopCommand ?? '',
                 rollbackCommand: request.rollbackCommand ?? '',
                 downtimeSeconds: String(request.downtimeTargetSeconds),
+                vmBoot: request.vm?.boot ?? 'none',
+                vmMemoryMiB: String(request.vm?.memoryMiB ?? 2048),
+                vmCpus: String(request.vm?.cpus ?? 2),
               },
             }
           : {}),
@@ -277,6 +292,14 @@ export function createWizardStore(api: WizardApi) {
           downtimeTargetSeconds: Number(state.selection.downtimeSeconds) || 5,
           thresholdBytes: 1024 * 1024,
           maxRounds: 10,
+          vm:
+            state.selection.vmBoot === 'none'
+              ? null
+              : {
+                  boot: state.selection.vmBoot,
+                  memoryMiB: Number(state.selection.vmMemoryMiB) || 2048,
+                  cpus: Number(state.selection.vmCpus) || 2,
+                },
         };
         set({ session: EMPTY_SESSION, running: request, step: 'copy' });
         await api.startMigration(request);

@@ -125,6 +125,42 @@ export function SelectionStep() {
             onChange={(e) => setSelection({ downtimeSeconds: e.target.value })}
           />
         </label>
+        <fieldset>
+          <legend>{t('selection.vm')}</legend>
+          <label>
+            {t('selection.vmBoot')}
+            <select
+              value={selection.vmBoot}
+              onChange={(e) => setSelection({ vmBoot: e.target.value as typeof selection.vmBoot })}
+            >
+              {(['none', 'direct', 'grub-bios', 'grub-efi'] as const).map((boot) => (
+                <option key={boot} value={boot}>
+                  {t(`selection.vmBoots.${boot}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          {selection.vmBoot !== 'none' ? (
+            <div className="row">
+              <label>
+                {t('selection.vmMemory')}
+                <input
+                  inputMode="numeric"
+                  value={selection.vmMemoryMiB}
+                  onChange={(e) => setSelection({ vmMemoryMiB: e.target.value })}
+                />
+              </label>
+              <label>
+                {t('selection.vmCpus')}
+                <input
+                  inputMode="numeric"
+                  value={selection.vmCpus}
+                  onChange={(e) => setSelection({ vmCpus: e.target.value })}
+                />
+              </label>
+            </div>
+          ) : null}
+        </fieldset>
         <ErrorBox error={startCall.error} />
         <button
           type="submit"

@@ -14,6 +14,7 @@ import { MachineStep } from '../../renderer/steps/machine-step.tsx';
 import { SelectionStep } from '../../renderer/steps/selection-step.tsx';
 import { SyncStep } from '../../renderer/steps/sync-step.tsx';
 import { TargetStep } from '../../renderer/steps/target-step.tsx';
+import { VmStep } from '../../renderer/steps/vm-step.tsx';
 import { StoreProvider } from '../../renderer/store-context.tsx';
 import { checkSummary, failWith, fakeApi, MACHINE, TARGET } from './fake-api.ts';
 
@@ -150,6 +151,53 @@ describe('the wizard’s steps', () => {
     fireEvent.click(button('Resume'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'resumeMigration')));
     assert.equal(store.getState().step, 'copy', 'the store followed the running migration');
+  });
+
+  it('What to move: the VM option goes into the request', async () => {
+    const fake = fakeApi();
+    const { store } = show(<SelectionStep />, fake);
+    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
+    store.setState({ machine: MACHINE, targetInfo: TARGET });
+    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
+    fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
+    fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: '4096' } });
+    fireEvent.click(button('Start migration'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
+    const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
+      vm: unknown;
+    };
+    assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2 });
+  });
+
+  it('VM: the build, the console as it boots, and Next once the agent inside answers', async () => {
+    const { fake, store } = show(<VmStep />);
+    store.setState({ running: { vm: { boot: 'direct', memoryMiB: 1024, cpus: 1 } } as never });
+    fake.emit({ type: 'stage', stage: 'running' });
+    fake.emit({ type: 'phase', phase: 'vm', at: '' });
+    fake.emit({ type: 'vm', progress: { step: 'build', line: 'Image ready: /vm/disk.qcow2' } });
+    fake.emit({ type: 'vm', progress: { step: 'boot', line: '[    1.0] Linux version 6.1' } });
+    fake.emit({
+      type: 'vm',
+      progress: { step: 'boot', line: 'P2V agent listening on 0.0.0.0:7443' },
+    });
+    await screen.findByText(/Image ready/);
+    assert.equal(store.getState().step, 'vm', 'the wizard shows the VM step while it builds');
+    assert.match(
+      screen.getByRole('log').textContent ?? '',
+      /Linux version 6\.1\nP2V agent listening/,
+    );
+    assert.equal(
+      (button('Next') as HTMLButtonElement).disabled,
+      true,
+      'not before the agent answers',
+    );
+    fake.emit({
+      type: 'vm',
+      progress: { step: 'agent', line: 'The agent inside the VM answered' },
+    });
+    fake.emit({ type: 'phase', phase: 'rounds', at: '' });
+    await screen.findByText(/the rounds now go into the VM/);
+    assert.equal(store.getState().step, 'sync', 'the wizard follows the migration on to Sync');
   });
 
   it('Sync: one bar per round, the prediction, and Cutover lit once converged', async () => {

@@ -1,0 +1,44 @@
+import type { TFunction } from 'i18next';
+import { formatBytes, formatDuration } from '../../shared/format.ts';
+import type { VmReport } from '../../shared/report.ts';
+import { shellQuote } from '../shell-command.ts';
+import { escape, keyValueTable } from './html-parts.ts';
+
+/** The VM the target built and booted: its image, how it started, its definition, its handover. */
+export function renderVmHtml(vm: VmReport, t: TFunction): string {
+  const facts = keyValueTable([
+    [
+      t('report.vm.image'),
+      t('report.vm.imageValue', {
+        path: vm.image.path,
+        format: vm.image.format,
+        size: formatBytes(vm.image.virtualBytes),
+        file: formatBytes(vm.image.fileBytes),
+      }),
+    ],
+    [t('report.vm.checksum'), `XXH3-128 ${vm.image.hash}`],
+    [t('report.vm.boot'), t(`report.vm.boots.${vm.boot}`)],
+    [
+      t('report.vm.ready'),
+      t('report.vm.readyValue', {
+        total: formatDuration(vm.readyMs),
+        build: formatDuration(vm.image.durationMs),
+        boot: formatDuration(vm.bootMs),
+      }),
+    ],
+    [t('report.vm.confirmation'), vm.bootConfirmation],
+    [
+      t('report.vm.agent'),
+      `${vm.agent.hostname ?? '?'} — ${vm.agent.host}:${vm.agent.port} (${vm.agent.fingerprint})`,
+    ],
+    [
+      t('report.vm.programStarted'),
+      vm.programStartedMs === null ? '—' : formatDuration(vm.programStartedMs),
+    ],
+    [t('report.vm.console'), vm.serialLog],
+    [t('report.vm.process'), String(vm.pid)],
+  ]);
+  return `<h2>${escape(t('report.vm.title'))}</h2>${facts}
+<h3>${escape(t('report.vm.command'))}</h3><pre>${escape(vm.command.map(shellQuote).join(' '))}</pre>
+<h3>${escape(t('report.vm.definition'))}</h3><pre>${escape(vm.domainXml)}</pre>`;
+}
