@@ -14,8 +14,12 @@ import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-comm
 import { shellQuote } from '../../engine/shell-command.ts';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { hypervImportScript, vmwareVmx } from '../../engine/vm/hypervisor-import.ts';
+import { parseCount } from '../parse-options.ts';
 
 const FORMATS: DiskFormat[] = ['qcow2', 'vmdk', 'vhdx', 'raw'];
+type Bootloader = 'none' | 'grub-bios' | 'grub-efi';
+const BOOTLOADERS: Bootloader[] = ['none', 'grub-bios', 'grub-efi'];
 
 async function readJson<T>(path: string, what: string): Promise<T> {
   try {
@@ -52,9 +56,12 @@ export function registerVmCommand(program: Command): void {
     .option('--kernel <release>', "the guest's kernel release, for the ext4 features it can mount")
     .option(
       '--bootloader <kind>',
-      "'grub-bios': the disk boots by itself under a BIOS with the guest's GRUB; 'none': boot the guest's kernel directly",
+      "'grub-bios' or 'grub-efi': the disk boots by itself under a BIOS or UEFI with the guest's GRUB; 'none': boot the guest's kernel directly",
       'none',
     )
+    .option('--name <name>', 'the VM name in the VMware .vmx or Hyper-V script', 'migrated-vm')
+    .option('--memory <MiB>', 'memory, for the .vmx or Hyper-V script', '2048')
+    .option('--cpus <n>', 'virtual CPUs, for the .vmx or Hyper-V script', '2')
     .option('--json', 'print the result as JSON')
     .action(
       async (options: {
@@ -63,22 +70,54 @@ export function registerVmCommand(program: Command): void {
         out: string;
         format: string;
         kernel?: string;
+        bootloader: string;
+        name: string;
+        memory: string;
+        cpus: string;
         json?: boolean;
       }) => {
         if (!FORMATS.includes(options.format as DiskFormat))
           throw new P2VError('BAD_ARGUMENT', `--format must be one of ${FORMATS.join(', ')}`);
+        if (!BOOTLOADERS.includes(options.bootloader as Bootloader))
+          throw new P2VError(
+            'BAD_ARGUMENT',
+            `--bootloader must be one of ${BOOTLOADERS.join(', ')}`,
+          );
+        const plan = await readJson<DiskPlan>(options.plan, 'disk plan');
         const image = await buildImage({
           tree: options.tree,
-          plan: await readJson<DiskPlan>(options.plan, 'disk plan'),
+          plan,
           out: options.out,
           format: options.format as DiskFormat,
           kernel: options.kernel ?? null,
+          bootloader: options.bootloader as Bootloader,
         });
-        if (options.json) process.stdout.write(`${JSON.stringify(image)}\n`);
-        else
+        const shape = {
+          name: options.name,
+          memoryMiB: parseCount(options.memory),
+          cpus: parseCount(options.cpus),
+        };
+        // What the other hypervisors need beside the disk.
+        let companion: string | null = null;
+        if (image.format === 'vmdk') {
+          companion = image.path.replace(/\.vmdk$/, '') + '.vmx';
+          await writeFile(companion, vmwareVmx(image.path, plan, shape));
+        } else if (image.format === 'vhdx') {
+          companion = image.path.replace(/\.vhdx$/, '') + '.hyperv.ps1';
+          await writeFile(companion, hypervImportScript(image.path, plan, shape));
+        }
+        if (options.json) process.stdout.write(`${JSON.stringify({ ...image, companion })}\n`);
+        else {
           process.stdout.write(
             `${image.path}: ${image.format}, ${formatBytes(image.virtualBytes)} disk in ${formatBytes(image.fileBytes)}, ${image.partitions.length} partitions, XXH3-128 ${image.hash}, built in ${formatDuration(image.durationMs)}\n`,
           );
+          if (companion)
+            process.stdout.write(
+              image.format === 'vmdk'
+                ? `VMware: ${companion} (open it in Workstation, or import the pair into ESXi with ovftool)\n`
+                : `Hyper-V: run ${companion} in an elevated PowerShell on the host\n`,
+            );
+        }
       },
     );
   vm.command('start')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -117,5 +117,51 @@ describe('the VM disk plan from the source’s inspection', () => {
     assert.equal(image.format, 'qcow2');
     assert.match(image.hash, /^[0-9a-f]{32}$/);
     assert.equal(image.partitions[0]?.startBytes, 1024 * 1024);
+    // The copy left out /proc and /run entirely: the root still gets its mount points.
+    execFileSync('qemu-img', ['convert', '-O', 'raw', image.path, join(base, 'check.raw')]);
+    const listing = execFileSync(
+      'debugfs',
+      ['-R', 'ls -l /', `${join(base, 'check.raw')}?offset=${1024 * 1024}`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    for (const dir of ['proc', 'sys', 'dev', 'run', 'tmp'])
+      assert.match(listing, new RegExp(`\\s${dir}\\n`));
+    assert.match(listing, /41777 .* tmp\n/, '/tmp is world-writable and sticky');
+
+    // For VMware a .vmx beside the vmdk; for Hyper-V the PowerShell that makes the VM.
+    for (const [format, companion, expect] of [
+      [
+        'vmdk',
+        'vm.vmx',
+        /scsi0:0.fileName = "vm.vmdk"[\s\S]*firmware = "bios"|firmware = "bios"[\s\S]*scsi0:0.fileName = "vm.vmdk"/,
+      ],
+      ['vhdx', 'vm.hyperv.ps1', /New-VM -Name 'small-vm' -Generation 1 -MemoryStartupBytes 1024MB/],
+    ] as const) {
+      const { stdout: said } = await run(process.execPath, [
+        P2V_BIN,
+        'vm',
+        'build',
+        '--tree',
+        tree,
+        '--plan',
+        join(base, 'plan.json'),
+        '--out',
+        join(base, `vm.${format}`),
+        '--format',
+        format,
+        '--name',
+        'small-vm',
+        '--memory',
+        '1024',
+        '--cpus',
+        '1',
+      ]);
+      assert.match(
+        said,
+        new RegExp(companion.replace('.', '\\.')),
+        `the ${format} build names its ${companion}`,
+      );
+      assert.match(await readFile(join(base, companion), 'utf8'), expect);
+    }
   });
 });
