@@ -250,6 +250,9 @@ class Migration {
    * the migration over to that agent. A lost connection asks again and joins the same build.
    */
   private async startVm(request: VmRequest): Promise<void> {
+    // What changed since the copy goes to the conversion host first: the image is fresher, and
+    // a migration resumed after a fix on the source (a rebuilt initramfs) builds with the fix.
+    if ((await this.pendingWork()).files > 0) await this.round(false);
     this.phase('vm');
     const started = Date.now();
     const { vm } = await this.withReconnect((client) =>

@@ -14,6 +14,7 @@ import {
 } from './agent-injection.ts';
 import { buildImage } from './build-image.ts';
 import { findGuestKernel } from './guest-kernel.ts';
+import { checkInitramfs } from './initramfs-check.ts';
 import { kvmUsable } from './kvm-probe.ts';
 import { libvirtDomain } from './libvirt-domain.ts';
 import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
@@ -53,6 +54,20 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     if (request.boot === 'direct') throw error;
     return null;
   });
+  if (guest) {
+    const verdict = await checkInitramfs(ws.tree, guest);
+    if (verdict.ok === false)
+      throw new P2VError(
+        'VM_FAILED',
+        `the guest's initramfs ${guest.initrd} lacks ${verdict.missing.join(', ')}, so the VM could not find its disk. Nothing was built. On the source, run: ${verdict.command} — then run the migration again: it resumes, sends the new initramfs and builds the VM`,
+      );
+    say(
+      'build',
+      verdict.ok
+        ? `The initramfs of ${guest.release} carries the virtio disk drivers`
+        : `Could not check the initramfs: ${verdict.reason}`,
+    );
+  }
   say('build', `Building the ${request.format} disk image from ${ws.tree}`);
   const image = await buildImage({
     tree: ws.tree,

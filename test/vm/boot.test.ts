@@ -317,6 +317,10 @@ describe(
           vmLines.some((l) => l.startsWith('boot: ')),
           "the VM's console was shown",
         );
+        assert.ok(
+          vmLines.some((l) => l.includes('carries the virtio disk drivers')),
+          'the initramfs was checked before the build',
+        );
         assert.match(vm.image.hash, /^[0-9a-f]{32}$/);
         assert.match(vm.bootConfirmation, /P2V agent listening/);
         assert.ok(
