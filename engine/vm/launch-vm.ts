@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, open, readlink, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
@@ -46,6 +46,16 @@ export interface VmWorkspace {
  * agent inside it answers a paired handshake through the forwarded port.
  */
 export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Promise<StartedVm> {
+  if (
+    !(await access(ws.agentBinary).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new P2VError(
+      'VM_FAILED',
+      `the one-file agent to put into the VM is not at ${ws.agentBinary}: build it with npm run build:agent, or run this agent as the one-file agent`,
+    );
   await mkdir(ws.dir, { recursive: true, mode: 0o700 });
   const say = (step: VmProgress['step'], line: string): void => ws.onProgress({ step, line });
   const identity = await loadOrCreateIdentity(join(ws.dir, 'agent-identity'));
@@ -95,7 +105,8 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   say('build', `Image ready: ${image.path} (${image.format}, XXH3-128 ${image.hash})`);
   const launch = await launchFor(request, ws, image.path, guest);
   const command = qemuArgs(launch);
-  const domainXml = libvirtDomain(`p2v-${request.plan.partitions.length}-disk`, launch);
+  const name = (await readFile(join(ws.tree, 'etc/hostname'), 'utf8').catch(() => 'vm')).trim();
+  const domainXml = libvirtDomain(`p2v-${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'vm'}`, launch);
   await writeFile(join(ws.dir, 'domain.xml'), domainXml);
   await writeFile(launch.serialLog, '');
   const qemuLog = await open(join(ws.dir, 'qemu.log'), 'w');
