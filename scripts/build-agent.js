@@ -13,11 +13,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBundle } from './bundles.js';
-
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+import { ensureBundle, root } from './bundles.js';
 const require = createRequire(import.meta.url);
 const out = join(root, 'dist', 'p2v-agent');
 /** The sentinel Node's own binary carries for the blob (documented in Node's SEA guide). */

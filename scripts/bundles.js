@@ -13,7 +13,8 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The project's folder: bundles and their inputs are named relative to it. */
+export const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** What each bundle is built from and how. */
 const BUNDLES = {

@@ -59,7 +59,10 @@ export interface MigrationReport {
     files: number;
     mismatches: string[];
     ok: boolean;
+    /** Both passes when a second one ran. */
     durationMs: number;
+    /** What the first pass found different and was sent again before the second. */
+    resent?: string[];
   } | null;
   warnings: { message: string; path?: string }[];
   /** Absent in reports written before the check existed. */
@@ -84,6 +87,4 @@ export interface VmReport {
   /** From qemu's start to the agent inside answering. */
   bootMs: number;
   bootConfirmation: string;
-  /** From the program's stop on the source to it started inside the VM (the handover returned). */
-  programStartedMs: number | null;
 }

@@ -1,28 +1,33 @@
-import type { BootMode } from './inspection.ts';
+import { z } from 'zod';
 
 /** Disk image formats the hypervisors take: KVM, VMware, Hyper-V, or plain. */
 export type DiskFormat = 'qcow2' | 'vmdk' | 'vhdx' | 'raw';
 
 /** One partition of the VM's disk, as the image builder makes it. */
-export interface PartitionPlan {
+export const PartitionPlan = z.object({
   /** What the partition is for; decides its type code. */
-  role: 'filesystem' | 'esp' | 'swap' | 'bios-boot';
-  sizeBytes: number;
+  role: z.enum(['filesystem', 'esp', 'swap', 'bios-boot']),
+  sizeBytes: z.number().int().positive(),
   /** `ext4`, `ext3`, `ext2`, `vfat`, `swap`, or one the builder refuses (xfs, btrfs, ntfs). */
-  fsType: string | null;
-  label: string | null;
+  fsType: z.string().max(32).nullable(),
+  label: z.string().max(64).nullable(),
   /** Filesystem UUID (ext) or volume id (vfat, `ABCD-1234`) kept from the source. */
-  uuid: string | null;
+  uuid: z.string().max(64).nullable(),
   /** Where it is mounted on the source; its files come from this path in the received tree. */
-  mountpoint: string | null;
-}
+  mountpoint: z.string().max(4096).nullable(),
+});
+export type PartitionPlan = z.infer<typeof PartitionPlan>;
 
-/** The VM's disk: partition table, boot mode and partitions in order. */
-export interface DiskPlan {
-  table: 'gpt' | 'dos';
-  bootMode: BootMode;
-  partitions: PartitionPlan[];
-}
+/**
+ * The VM's disk: partition table, boot mode and partitions in order. One schema checks a plan
+ * from a file (`p2v vm build --plan`, `migrate --vm-plan`) and on the wire.
+ */
+export const DiskPlan = z.object({
+  table: z.enum(['gpt', 'dos']),
+  bootMode: z.enum(['bios', 'uefi']),
+  partitions: z.array(PartitionPlan).min(1).max(128),
+});
+export type DiskPlan = z.infer<typeof DiskPlan>;
 
 /** What `p2v vm build` made. */
 export interface BuiltImage {

@@ -98,7 +98,8 @@ export function configureAgent(command: Command): Command {
           void agent.close().then(() => {
             const exit = { event: 'exit', peakRssBytes: peakRssBytes() };
             // stdout may be a pipe, where writes are asynchronous: exit once this one is out.
-            process.stdout.write(json ? `${JSON.stringify(exit)}\n` : '', () => process.exit(0));
+            const line = json ? JSON.stringify(exit) : 'P2V agent stopped';
+            process.stdout.write(`${line}\n`, () => process.exit(0));
           });
         };
         process.once('SIGINT', shutdown);

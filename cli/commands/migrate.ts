@@ -17,11 +17,10 @@ import { describeCheck } from '../machine-summary.ts';
 import type { UpdateCondition } from '../../shared/driver-plan.ts';
 import type { MigrationCheck } from '../../shared/report.ts';
 import { checkMigration, toMigrationCheck } from '../../engine/preflight/check-migration.ts';
-import { measureSources } from '../../engine/preflight/measure-sources.ts';
+import { measureSources, type SourceMeasure } from '../../engine/preflight/measure-sources.ts';
 import type { AgentAddress } from '../../engine/source/agent-client.ts';
-import type { SourceMapping } from '../../engine/source/source-map.ts';
-import { readFile } from 'node:fs/promises';
-import type { DiskPlan, VmBoot, VmRequest } from '../../shared/vm-image.ts';
+import { DiskPlan, type VmBoot, type VmRequest } from '../../shared/vm-image.ts';
+import { readJsonFile } from '../read-json.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 
@@ -63,14 +62,9 @@ async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
   if (!flags.vm) return undefined;
   if (!VM_BOOTS.includes(flags.vm as VmBoot))
     throw new P2VError('BAD_ARGUMENT', `--vm must be one of ${VM_BOOTS.join(', ')}`);
-  let plan: DiskPlan;
-  if (flags.vmPlan) {
-    try {
-      plan = JSON.parse(await readFile(flags.vmPlan, 'utf8')) as DiskPlan;
-    } catch (error) {
-      throw new P2VError('BAD_ARGUMENT', `--vm-plan ${flags.vmPlan}: ${(error as Error).message}`);
-    }
-  } else plan = planDisk(await inspectMachine());
+  const plan = flags.vmPlan
+    ? await readJsonFile(flags.vmPlan, '--vm-plan', DiskPlan)
+    : planDisk(await inspectMachine());
   return {
     plan,
     format: 'qcow2',
@@ -124,7 +118,7 @@ async function askToCutOver(
 async function runCheck(
   flags: MigrateFlags,
   target: AgentAddress,
-  sources: SourceMapping[],
+  measured: SourceMeasure,
   json: boolean,
 ): Promise<MigrationCheck> {
   if (!['missing', 'any', 'major'].includes(flags.condition))
@@ -135,7 +129,7 @@ async function runCheck(
     target,
     agentInVm: Boolean(flags.agentInVm),
     sharedNetwork: Boolean(flags.sharedNetwork),
-    selectedBytes: await measureSources(sources, flags.exclude, flags.defaultExcludes),
+    selectedBytes: measured.allocatedBytes,
     ...(flags.driverTree
       ? {
           driverTree: {
@@ -264,8 +258,12 @@ export function registerMigrateCommand(program: Command): void {
         signal: controller.signal,
       } as const;
       const vm = await vmRequest(flags);
-      const check = flags.profile
-        ? await runCheck(flags, options.target, sources, Boolean(flags.json))
+      // Measured once: the free-space check and the copy's progress totals share the walk.
+      const measured = flags.profile
+        ? await measureSources(sources, flags.exclude, flags.defaultExcludes)
+        : undefined;
+      const check = measured
+        ? await runCheck(flags, options.target, measured, Boolean(flags.json))
         : undefined;
       let report;
       try {
@@ -273,6 +271,7 @@ export function registerMigrateCommand(program: Command): void {
           ...options,
           ...(check ? { check } : {}),
           ...(vm ? { vm } : {}),
+          ...(measured ? { sourceTotals: measured } : {}),
         });
       } catch (error) {
         view.stop();

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
-import type { DiskFormat, DiskPlan } from '../../shared/vm-image.ts';
+import { DiskPlan, type DiskFormat } from '../../shared/vm-image.ts';
+import { readJsonFile } from '../read-json.ts';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { buildImage } from '../../engine/vm/build-image.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
@@ -21,14 +21,6 @@ const FORMATS: DiskFormat[] = ['qcow2', 'vmdk', 'vhdx', 'raw'];
 type Bootloader = 'none' | 'grub-bios' | 'grub-efi';
 const BOOTLOADERS: Bootloader[] = ['none', 'grub-bios', 'grub-efi'];
 
-async function readJson<T>(path: string, what: string): Promise<T> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (error) {
-    throw new P2VError('BAD_ARGUMENT', `${what} ${path}: ${(error as Error).message}`);
-  }
-}
-
 export function registerVmCommand(program: Command): void {
   const vm = program.command('vm').description('Build the VM from a received tree.');
   vm.command('plan')
@@ -41,7 +33,7 @@ export function registerVmCommand(program: Command): void {
     )
     .action(async (options: { inspection?: string }) => {
       const machine = options.inspection
-        ? await readJson<MachineInspection>(options.inspection, 'inspection')
+        ? await readJsonFile<MachineInspection>(options.inspection, 'inspection')
         : await inspectMachine();
       process.stdout.write(`${JSON.stringify(planDisk(machine), null, 2)}\n`);
     });
@@ -83,7 +75,7 @@ export function registerVmCommand(program: Command): void {
             'BAD_ARGUMENT',
             `--bootloader must be one of ${BOOTLOADERS.join(', ')}`,
           );
-        const plan = await readJson<DiskPlan>(options.plan, 'disk plan');
+        const plan = await readJsonFile(options.plan, 'disk plan', DiskPlan);
         const image = await buildImage({
           tree: options.tree,
           plan,

@@ -17,6 +17,8 @@ export class VmSupervisor {
     for (const progress of this.seen) onProgress(progress);
     this.listeners.add(onProgress);
     if (!this.job) {
+      // A new attempt: what a failed one printed is not replayed as this one's.
+      this.seen.length = 0;
       this.job = startVmWithAgent(request, {
         ...this.workspace,
         onProgress: (progress) => {

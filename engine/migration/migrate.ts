@@ -25,6 +25,7 @@ import { MigrationState, migrationKey, newMigrationId } from './migration-state.
 import { ProgressMeter } from './progress-meter.ts';
 import { SourceSet } from './source-set.ts';
 import { verifyTarget } from './verify.ts';
+import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
 
 /** Everything a migration needs; the CLI and the wizard fill it in. */
@@ -56,6 +57,8 @@ export interface MigrationOptions extends ConvergencePolicy {
    * and the rounds, the cutover and the handover go to that agent (the seed's flow).
    */
   vm?: VmRequest;
+  /** The sources' totals if they were just measured (the check before the copy did): not walked again. */
+  sourceTotals?: { bytes: number; files: number };
   /** Waits before a reconnect attempt; injected so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
 }
@@ -252,9 +255,9 @@ class Migration {
   private async startVm(request: VmRequest): Promise<void> {
     // What changed since the copy goes to the conversion host first: the image is fresher, and
     // a migration resumed after a fix on the source (a rebuilt initramfs) builds with the fix.
+    const started = Date.now();
     if ((await this.pendingWork()).files > 0) await this.round(false);
     this.phase('vm');
-    const started = Date.now();
     const { vm } = await this.withReconnect((client) =>
       client.startVm(request, (progress) => this.options.emit({ type: 'vm', progress })),
     );
@@ -281,7 +284,6 @@ class Migration {
       readyMs: Date.now() - started,
       bootMs: vm.bootMs,
       bootConfirmation: vm.bootConfirmation,
-      programStartedMs: null,
     };
     this.state.stored.vmTarget = address;
     await this.state.save();
@@ -295,15 +297,8 @@ class Migration {
   private async copy(): Promise<void> {
     this.phase('copy');
     const started = Date.now();
-    let bytesTotal = 0;
-    let filesTotal = 0;
-    for await (const entry of this.sources.walkAll(() => undefined)) {
-      if (entry.info.isFile()) {
-        bytesTotal += Number(entry.info.size);
-        filesTotal++;
-      }
-    }
-    const meter = new ProgressMeter('copy', bytesTotal, filesTotal, this.options.emit);
+    const expected = this.options.sourceTotals ?? (await measureSet(this.sources));
+    const meter = new ProgressMeter('copy', expected.bytes, expected.files, this.options.emit);
     const index = this.index;
     const sources = this.sources;
     const onError = (path: string, error: Error): void =>
@@ -576,8 +571,9 @@ class Migration {
     this.step('final-round');
     let unsent = await this.finalRounds();
     this.phase('verify');
-    let mismatches = [...unsent, ...(await this.verify())];
+    let mismatches = [...unsent, ...(await this.verify([]))];
     if (mismatches.length > 0) {
+      const resent = mismatches.map(displayPath);
       for (const target of mismatches) {
         this.wholeRetry.add(target);
         const entry = this.index.get(target);
@@ -589,7 +585,7 @@ class Migration {
         this.record.mark(entry.source);
       }
       unsent = await this.finalRounds();
-      mismatches = [...unsent, ...(await this.verify())];
+      mismatches = [...unsent, ...(await this.verify(resent))];
     }
     if (mismatches.length > 0) {
       this.step('verify-failed', `${mismatches.length} files differ`);
@@ -615,7 +611,6 @@ class Migration {
     }
     this.step('started', started.output.trim().slice(0, 500) || undefined);
     this.report.cutover.downtimeMs = Date.now() - stoppedAt;
-    if (this.report.vm) this.report.vm.programStartedMs = this.report.cutover.downtimeMs;
     this.phase('done');
   }
 
@@ -654,17 +649,24 @@ class Migration {
     return left;
   }
 
-  private async verify(): Promise<RawPath[]> {
+  /**
+   * One verification pass. A second pass (after sending again what the first found different)
+   * adds its time to the first's and names what was sent again, so the report shows the whole
+   * cost, not the last, cheaper pass alone.
+   */
+  private async verify(resent: string[]): Promise<RawPath[]> {
     const started = Date.now();
     const result = await this.withReconnect((client) =>
       verifyTarget(client, this.index, this.options.verify, this.options.emit),
     );
+    const earlier = resent.length > 0 ? (this.report.verification?.durationMs ?? 0) : 0;
     this.report.verification = {
       mode: this.options.verify,
       files: result.files,
       mismatches: result.mismatches.map(displayPath),
       ok: result.mismatches.length === 0,
-      durationMs: Date.now() - started,
+      durationMs: earlier + Date.now() - started,
+      ...(resent.length > 0 ? { resent } : {}),
     };
     await this.state.save();
     return result.mismatches;

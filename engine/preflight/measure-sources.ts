@@ -1,18 +1,35 @@
 import { SourceSet } from '../migration/source-set.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 
+/** What one walk of the sources finds: room on the target, and the copy's totals. */
+export interface SourceMeasure {
+  /** Allocated blocks, so sparse files count as they will be stored: what the target needs. */
+  allocatedBytes: number;
+  /** File sizes and count: the full copy's progress totals. */
+  bytes: number;
+  files: number;
+}
+
 /**
- * Bytes the sources take on disk, walked with the migration's own exclusions: what the target
- * must make room for. Allocated blocks, so sparse files count as they will be stored.
+ * Walks the sources with the migration's own exclusions, once: the free-space check and the
+ * copy's progress bar both take their numbers from here instead of walking again.
  */
 export async function measureSources(
   sources: SourceMapping[],
   excludes: string[],
   useDefaultExcludes: boolean,
-): Promise<number> {
-  let bytes = 0;
-  const set = new SourceSet(sources, excludes, useDefaultExcludes);
-  for await (const entry of set.walkAll(() => undefined))
-    if (entry.info.isFile()) bytes += Number(entry.info.blocks) * 512;
-  return bytes;
+): Promise<SourceMeasure> {
+  return measureSet(new SourceSet(sources, excludes, useDefaultExcludes));
+}
+
+/** The same walk over a source set the migration already holds. */
+export async function measureSet(set: SourceSet): Promise<SourceMeasure> {
+  const measure: SourceMeasure = { allocatedBytes: 0, bytes: 0, files: 0 };
+  for await (const entry of set.walkAll(() => undefined)) {
+    if (!entry.info.isFile()) continue;
+    measure.allocatedBytes += Number(entry.info.blocks) * 512;
+    measure.bytes += Number(entry.info.size);
+    measure.files++;
+  }
+  return measure;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MachineInspection } from '../../shared/inspection.ts';
-import type { StartedVm, VmProgress } from '../../shared/vm-image.ts';
+import { DiskPlan, type StartedVm, type VmProgress } from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
 export const PROTOCOL_VERSION = 3;
@@ -18,22 +18,9 @@ const mode = z.number().int().min(0).max(0o7777);
 /** The most files one `list` answer carries. */
 export const LIST_MAX = 50_000;
 
-const partition = z.object({
-  role: z.enum(['filesystem', 'esp', 'swap', 'bios-boot']),
-  sizeBytes: z.number().int().positive(),
-  fsType: z.string().max(32).nullable(),
-  label: z.string().max(64).nullable(),
-  uuid: z.string().max(64).nullable(),
-  mountpoint: z.string().max(4096).nullable(),
-});
-
 /** What the source asks for after the full copy (shared/vm-image.ts VmRequest). */
 export const VmRequestSchema = z.object({
-  plan: z.object({
-    table: z.enum(['gpt', 'dos']),
-    bootMode: z.enum(['bios', 'uefi']),
-    partitions: z.array(partition).min(1).max(128),
-  }),
+  plan: DiskPlan,
   format: z.enum(['qcow2', 'raw']),
   boot: z.enum(['direct', 'grub-bios', 'grub-efi']),
   memoryMiB: z

@@ -3,37 +3,29 @@ import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { Language } from '../../shared/i18n/index.ts';
 import { translator } from '../../shared/i18n/translator.ts';
 import type { MigrationReport } from '../../shared/report.ts';
+import { layoutRoundsChart } from '../../shared/rounds-chart.ts';
 import { renderVmHtml } from './vm-html.ts';
 import { renderCheckHtml } from './check-html.ts';
 import { escape, keyValueTable, table } from './html-parts.ts';
 
 /** An inline SVG bar chart of dirty bytes per round, so the page needs nothing from outside. */
 export function roundsChart(report: MigrationReport, t: TFunction = translator('en')): string {
-  const rounds = report.rounds;
-  if (rounds.length === 0) return `<p>${escape(t('report.noRounds'))}</p>`;
-  const width = 640;
-  const height = 200;
-  const pad = 40;
-  const max = Math.max(1, ...rounds.map((r) => r.dirtyBytes));
-  const barWidth = (width - pad * 2) / rounds.length;
-  const bars = rounds
-    .map((r, i) => {
-      const h = ((height - pad * 2) * r.dirtyBytes) / max;
-      const x = pad + i * barWidth + barWidth * 0.1;
-      const y = height - pad - h;
-      const fill = r.final ? '#b45309' : '#1d4ed8';
-      return (
-        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barWidth * 0.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${fill}">` +
-        `<title>${escape(t('sync.round', { n: r.round }))}: ${escape(formatBytes(r.dirtyBytes))}</title></rect>` +
-        `<text x="${(x + barWidth * 0.4).toFixed(1)}" y="${height - pad + 14}" font-size="11" text-anchor="middle">${r.round}</text>`
-      );
-    })
+  if (report.rounds.length === 0) return `<p>${escape(t('report.noRounds'))}</p>`;
+  const chart = layoutRoundsChart(report.rounds, { width: 640, height: 200, pad: 40 });
+  const n = (value: number): string => value.toFixed(1);
+  const bars = chart.bars
+    .map(
+      (bar) =>
+        `<rect x="${n(bar.x)}" y="${n(bar.y)}" width="${n(bar.width)}" height="${n(bar.height)}" fill="${bar.fill}">` +
+        `<title>${escape(t('sync.round', { n: bar.round }))}: ${escape(formatBytes(bar.dirtyBytes))}</title></rect>` +
+        `<text x="${n(bar.labelX)}" y="${chart.baseline + 14}" font-size="11" text-anchor="middle">${bar.round}</text>`,
+    )
     .join('');
   return (
-    `<svg role="img" aria-label="${escape(t('report.chartLabel'))}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
-    `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#555"/>` +
-    `<text x="${pad}" y="${pad - 10}" font-size="11">${escape(formatBytes(max))}</text>` +
-    `${bars}<text x="${width / 2}" y="${height - 5}" font-size="11" text-anchor="middle">${escape(t('report.chartAxis'))}</text></svg>`
+    `<svg role="img" aria-label="${escape(t('report.chartLabel'))}" viewBox="0 0 ${chart.width} ${chart.height}" width="${chart.width}" height="${chart.height}" xmlns="http://www.w3.org/2000/svg">` +
+    `<line x1="${chart.pad}" y1="${chart.baseline}" x2="${chart.width - chart.pad}" y2="${chart.baseline}" stroke="#555"/>` +
+    `<text x="${chart.pad}" y="${chart.pad - 10}" font-size="11">${escape(formatBytes(chart.max))}</text>` +
+    `${bars}<text x="${chart.width / 2}" y="${chart.height - 5}" font-size="11" text-anchor="middle">${escape(t('report.chartAxis'))}</text></svg>`
   );
 }
 
@@ -130,9 +122,13 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
           .slice(0, 500)
           .map((w) => `<li>${escape(w.message)}</li>`)
           .join('')}</ul>`;
-  const mismatches = report.verification?.mismatches.length
-    ? `<h2>${escape(t('report.differ'))}</h2><ul>${report.verification.mismatches.map((m) => `<li>${escape(m)}</li>`).join('')}</ul>`
-    : '';
+  const list = (key: string, paths: string[] | undefined): string =>
+    paths?.length
+      ? `<h2>${escape(t(key))}</h2><ul>${paths.map((m) => `<li>${escape(m)}</li>`).join('')}</ul>`
+      : '';
+  const mismatches =
+    list('report.differ', report.verification?.mismatches) +
+    list('report.resent', report.verification?.resent);
   const status = report.ok ? t('report.completed') : t('report.notCompleted');
   return `<!doctype html>
 <html lang="${language}"><head><meta charset="utf-8">
@@ -150,7 +146,7 @@ th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.ba
 <p>${escape(t('report.byline', { id: report.id, tool: report.tool.name, version: report.tool.version }))}</p>
 <h2>${escape(t('report.summary'))}</h2>${keyValueTable(summary)}
 ${report.check ? renderCheckHtml(report.check, t) : ''}
-${report.vm ? renderVmHtml(report.vm, t) : ''}
+${report.vm ? renderVmHtml(report.vm, report.cutover.downtimeMs, t) : ''}
 <h2>${escape(t('report.moved'))}</h2>${sources}
 <h2>${escape(t('report.rounds'))}</h2>${roundsChart(report, t)}${rounds}
 <h2>${escape(t('report.timeline'))}</h2>${timeline}

@@ -5,7 +5,7 @@ import { shellQuote } from '../shell-command.ts';
 import { escape, keyValueTable } from './html-parts.ts';
 
 /** The VM the target built and booted: its image, how it started, its definition, its handover. */
-export function renderVmHtml(vm: VmReport, t: TFunction): string {
+export function renderVmHtml(vm: VmReport, downtimeMs: number | null, t: TFunction): string {
   const facts = keyValueTable([
     [
       t('report.vm.image'),
@@ -31,10 +31,7 @@ export function renderVmHtml(vm: VmReport, t: TFunction): string {
       t('report.vm.agent'),
       `${vm.agent.hostname ?? '?'} — ${vm.agent.host}:${vm.agent.port} (${vm.agent.fingerprint})`,
     ],
-    [
-      t('report.vm.programStarted'),
-      vm.programStartedMs === null ? '—' : formatDuration(vm.programStartedMs),
-    ],
+    [t('report.vm.programStarted'), downtimeMs === null ? '—' : formatDuration(downtimeMs)],
     [t('report.vm.console'), vm.serialLog],
     [t('report.vm.process'), String(vm.pid)],
   ]);

@@ -23,7 +23,7 @@ import { inspectMachine } from '../inspection/inspect-machine.ts';
 import { loadStoredReport } from '../migration/migration-state.ts';
 import { runMigration } from '../migration/migrate.ts';
 import { checkMigration, toMigrationCheck } from '../preflight/check-migration.ts';
-import { measureSources } from '../preflight/measure-sources.ts';
+import { measureSources, type SourceMeasure } from '../preflight/measure-sources.ts';
 import { builtInProfiles, driversOfInterest } from '../profiles/load-profile.ts';
 import { printPdf } from '../report/print-pdf.ts';
 import { writeReport } from '../report/write-report.ts';
@@ -64,6 +64,8 @@ export class WizardService implements WizardApi {
   private machine: Promise<MachineInspection> | null = null;
   /** The VM the target builds after the copy, planned from this machine's disks. */
   private vm: VmRequest | null = null;
+  /** The last selection measured, and what the walk found. */
+  private measured: { key: string; measure: SourceMeasure } | null = null;
 
   constructor(private readonly options: WizardServiceOptions) {
     this.emitter.setMaxListeners(50);
@@ -133,9 +135,10 @@ export class WizardService implements WizardApi {
 
   async measureSelection(selection: Selection): Promise<{ bytes: number }> {
     const sources = selection.sources.map((s) => parseSourceArgument(s));
-    return {
-      bytes: await measureSources(sources, selection.excludes, selection.useDefaultExcludes),
-    };
+    const measure = await measureSources(sources, selection.excludes, selection.useDefaultExcludes);
+    // The copy that starts from this selection takes its totals from here, not from a new walk.
+    this.measured = { key: selectionKey(selection), measure };
+    return { bytes: measure.allocatedBytes };
   }
 
   async startMigration(request: MigrationRequest): Promise<void> {
@@ -244,6 +247,9 @@ export class WizardService implements WizardApi {
       minRounds: 1,
       ...(this.lastCheck ? { check: this.lastCheck } : {}),
       ...(this.vm ? { vm: this.vm } : {}),
+      ...(this.measured?.key === selectionKey(request)
+        ? { sourceTotals: this.measured.measure }
+        : {}),
       confirmCutover: (decision) => this.awaitCutover(decision, controller.signal),
       cutoverRequested: () => this.cutoverAsked,
       emit: (event) => this.log.add(event),
@@ -332,4 +338,9 @@ export class WizardService implements WizardApi {
   private reportDir(): string {
     return join(this.stateDir(), 'report');
   }
+}
+
+/** What identifies a selection: the same folders and exclusions measure the same. */
+function selectionKey(selection: Selection): string {
+  return JSON.stringify([selection.sources, selection.excludes, selection.useDefaultExcludes]);
 }

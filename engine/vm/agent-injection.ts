@@ -37,18 +37,17 @@ export interface AgentInjection {
   /** Run inside the VM at handover, after the machine's own services start. */
   handoverCommand: string | null;
   /**
-   * Where the source's default.target link pointed (null: it had none). A disk boot cannot be
-   * given a kernel argument, so the link points at the rounds target until the handover puts
-   * this back; a direct boot passes `systemd.unit=` instead and leaves the link alone.
+   * Where the source's default.target link pointed (null: it had none). The VM's link points at
+   * the rounds target until the handover puts this back, so a reboot before the handover comes
+   * back to the rounds and one after it boots the machine as itself, however it was started.
    */
-  replaceDefaultTarget: { original: string | null } | false;
+  defaultTarget: string | null;
 }
 
 /** The printed line the console shows once the agent inside the VM is up. */
 export const AGENT_READY_MARKER = 'P2V agent listening on';
-
-/** The kernel argument that boots a direct-boot VM into the rounds target. */
-export const ROUNDS_KERNEL_ARGUMENT = `systemd.unit=${ROUNDS_TARGET}`;
+/** The line it prints when it stops (after the handover, inside the VM). */
+export const AGENT_STOPPED_MARKER = 'P2V agent stopped';
 
 /**
  * The files that make a migrated Linux VM boot into the rounds: the one-file agent and its
@@ -57,19 +56,14 @@ export const ROUNDS_KERNEL_ARGUMENT = `systemd.unit=${ROUNDS_TARGET}`;
  * the handover script that starts the machine's own services and retires the agent.
  */
 export function agentInjection(injection: AgentInjection): InjectedEntry[] {
-  const restore = injection.replaceDefaultTarget;
   const handover = [
     '#!/bin/sh',
     '# Written by P2V Wizard. Run by the agent at handover: the machine becomes itself.',
     'set -e',
     `rm -f ${JOURNALD_DROP_IN}`,
-    ...(restore
-      ? [
-          restore.original
-            ? `ln -sfn ${shellQuote(restore.original)} ${DEFAULT_TARGET}`
-            : `rm -f ${DEFAULT_TARGET}`,
-        ]
-      : []),
+    injection.defaultTarget
+      ? `ln -sfn ${shellQuote(injection.defaultTarget)} ${DEFAULT_TARGET}`
+      : `rm -f ${DEFAULT_TARGET}`,
     'systemctl daemon-reload',
     'systemctl restart systemd-journald',
     // start, not isolate: isolating would stop the agent (and this script) before it answers.
@@ -135,6 +129,6 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
       content:
         '# Written by P2V Wizard: no journal on disk while the rounds arrive.\n[Journal]\nStorage=volatile\n',
     },
-    ...(restore ? [{ kind: 'symlink' as const, path: DEFAULT_TARGET, target: ROUNDS_TARGET }] : []),
+    { kind: 'symlink', path: DEFAULT_TARGET, target: ROUNDS_TARGET },
   ];
 }

@@ -162,7 +162,7 @@ async function contentFor(
     .map((e) => ({ ...e, path: e.path.slice(prefix.length) }));
   if (!exists) await mkdir(scratch, { recursive: true });
   else if (nested.length === 0 && own.length === 0) return source;
-  else stageTree(source, scratch, nested);
+  else await stageTree(source, scratch, nested);
   await addEntries(scratch, own);
   return scratch;
 }

@@ -6,12 +6,7 @@ import type { StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts'
 import { loadOrCreateIdentity, newPairingToken } from '../agent/identity.ts';
 import { freePort } from '../net/free-port.ts';
 import { AgentClient } from '../source/agent-client.ts';
-import {
-  AGENT_READY_MARKER,
-  agentInjection,
-  GUEST_AGENT_PORT,
-  ROUNDS_KERNEL_ARGUMENT,
-} from './agent-injection.ts';
+import { AGENT_READY_MARKER, agentInjection, GUEST_AGENT_PORT } from './agent-injection.ts';
 import { buildImage } from './build-image.ts';
 import { findGuestKernel } from './guest-kernel.ts';
 import { checkInitramfs } from './initramfs-check.ts';
@@ -92,14 +87,9 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       cert: identity.cert,
       token,
       handoverCommand: request.handoverCommand,
-      replaceDefaultTarget:
-        request.boot === 'direct'
-          ? false
-          : {
-              original: await readlink(join(ws.tree, 'etc/systemd/system/default.target')).catch(
-                () => null,
-              ),
-            },
+      defaultTarget: await readlink(join(ws.tree, 'etc/systemd/system/default.target')).catch(
+        () => null,
+      ),
     }),
   });
   say('build', `Image ready: ${image.path} (${image.format}, XXH3-128 ${image.hash})`);
@@ -220,7 +210,7 @@ async function launchFor(
       kind: 'direct',
       kernel,
       initrd,
-      append: directAppend(root.uuid, ROUNDS_KERNEL_ARGUMENT),
+      append: directAppend(root.uuid),
     };
   } else boot = { kind: 'disk', mode: request.boot === 'grub-efi' ? 'uefi' : 'bios' };
   const uefi = request.boot === 'grub-efi';

@@ -18,7 +18,10 @@ export interface VmLaunch {
   uefiVars?: string;
   /** Use KVM when the host has it; software emulation otherwise. */
   kvm: boolean;
-  /** Skip flushing the disk to the host: for throwaway test VMs only, never for a real one. */
+  /**
+   * A test VM: skip flushing the disk to the host and end qemu when the guest reboots. Never for
+   * a real VM, which must flush and come back after a reboot.
+   */
   throwaway?: boolean;
   /** A port on the host forwarded to one in the guest (the agent inside the VM). */
   forward?: { host: string; hostPort: number; guestPort: number };
@@ -52,7 +55,7 @@ export function qemuArgs(launch: VmLaunch): string[] {
     'none',
     '-serial',
     `file:${launch.serialLog}`,
-    '-no-reboot',
+    ...(launch.throwaway ? ['-no-reboot'] : []),
   ];
   if (launch.boot.kind === 'direct')
     args.push(

@@ -1,54 +1,70 @@
 import {
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  chmodSync,
-  lchownSync,
-  utimesSync,
-} from 'node:fs';
-import {
   chmod,
   copyFile,
   lchown,
+  link,
   lstat,
   mkdir,
+  readdir,
   rm,
   symlink,
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { InjectedEntry } from './agent-injection.ts';
+
+/** Entries of one folder staged at once: enough to keep the thread pool busy, bounded. */
+const AT_ONCE = 64;
+
+const child = (dir: Buffer, name: Buffer): Buffer => Buffer.concat([dir, Buffer.from('/'), name]);
+
+/** Seconds as a float, from a bigint nanosecond time: finer than a Date's milliseconds. */
+const seconds = (ns: bigint): number => Number(ns / 1000n) / 1e6;
 
 /**
  * A partition's files without what other partitions hold: a tree of hard links to the received
  * files (no data copied) in which nested mount points are empty folders. mke2fs -d reads it.
+ * Names are bytes (the received tree keeps names that are not UTF-8), and the walk is
+ * asynchronous: on the agent it must not stall the connections it serves.
  */
-export function stageTree(source: string, staging: string, nestedMounts: string[]): void {
-  const skip = new Set(nestedMounts.map((m) => join(source, m)));
-  const walk = (from: string, to: string): void => {
-    const info = lstatSync(from);
-    mkdirSync(to, { recursive: true });
+export async function stageTree(
+  source: string,
+  staging: string,
+  nestedMounts: string[],
+): Promise<void> {
+  const root = resolve(source);
+  const skip = new Set(nestedMounts.map((m) => join(root, m)));
+  const folder = async (to: Buffer, info: Awaited<ReturnType<typeof lstatBig>>): Promise<void> => {
+    await mkdir(to, { recursive: true });
     // Owner before mode: chown clears set-gid, which folders like /var/mail carry.
-    lchownSync(to, info.uid, info.gid);
-    chmodSync(to, info.mode & 0o7777);
-    for (const name of readdirSync(from)) {
-      const child = join(from, name);
-      const target = join(to, name);
-      const entry = lstatSync(child);
-      if (entry.isDirectory()) {
-        if (skip.has(child)) {
-          mkdirSync(target);
-          lchownSync(target, entry.uid, entry.gid);
-          chmodSync(target, entry.mode & 0o7777);
-          utimesSync(target, entry.atime, entry.mtime);
-        } else walk(child, target);
-      } else linkSync(child, target);
-    }
-    utimesSync(to, info.atime, info.mtime);
+    await lchown(to, Number(info.uid), Number(info.gid));
+    await chmod(to, Number(info.mode) & 0o7777);
   };
-  walk(source, staging);
+  const walk = async (from: Buffer, to: Buffer): Promise<void> => {
+    const info = await lstatBig(from);
+    await folder(to, info);
+    const names = await readdir(from, { encoding: 'buffer' });
+    for (let i = 0; i < names.length; i += AT_ONCE) {
+      await Promise.all(
+        names.slice(i, i + AT_ONCE).map(async (name) => {
+          const from2 = child(from, name);
+          const to2 = child(to, name);
+          const entry = await lstatBig(from2);
+          if (!entry.isDirectory()) return link(from2, to2);
+          if (!skip.has(from2.toString())) return walk(from2, to2);
+          await folder(to2, entry);
+          await utimes(to2, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+        }),
+      );
+    }
+    await utimes(to, seconds(info.atimeNs), seconds(info.mtimeNs));
+  };
+  await walk(Buffer.from(root), Buffer.from(resolve(staging)));
+}
+
+function lstatBig(path: Buffer) {
+  return lstat(path, { bigint: true });
 }
 
 /**

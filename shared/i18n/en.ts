@@ -339,6 +339,7 @@ export const en = {
     step: 'Step',
     detail: 'Detail',
     differ: 'Files that differ',
+    resent: 'Changed on the target after they were sent, found by the verification and sent again',
     warnings: 'Warnings',
     none: 'None.',
     vm: {

@@ -327,6 +327,7 @@ export const zhCN: Catalog = {
     time: '时间',
     step: '步骤',
     detail: '详情',
+    resent: '发送后在目标上被改动、经校验发现并重新发送的文件',
     differ: '不一致的文件',
     warnings: '警告',
     none: '无。',

@@ -136,6 +136,7 @@ describe('a target file changed behind the migration’s back', () => {
         'the source’s version is on the target',
       );
       assert.equal(report.verification?.ok, true, 'the second verification matched');
+      assert.deepEqual(report.verification?.resent, ['var/log/wtmp'], 'the report names it');
     } finally {
       await agent.close();
     }

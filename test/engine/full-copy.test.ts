@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../engine/agent/agent-server.ts';
 import { createSampleTree } from '../helpers/sample-tree.ts';
+import { measureSources } from '../../engine/preflight/measure-sources.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { diffSnapshots, snapshotTree } from '../helpers/tree-snapshot.ts';
@@ -52,6 +53,30 @@ describe('full copy of a tree with every kind of entry', () => {
       14,
       '14 regular files sent; the other two hard links as links',
     );
+  });
+
+  it('takes the copy’s progress totals from a measurement made before, without walking again', async () => {
+    const target = join(base, 'target-measured');
+    const measuredAgent = await startTestAgent(target, join(base, 'agent-state-measured'));
+    try {
+      const measured = await measureSources([{ dir: join(base, 'source'), target: '' }], [], false);
+      assert.equal(measured.files, 14 + 2, 'fourteen files and two more names of hard links');
+      // Totals that no walk could give: if the copy walked again, the meter would say otherwise.
+      const given = { bytes: measured.bytes + 12345, files: measured.files + 3 };
+      const { events } = await migrateTo(
+        measuredAgent,
+        join(base, 'source'),
+        join(base, 'state-measured'),
+        {
+          sourceTotals: given,
+        },
+      );
+      const copy = events.find((e) => e.type === 'progress' && e.phase === 'copy');
+      assert.ok(copy && copy.type === 'progress', 'the copy reported progress');
+      assert.deepEqual([copy.bytesTotal, copy.filesTotal], [given.bytes, given.files]);
+    } finally {
+      await measuredAgent.close();
+    }
   });
 
   it('refuses writes once it has answered the stop request, and verification catches it', async () => {

@@ -10,6 +10,7 @@ import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
 import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-command.ts';
 import { SerialTail } from '../../engine/vm/serial-tail.ts';
+import { AGENT_STOPPED_MARKER } from '../../engine/vm/agent-injection.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { ensureAgentBinary } from '../../scripts/build-agent.js';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -60,6 +61,12 @@ function waitForLine(
     qemu?.once('exit', exited);
   });
 }
+
+/** Each cutover step with the milliseconds since the first, to see where the downtime goes. */
+const timeline = (steps: { step: string; at: string }[]): string => {
+  const start = Date.parse(steps[0]?.at ?? '');
+  return steps.map((s) => `${s.step}+${Date.parse(s.at) - start}`).join(' ');
+};
 
 describe(
   'a real Debian root, migrated, built into an image and booted under qemu',
@@ -279,6 +286,8 @@ describe(
       try {
         const kvm = await kvmUsable();
         const vmLines: string[] = [];
+        // In order: when the agent inside answered, and each round, to tell where rounds went.
+        const order: string[] = [];
         const { report } = await migrateTo(vmAgent, source, join(base, 'state-vm'), {
           verify: 'cached',
           // A live machine's /run, /tmp and the like are its own; the VM makes them anew. (The
@@ -297,6 +306,8 @@ describe(
           },
           emit: (event) => {
             if (event.type === 'vm') vmLines.push(`${event.progress.step}: ${event.progress.line}`);
+            if (event.type === 'vm' && event.progress.step === 'agent') order.push('vm-ready');
+            if (event.type === 'round') order.push(event.summary.final ? 'final' : 'round');
           },
         });
         qemuPid = report.vm?.pid ?? 0;
@@ -312,7 +323,10 @@ describe(
           'migrated-vm',
           'the rounds went to the agent inside the VM',
         );
-        assert.ok(report.rounds.length >= 2, 'rounds ran after the VM came up');
+        assert.ok(
+          order.slice(order.indexOf('vm-ready') + 1).includes('round'),
+          `delta rounds ran after the VM came up, into it: ${order.join(' ')}`,
+        );
         assert.ok(
           vmLines.some((l) => l.startsWith('boot: ')),
           "the VM's console was shown",
@@ -324,9 +338,13 @@ describe(
         assert.match(vm.image.hash, /^[0-9a-f]{32}$/);
         assert.match(vm.bootConfirmation, /P2V agent listening/);
         assert.ok(
-          vm.programStartedMs !== null && vm.programStartedMs > 0,
-          'the handover time is measured',
+          report.cutover.timeline.some((s) => s.step === 'started'),
+          'the handover started the program',
         );
+        // What the VM keeps running with, and what the report gives for running it again, boot
+        // the machine as itself: no rounds-only kernel argument, and qemu survives a reboot.
+        assert.ok(!vm.domainXml.includes('systemd.unit'), 'the libvirt domain boots normally');
+        assert.ok(!vm.command.includes('-no-reboot'), 'the real VM comes back after a reboot');
         assert.ok(writerOut.includes('COUNTER-FIRST'), 'the writer was writing on the source');
 
         // What the source committed last, read once the writer is stopped.
@@ -353,6 +371,7 @@ describe(
           first.endsWith(`COUNTER-FIRST id=${Number(last) + 1}`),
           `its first row in the VM follows the source's last: ${first}`,
         );
+        await waitForLine(vm.serialLog, (l) => l.includes(AGENT_STOPPED_MARKER), 240_000);
         const consoleText = await readFile(vm.serialLog, 'utf8');
         assert.equal(
           consoleText.split('COUNTER-START').length - 1,
@@ -360,7 +379,12 @@ describe(
           'the program started once in the VM: at the handover, not at boot',
         );
         t.diagnostic(
-          `VM ready ${vm.readyMs} ms after the copy (image ${vm.image.durationMs} ms, boot ${vm.bootMs} ms); ${report.rounds.length} rounds; downtime ${report.cutover.downtimeMs} ms; ${last} rows continued in the VM`,
+          `VM ready ${vm.readyMs} ms after the copy (image ${vm.image.durationMs} ms, boot ${vm.bootMs} ms); rounds ${order.join(' ')}; downtime ${report.cutover.downtimeMs} ms, of which verification ${report.verification?.durationMs} ms (${report.verification?.files} files) and rounds after the stop ${report.rounds
+            .filter((r) => r.final)
+            .reduce(
+              (sum, r) => sum + r.durationMs,
+              0,
+            )} ms; ${last} rows continued in the VM; cutover timeline ${timeline(report.cutover.timeline)}`,
         );
       } finally {
         if (writer.exitCode === null) writer.kill('SIGTERM');

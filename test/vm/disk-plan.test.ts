@@ -78,6 +78,51 @@ describe('the VM disk plan from the source’s inspection', () => {
     );
   });
 
+  it('a malformed plan file is a usage error naming the field, for vm build and migrate --vm', async () => {
+    const base = await tempDir();
+    const plan = join(base, 'plan.json');
+    await writeFile(
+      plan,
+      JSON.stringify({ table: 'dos', bootMode: 'bios', partitions: [{ role: 'filesystem' }] }),
+    );
+    const refusal = (args: string[]) =>
+      run(process.execPath, [P2V_BIN, ...args]).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+    const build = await refusal([
+      'vm',
+      'build',
+      '--tree',
+      base,
+      '--plan',
+      plan,
+      '--out',
+      join(base, 'vm.qcow2'),
+    ]);
+    assert.equal(build?.code, 2, 'vm build: exit 2');
+    assert.match(build?.stderr ?? '', /disk plan .*plan\.json: partitions\.0\.sizeBytes/);
+    // Refused before any connection: the target named here does not exist.
+    const migrate = await refusal([
+      'migrate',
+      '--source',
+      base,
+      '--target',
+      '127.0.0.1:9',
+      '--token',
+      't',
+      '--fingerprint',
+      'AB'.repeat(32),
+      '--vm',
+      'direct',
+      '--vm-plan',
+      plan,
+      '--yes',
+    ]);
+    assert.equal(migrate?.code, 2, 'migrate --vm: exit 2');
+    assert.match(migrate?.stderr ?? '', /--vm-plan .*plan\.json: partitions\.0\.sizeBytes/);
+  });
+
   it('p2v vm build makes the image from a plan and says what it made', async () => {
     const base = await tempDir();
     const tree = join(base, 'tree');
