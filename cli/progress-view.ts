@@ -39,7 +39,7 @@ export function createProgressView(json: boolean): {
           endBar();
           bar = new cliProgress.SingleBar(
             {
-              format: `${event.phase.padEnd(7)} [{bar}] {percentage}% {detail}`,
+              format: `${event.phase.padEnd(8)} [{bar}] {percentage}% {detail}`,
               stream: process.stderr,
               hideCursor: true,
             },

@@ -7,6 +7,9 @@ import type { VmProgress } from './vm-image.ts';
 export type MigrationPhase =
   'connect' | 'copy' | 'vm' | 'rounds' | 'cutover' | 'verify' | 'handover' | 'done';
 
+/** What a progress event counts: `vm-check` reads the VM's files against what was sent. */
+export type ProgressPhase = 'copy' | 'rounds' | 'verify' | 'vm-check';
+
 /** One delta round's facts, as measured. */
 export interface RoundSummary {
   round: number;
@@ -34,7 +37,7 @@ export type MigrationEvent =
   | { type: 'phase'; phase: MigrationPhase; at: string }
   | {
       type: 'progress';
-      phase: 'copy' | 'rounds' | 'verify';
+      phase: ProgressPhase;
       value: number;
       bytesDone: number;
       bytesTotal: number;

@@ -87,4 +87,14 @@ export interface VmReport {
   /** From qemu's start to the agent inside answering. */
   bootMs: number;
   bootConfirmation: string;
+  /** Every file in the VM read against what was sent, before the rounds; absent before it existed. */
+  check?: VmCheck | null;
+}
+
+/** What the VM held before the rounds, compared with what was sent to the conversion host. */
+export interface VmCheck {
+  files: number;
+  /** Changed in the VM after they were sent (its own boot writes some): sent again in the rounds. */
+  differing: string[];
+  durationMs: number;
 }

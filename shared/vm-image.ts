@@ -60,7 +60,8 @@ export interface VmRequest {
 
 /** One line of what the VM step is doing: the build, the VM's serial console, the agent. */
 export interface VmProgress {
-  step: 'build' | 'boot' | 'agent';
+  /** `check`: the engine reading the VM's files against what it sent, before the rounds. */
+  step: 'build' | 'boot' | 'agent' | 'check';
   line: string;
 }
 

@@ -24,7 +24,7 @@ import { decideConvergence, type ConvergencePolicy } from './convergence.ts';
 import { MigrationState, migrationKey, newMigrationId } from './migration-state.ts';
 import { ProgressMeter } from './progress-meter.ts';
 import { SourceSet } from './source-set.ts';
-import { verifyTarget } from './verify.ts';
+import { checkAgainstSent, verifyTarget } from './verify.ts';
 import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
 
@@ -83,6 +83,7 @@ class Migration {
   /** Entries reported as not copied (unreadable, special files), with the stat they had then. */
   private readonly skipped = new Map<RawPath, string>();
   private connectedOnce = false;
+  private currentPhase: MigrationPhase | null = null;
   private readonly wholeRetry = new Set<RawPath>();
 
   private constructor(
@@ -147,8 +148,9 @@ class Migration {
         );
         await this.rescan();
       }
-      if (this.state.stored.phase === 'vm' && this.options.vm) {
-        await this.startVm(this.options.vm);
+      if (this.state.stored.phase === 'vm' && this.options.vm) await this.startVm(this.options.vm);
+      if (this.state.stored.phase === 'vm-check') {
+        await this.checkVm();
         await this.state.setPhase('rounds');
       }
       let decision = await this.iterateRounds();
@@ -184,6 +186,8 @@ class Migration {
   }
 
   private phase(phase: MigrationPhase): void {
+    if (phase === this.currentPhase) return;
+    this.currentPhase = phase;
     this.options.emit({ type: 'phase', phase, at: new Date().toISOString() });
   }
 
@@ -285,12 +289,56 @@ class Migration {
       bootMs: vm.bootMs,
       bootConfirmation: vm.bootConfirmation,
     };
+    // Where the agent is and that the VM is up are saved at once: a resume goes to the VM.
     this.state.stored.vmTarget = address;
-    await this.state.save();
+    await this.state.setPhase('vm-check');
     await this.client?.close().catch(() => undefined);
     this.client = null;
     this.target = address;
     await this.connect();
+  }
+
+  /**
+   * Reads every file in the VM against what was sent, before the rounds: what the VM's own boot
+   * changed goes again in the rounds instead of in a second verification after the stop, and
+   * the VM agent's checksum cache is warm, so the verification after the stop reads only what
+   * changed since. The source keeps running throughout.
+   */
+  private async checkVm(): Promise<void> {
+    this.phase('vm');
+    const started = Date.now();
+    const say = (line: string): void =>
+      this.options.emit({ type: 'vm', progress: { step: 'check', line } });
+    say('Reading the VM’s files against what was sent, while the source keeps running');
+    const result = await this.withReconnect((client) =>
+      checkAgainstSent(client, this.index, this.options.emit),
+    );
+    const differing = result.mismatches.map(displayPath);
+    this.sendWholeAgain(result.mismatches);
+    if (this.report.vm)
+      this.report.vm.check = { files: result.files, differing, durationMs: Date.now() - started };
+    say(
+      differing.length === 0
+        ? `${result.files} files match what was sent`
+        : `${result.files} files read; ${differing.length} changed in the VM go again in the rounds: ${differing.slice(0, 5).join(', ')}${differing.length > 5 ? ', …' : ''}`,
+    );
+    await this.state.save();
+  }
+
+  /**
+   * Files the target changed behind our back (a VM's own boot writes files the source left
+   * alone): what the index says was sent is forgotten, so the unchanged source file goes again,
+   * whole.
+   */
+  private sendWholeAgain(targets: RawPath[]): void {
+    for (const target of targets) {
+      this.wholeRetry.add(target);
+      const entry = this.index.get(target);
+      if (!entry) continue;
+      entry.mtimeNs = '-1';
+      this.index.set(target, entry);
+      this.record.mark(entry.source);
+    }
   }
 
   /** The full copy; after a crash it skips what the index shows the target already holds. */
@@ -574,16 +622,7 @@ class Migration {
     let mismatches = [...unsent, ...(await this.verify([]))];
     if (mismatches.length > 0) {
       const resent = mismatches.map(displayPath);
-      for (const target of mismatches) {
-        this.wholeRetry.add(target);
-        const entry = this.index.get(target);
-        if (!entry) continue;
-        // The target changed behind our back (a VM's own boot writes files the source left
-        // alone): forget what the index says was sent, so the unchanged source file goes again.
-        entry.mtimeNs = '-1';
-        this.index.set(target, entry);
-        this.record.mark(entry.source);
-      }
+      this.sendWholeAgain(mismatches);
       unsent = await this.finalRounds();
       mismatches = [...unsent, ...(await this.verify(resent))];
     }

@@ -5,7 +5,7 @@ import { P2VError } from '../../shared/errors.ts';
 import type { MigrationReport } from '../../shared/report.ts';
 import type { AgentAddress } from '../source/agent-client.ts';
 
-export type StoredPhase = 'copy' | 'vm' | 'rounds' | 'cutover' | 'done';
+export type StoredPhase = 'copy' | 'vm' | 'vm-check' | 'rounds' | 'cutover' | 'done';
 
 /** What survives a crash besides the index and the record: the phase and the report so far. */
 export interface StoredMigration {

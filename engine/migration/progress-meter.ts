@@ -1,4 +1,4 @@
-import type { MigrationEvent } from '../../shared/events.ts';
+import type { MigrationEvent, ProgressPhase } from '../../shared/events.ts';
 
 const INTERVAL_MS = 250;
 
@@ -15,7 +15,7 @@ export class ProgressMeter {
   private readonly started: number;
 
   constructor(
-    private readonly phase: 'copy' | 'rounds' | 'verify',
+    private readonly phase: ProgressPhase,
     private bytesTotal: number,
     private filesTotal: number,
     private readonly emit: (event: MigrationEvent) => void,

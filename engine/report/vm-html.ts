@@ -27,6 +27,21 @@ export function renderVmHtml(vm: VmReport, downtimeMs: number | null, t: TFuncti
       }),
     ],
     [t('report.vm.confirmation'), vm.bootConfirmation],
+    ...(vm.check
+      ? [
+          [
+            t('report.vm.check'),
+            t('report.vm.checkValue', {
+              files: vm.check.files,
+              duration: formatDuration(vm.check.durationMs),
+              differing:
+                vm.check.differing.length > 0
+                  ? vm.check.differing.join(', ')
+                  : t('report.vm.checkNone'),
+            }),
+          ],
+        ]
+      : []),
     [
       t('report.vm.agent'),
       `${vm.agent.hostname ?? '?'} — ${vm.agent.host}:${vm.agent.port} (${vm.agent.fingerprint})`,

@@ -4,7 +4,7 @@ import { ProgressBar } from '../components/progress-bar.tsx';
 import { StepNav } from '../components/step-nav.tsx';
 import { useWizard } from '../store-context.tsx';
 
-const STAGES = ['build', 'boot', 'agent'] as const;
+const STAGES = ['build', 'boot', 'agent', 'check'] as const;
 
 /** Step 6 when the target builds the VM: the image, the VM's console as it boots, its agent. */
 export function VmStep() {
@@ -16,18 +16,33 @@ export function VmStep() {
   const up =
     session.phase !== null && !['connect', 'copy', 'vm'].includes(session.phase) && log.length > 0;
   const reached = up ? STAGES.length : STAGES.indexOf(log[log.length - 1]?.step ?? 'build');
+  // The check's own progress fills the last stage while it reads the VM's files.
+  const checking = session.progress?.phase === 'vm-check' && !up ? session.progress : null;
   const latest = (step: (typeof STAGES)[number]): string | undefined =>
     [...log].reverse().find((l) => l.step === step)?.line;
   return (
     <section aria-labelledby="vm-heading">
       <h2 id="vm-heading">{t('vm.heading')}</h2>
       <p>{t('vm.intro')}</p>
-      <ProgressBar value={up ? 1 : Math.max(0, reached) / STAGES.length} label={t('vm.heading')} />
+      <ProgressBar
+        value={up ? 1 : (Math.max(0, reached) + (checking?.value ?? 0)) / STAGES.length}
+        label={t('vm.heading')}
+      />
       <ol className="checks" aria-live="polite">
         {STAGES.map((stage, i) => (
           <li key={stage} className={i < reached ? 'ok' : ''}>
             <strong>{t(`vm.stages.${stage}`)}</strong>
             {latest(stage) ? <span className="mono small"> — {latest(stage)}</span> : null}
+            {stage === 'check' && checking ? (
+              <span className="small">
+                {' '}
+                {t('vm.checking', {
+                  done: checking.filesDone,
+                  total: checking.filesTotal,
+                  file: checking.currentFile,
+                })}
+              </span>
+            ) : null}
           </li>
         ))}
       </ol>

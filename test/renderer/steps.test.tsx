@@ -195,6 +195,29 @@ describe('the wizard’s steps', () => {
       type: 'vm',
       progress: { step: 'agent', line: 'The agent inside the VM answered' },
     });
+    fake.emit({
+      type: 'vm',
+      progress: { step: 'check', line: 'Reading the VM’s files against what was sent' },
+    });
+    fake.emit({
+      type: 'progress',
+      phase: 'vm-check',
+      value: 0.5,
+      bytesDone: 50,
+      bytesTotal: 100,
+      filesDone: 2,
+      filesTotal: 4,
+      bytesPerSecond: 10,
+      etaSeconds: 5,
+      currentFile: 'etc/hosts',
+    });
+    await screen.findByText(/2 of 4 files read \(etc\/hosts\)/);
+    assert.equal(
+      screen.getByRole('progressbar').getAttribute('aria-valuenow'),
+      String(Math.round(((3 + 0.5) / 4) * 100)),
+      'the check fills the last of the four stages',
+    );
+    assert.equal((button('Next') as HTMLButtonElement).disabled, true, 'not while it checks');
     fake.emit({ type: 'phase', phase: 'rounds', at: '' });
     await screen.findByText(/the rounds now go into the VM/);
     assert.equal(store.getState().step, 'sync', 'the wizard follows the migration on to Sync');

@@ -89,3 +89,49 @@ describe('the HTML report', () => {
     assert.ok(!html.includes('Delta rounds'));
   });
 });
+
+describe('the HTML report of a migration into a VM', () => {
+  const withVm: MigrationReport = {
+    ...report,
+    vm: {
+      boot: 'direct',
+      image: {
+        path: '/vm/db.qcow2',
+        format: 'qcow2',
+        virtualBytes: 8 * 2 ** 30,
+        fileBytes: 2 ** 30,
+        hash: '0123456789abcdef0123456789abcdef',
+        durationMs: 9000,
+      },
+      command: ['qemu-system-x86_64', '-name', 'db 1'],
+      domainXml: '<domain type="kvm"><name>db</name></domain>',
+      serialLog: '/vm/serial.log',
+      pid: 4242,
+      agent: { host: '127.0.0.1', port: 7100, fingerprint: 'EF:01', hostname: 'db' },
+      readyMs: 40_000,
+      bootMs: 31_000,
+      bootConfirmation: 'P2V agent listening on 0.0.0.0:7443',
+      check: { files: 11709, differing: ['var/log/wtmp'], durationMs: 115_000 },
+    },
+  };
+
+  it('names what the check before the rounds read and found changed in the VM', () => {
+    const html = renderReportHtml(withVm);
+    assert.ok(html.includes('<h2>The VM the rounds went to</h2>'));
+    assert.ok(
+      html.includes('11709 files read in the VM against what was sent, in 1 min 55 s'),
+      'the check’s reach and cost',
+    );
+    assert.ok(html.includes('sent again in the rounds: var/log/wtmp'), 'what the VM changed');
+    assert.ok(html.includes('&#60;domain type='), 'the domain is escaped');
+    assert.ok(renderReportHtml(withVm, 'zh-CN').includes('在虚拟机中读取 11709 个文件'));
+  });
+
+  it('says when the VM held exactly what was sent', () => {
+    const html = renderReportHtml({
+      ...withVm,
+      vm: { ...withVm.vm!, check: { files: 3, differing: [], durationMs: 10 } },
+    });
+    assert.ok(html.includes('sent again in the rounds: none'));
+  });
+});

@@ -307,6 +307,8 @@ describe(
           emit: (event) => {
             if (event.type === 'vm') vmLines.push(`${event.progress.step}: ${event.progress.line}`);
             if (event.type === 'vm' && event.progress.step === 'agent') order.push('vm-ready');
+            if (event.type === 'vm' && event.progress.step === 'check' && order.at(-1) !== 'check')
+              order.push('check');
             if (event.type === 'round') order.push(event.summary.final ? 'final' : 'round');
           },
         });
@@ -334,6 +336,19 @@ describe(
         assert.ok(
           vmLines.some((l) => l.includes('carries the virtio disk drivers')),
           'the initramfs was checked before the build',
+        );
+        assert.ok(
+          order.indexOf('check') > order.indexOf('vm-ready') &&
+            order.indexOf('check') < order.lastIndexOf('round'),
+          `the VM's files were read against what was sent before the rounds into it: ${order.join(' ')}`,
+        );
+        assert.ok(vm.check && vm.check.files > 0, 'the report has the check');
+        // The VM's boot writes files the source left alone (wtmp): the check finds them before
+        // the stop, so the verification after the stop has nothing to send again.
+        assert.equal(
+          report.verification?.resent,
+          undefined,
+          `what the VM changed went in the rounds (check found: ${vm.check.differing.join(', ')})`,
         );
         assert.match(vm.image.hash, /^[0-9a-f]{32}$/);
         assert.match(vm.bootConfirmation, /P2V agent listening/);
@@ -379,7 +394,7 @@ describe(
           'the program started once in the VM: at the handover, not at boot',
         );
         t.diagnostic(
-          `VM ready ${vm.readyMs} ms after the copy (image ${vm.image.durationMs} ms, boot ${vm.bootMs} ms); rounds ${order.join(' ')}; downtime ${report.cutover.downtimeMs} ms, of which verification ${report.verification?.durationMs} ms (${report.verification?.files} files) and rounds after the stop ${report.rounds
+          `VM ready ${vm.readyMs} ms after the copy (image ${vm.image.durationMs} ms, boot ${vm.bootMs} ms); check ${vm.check.durationMs} ms (${vm.check.files} files, changed in the VM: ${vm.check.differing.join(', ') || 'none'}); rounds ${order.join(' ')}; downtime ${report.cutover.downtimeMs} ms, of which verification ${report.verification?.durationMs} ms (${report.verification?.files} files) and rounds after the stop ${report.rounds
             .filter((r) => r.final)
             .reduce(
               (sum, r) => sum + r.durationMs,
