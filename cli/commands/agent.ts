@@ -38,6 +38,10 @@ export function configureAgent(command: Command): Command {
       'where the VM the source asks for is built and its console logged (default: beside --root)',
     )
     .option('--exit-after-handover', 'stop once the handover has run (the agent inside a VM)')
+    .option(
+      '--no-show-token',
+      'do not print the pairing token (an agent whose console is logged: the one inside a VM)',
+    )
     .option('--json', 'print one JSON line with the address, fingerprint and token, then JSON logs')
     .action(
       async (options: {
@@ -48,6 +52,7 @@ export function configureAgent(command: Command): Command {
         onHandover?: string;
         vmDir?: string;
         exitAfterHandover?: boolean;
+        showToken: boolean;
         json?: boolean;
       }) => {
         const { host, port } = parseHostPort(options.listen);
@@ -75,7 +80,7 @@ export function configureAgent(command: Command): Command {
           host: agent.host,
           port: agent.port,
           fingerprint: agent.fingerprint,
-          token: agent.token,
+          ...(options.showToken ? { token: agent.token } : {}),
           root: agent.root,
           removedTempFiles: agent.removedTempFiles,
         };
@@ -85,7 +90,9 @@ export function configureAgent(command: Command): Command {
             [
               `P2V agent listening on ${agent.host}:${agent.port}, writing into ${agent.root}`,
               `certificate fingerprint (confirm this on the source): ${agent.fingerprint}`,
-              `pairing token: ${agent.token}`,
+              options.showToken
+                ? `pairing token: ${agent.token}`
+                : `pairing token: not shown (${options.token ? 'the one given with --token' : `kept in ${join(options.state, 'pairing-token')}`})`,
               agent.removedTempFiles > 0
                 ? `removed ${agent.removedTempFiles} temp files an interrupted run left`
                 : '',

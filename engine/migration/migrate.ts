@@ -135,9 +135,8 @@ class Migration {
       await this.connect();
       // The record starts before the copy, so what changes while copying is caught.
       await this.record.watch(
-        this.options.sources.map((s) => s.dir),
+        this.sources.watched,
         (path) => this.sources.locate(Buffer.from(path, 'utf8').toString('latin1')) === null,
-        this.sources.excludePatterns,
       );
       if (this.state.stored.phase === 'copy') {
         await this.withReconnect(() => this.copy());

@@ -16,44 +16,83 @@ export interface Located {
   target: RawPath;
 }
 
+/** One source folder with the exclusions that apply inside it. */
+interface SourceRoot {
+  mapping: SourceMapping;
+  raw: RawPath;
+  /** The exclusions as given (absolute paths and globs), for the watcher not to watch them. */
+  patterns: string[];
+  excluded: ExcludeTest;
+}
+
+/**
+ * The default exclusions that apply inside `dir`. They describe a whole machine (`/tmp/*`,
+ * `/proc/*`), so a folder the technician chose inside one of them (`/tmp/build`, `/proc` itself)
+ * is copied: the choice is explicit, and leaving it empty would lose its files silently.
+ */
+export function defaultExcludesFor(dir: string): string[] {
+  return DEFAULT_EXCLUDES.filter((pattern) => {
+    const covers = makeExcludeTest([pattern, `${pattern}/**`]);
+    const emptiesFolder = pattern.endsWith('/*') && dir === pattern.slice(0, -2);
+    return !covers(dir) && !emptiesFolder;
+  });
+}
+
 /**
  * The folders being migrated, their exclusions and the mapping from source paths (raw bytes) to
  * target paths.
  */
 export class SourceSet {
-  readonly excluded: ExcludeTest;
-  /** The exclusions as given (absolute paths and globs), for the watcher not to watch them. */
-  readonly excludePatterns: string[];
-  private readonly roots: { mapping: SourceMapping; raw: RawPath }[];
+  private readonly roots: SourceRoot[];
 
   constructor(
     readonly mappings: SourceMapping[],
     excludes: string[],
     useDefaultExcludes: boolean,
   ) {
-    const patterns = [...excludes, ...(useDefaultExcludes ? DEFAULT_EXCLUDES : [])];
-    this.excludePatterns = patterns;
-    this.excluded = makeExcludeTest(patterns.flatMap((p) => [p, `${p.replace(/\/+$/, '')}/**`]));
     this.roots = mappings
-      .map((mapping) => ({ mapping, raw: fromText(mapping.dir) }))
+      .map((mapping) => {
+        const patterns = [
+          ...excludes,
+          ...(useDefaultExcludes ? defaultExcludesFor(mapping.dir) : []),
+        ];
+        const excluded = makeExcludeTest(
+          patterns.flatMap((p) => [p, `${p.replace(/\/+$/, '')}/**`]),
+        );
+        return { mapping, raw: fromText(mapping.dir), patterns, excluded };
+      })
       .sort((a, b) => b.raw.length - a.raw.length);
   }
 
-  /** Maps a source path (raw bytes) to its target path; null if outside the sources or excluded. */
-  locate(source: RawPath): Located | null {
-    for (const { mapping, raw } of this.roots) {
-      const inside = source === raw || source.startsWith(raw.endsWith('/') ? raw : `${raw}/`);
-      if (!inside) continue;
-      if (this.excluded(displayPath(source)) && source !== raw) return null;
-      const rest = source.slice(raw.length).replace(/^\/+/, '');
-      return { mapping, target: joinRaw(mapping.target, rest) };
+  /** Each source folder with the paths and globs the watcher need not watch inside it. */
+  get watched(): { dir: string; skipped: string[] }[] {
+    return this.roots.map((root) => ({ dir: root.mapping.dir, skipped: root.patterns }));
+  }
+
+  /** The source folder a source path (raw bytes) is in, the deepest when they nest. */
+  private rootOf(source: RawPath): SourceRoot | null {
+    for (const root of this.roots) {
+      const { raw } = root;
+      if (source === raw || source.startsWith(raw.endsWith('/') ? raw : `${raw}/`)) return root;
     }
     return null;
   }
 
+  /** Maps a source path (raw bytes) to its target path; null if outside the sources or excluded. */
+  locate(source: RawPath): Located | null {
+    const root = this.rootOf(source);
+    if (!root) return null;
+    if (source !== root.raw && root.excluded(displayPath(source))) return null;
+    const rest = source.slice(root.raw.length).replace(/^\/+/, '');
+    return { mapping: root.mapping, target: joinRaw(root.mapping.target, rest) };
+  }
+
   /** Every entry of every source, each folder before its contents. */
   async *walkAll(onError: (path: string, error: Error) => void): AsyncGenerator<SourceEntry> {
-    for (const mapping of this.mappings) yield* walkSource(mapping, this.excluded, onError);
+    for (const mapping of this.mappings) {
+      const root = this.roots.find((r) => r.mapping === mapping) as SourceRoot;
+      yield* walkSource(mapping, root.excluded, onError);
+    }
   }
 
   /** Entries below (and including) one source folder that the index did not know. */
@@ -62,7 +101,8 @@ export class SourceSet {
     target: RawPath,
     onError: (path: string, error: Error) => void,
   ): AsyncGenerator<SourceEntry> {
-    return walkFrom(Buffer.from(source, 'latin1'), target, this.excluded, onError);
+    const excluded = this.rootOf(source)?.excluded ?? (() => true);
+    return walkFrom(Buffer.from(source, 'latin1'), target, excluded, onError);
   }
 
   /**

@@ -41,11 +41,10 @@ export class ChangeRecord {
    * as text: a name that was not valid UTF-8 comes back lossy, so its folder is marked instead.
    */
   async watch(
-    dirs: string[],
+    dirs: { dir: string; skipped: string[] }[],
     ignored: (path: string) => boolean,
-    skipped: string[] = [],
   ): Promise<void> {
-    for (const dir of dirs) {
+    for (const { dir, skipped } of dirs) {
       // `skipped` paths and globs are never crawled or watched (a whole root's /proc and /sys
       // would cost a watch per folder); `ignored` filters what arrives.
       const subscription = await watcher.subscribe(

@@ -98,7 +98,7 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     '',
     '[Service]',
     `ExecStartPre=${DIR}/network-up.sh`,
-    `ExecStart=${DIR}/p2v-agent --root / --listen 0.0.0.0:${GUEST_AGENT_PORT} --state ${STATE} --on-handover ${DIR}/handover.sh --exit-after-handover`,
+    `ExecStart=${DIR}/p2v-agent --root / --listen 0.0.0.0:${GUEST_AGENT_PORT} --state ${STATE} --on-handover ${DIR}/handover.sh --exit-after-handover --no-show-token`,
     'Restart=on-failure',
     'StandardOutput=journal+console',
     'StandardError=journal+console',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -106,5 +106,60 @@ describe('the p2v command line', () => {
     ]);
     assert.equal(nobody.status, 1);
     assert.match(nobody.stderr, /Could not reach the agent/);
+  });
+
+  it('keeps the pairing token off a logged console with --no-show-token, and pairs with the kept one', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'p2v-cli-'));
+    mkdirSync(join(base, 'source'));
+    writeFileSync(join(base, 'source/data.txt'), 'kept\n');
+    const state = join(base, 'agent-state');
+    const agent = await startAgentProcess([
+      '--root',
+      join(base, 'root'),
+      '--state',
+      state,
+      '--no-show-token',
+    ]);
+    try {
+      const token = readFileSync(join(state, 'pairing-token'), 'utf8').trim();
+      assert.equal(agent.events[0]?.token, undefined, 'the listening line has no token');
+      assert.ok(!JSON.stringify(agent.events).includes(token), 'nor any line after it');
+      const run = p2v([
+        'migrate',
+        '--source',
+        `${join(base, 'source')}:/`,
+        '--target',
+        `${agent.host}:${agent.port}`,
+        '--token',
+        token,
+        '--fingerprint',
+        agent.fingerprint,
+        '--state',
+        join(base, 's'),
+        '--yes',
+      ]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(readFileSync(join(base, 'root/data.txt'), 'utf8'), 'kept\n');
+    } finally {
+      await agent.stop();
+    }
+    // What a technician (or a VM's console log) reads when the agent starts without --json.
+    const plain = spawn(process.execPath, [
+      P2V_BIN,
+      'agent',
+      '--root',
+      join(base, 'root'),
+      '--state',
+      state,
+      '--no-show-token',
+    ]);
+    let printed = '';
+    for await (const chunk of plain.stdout) {
+      printed += String(chunk);
+      if (printed.includes('pairing token:') && printed.endsWith('\n')) break;
+    }
+    plain.kill('SIGTERM');
+    assert.match(printed, /pairing token: not shown \(kept in .*agent-state\/pairing-token\)/);
+    assert.ok(!printed.includes(readFileSync(join(state, 'pairing-token'), 'utf8').trim()));
   });
 });

@@ -9,8 +9,8 @@ process.once('exit', () => {
 });
 
 /** A fresh temp dir, removed when the test process exits. */
-export async function tempDir(prefix = 'p2v-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+export async function tempDir(prefix = 'p2v-test-', parent = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(join(parent, prefix));
   made.add(dir);
   return dir;
 }

@@ -39,7 +39,9 @@ describe('the change record', () => {
     await writeFile(join(watched, 'gone.txt'), 'gone');
     await writeFile(join(watched, 'ignored.log'), 'x');
     const record = await ChangeRecord.open(base);
-    await record.watch([watched], (path) => path.endsWith('.log'), [join(watched, 'skipped')]);
+    await record.watch([{ dir: watched, skipped: [join(watched, 'skipped')] }], (path) =>
+      path.endsWith('.log'),
+    );
     try {
       const expected = [
         join(watched, 'new.txt'),
