@@ -3,7 +3,7 @@ import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
 import type { ConvergenceDecision, CutoverStep, RoundSummary } from './events.ts';
 import type { MachineInspection } from './inspection.ts';
 import type { PreflightCheck } from './preflight.ts';
-import type { BuiltImage, VmBoot } from './vm-image.ts';
+import type { BuiltImage, InitramfsRebuild, VmBoot } from './vm-image.ts';
 
 /** The check made before the copy: the machine, the VM profile, the driver plan and more. */
 export interface MigrationCheck {
@@ -89,6 +89,8 @@ export interface VmReport {
   bootConfirmation: string;
   /** Every file in the VM read against what was sent, before the rounds; absent before it existed. */
   check?: VmCheck | null;
+  /** Present when the guest's initramfs was rebuilt on the conversion host with the disk drivers. */
+  initramfs?: InitramfsRebuild | null;
 }
 
 /** What the VM held before the rounds, compared with what was sent to the conversion host. */

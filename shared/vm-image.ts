@@ -65,6 +65,14 @@ export interface VmProgress {
   line: string;
 }
 
+/** The guest's initramfs, rebuilt on the conversion host with the VM's disk drivers. */
+export interface InitramfsRebuild {
+  /** Run inside the guest's tree. */
+  command: string;
+  /** Tree (target) paths it wrote: they differ from the source on purpose from now on. */
+  changed: string[];
+}
+
 /** The VM running with the agent inside it, as the target agent answers. */
 export interface StartedVm {
   image: BuiltImage;
@@ -82,4 +90,6 @@ export interface StartedVm {
   bootMs: number;
   /** The console line that confirmed the boot (the agent inside the VM listening). */
   bootConfirmation: string;
+  /** Present when the guest's initramfs lacked the disk drivers and was rebuilt here. */
+  initramfs?: InitramfsRebuild;
 }

@@ -11,12 +11,19 @@ import type {
 } from '../../shared/events.ts';
 import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
 import { runShell } from '../shell-command.ts';
-import { displayPath, fromFsName, parentRaw, type RawPath } from '../paths/raw-path.ts';
+import {
+  displayPath,
+  fromFsName,
+  fromText,
+  joinRaw,
+  parentRaw,
+  type RawPath,
+} from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
 import { statKey } from '../paths/stat-key.ts';
 import { entryFrom, kindOf, sameStat, SourceIndex } from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
-import type { VmRequest } from '../../shared/vm-image.ts';
+import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
@@ -116,6 +123,7 @@ class Migration {
       [...options.excludes, options.stateDir],
       options.useDefaultExcludes,
     );
+    sources.hold(state.stored.heldByTarget ?? []);
     return new Migration(
       options,
       state,
@@ -288,6 +296,7 @@ class Migration {
       bootMs: vm.bootMs,
       bootConfirmation: vm.bootConfirmation,
     };
+    if (vm.initramfs) this.leaveToTarget(vm.initramfs);
     // Where the agent is and that the VM is up are saved at once: a resume goes to the VM.
     this.state.stored.vmTarget = address;
     await this.state.setPhase('vm-check');
@@ -295,6 +304,22 @@ class Migration {
     this.client = null;
     this.target = address;
     await this.connect();
+  }
+
+  /**
+   * The VM's build rebuilt the guest's initramfs with the VM's disk drivers: those files differ
+   * from the source on purpose, so they leave the index (nothing compares or deletes them) and
+   * the source's copies are never sent again, which would take the drivers away.
+   */
+  private leaveToTarget(rebuild: InitramfsRebuild): void {
+    const targets = rebuild.changed.map((path) => joinRaw(fromText(path)));
+    this.sources.hold(targets);
+    for (const target of targets) this.index.delete(target);
+    this.state.stored.heldByTarget = [...(this.state.stored.heldByTarget ?? []), ...targets];
+    if (this.report.vm) this.report.vm.initramfs = rebuild;
+    this.warn(
+      `The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host (${rebuild.command}); these files differ from the source on purpose and are not sent again: ${rebuild.changed.join(', ')}`,
+    );
   }
 
   /**

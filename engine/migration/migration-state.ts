@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { MigrationReport } from '../../shared/report.ts';
+import type { RawPath } from '../paths/raw-path.ts';
 import type { AgentAddress } from '../source/agent-client.ts';
 
 export type StoredPhase = 'copy' | 'vm' | 'vm-check' | 'rounds' | 'cutover' | 'done';
@@ -14,6 +15,8 @@ export interface StoredMigration {
   report: MigrationReport;
   /** Once the VM answered: where its agent is, so a resumed migration goes on there. */
   vmTarget?: AgentAddress;
+  /** Target paths the VM's build changed on purpose (its rebuilt initramfs): never sent again. */
+  heldByTarget?: RawPath[];
 }
 
 /** Identifies a migration by its sources and target, so a state dir is not reused by mistake. */

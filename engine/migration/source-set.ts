@@ -23,6 +23,8 @@ interface SourceRoot {
   /** The exclusions as given (absolute paths and globs), for the watcher not to watch them. */
   patterns: string[];
   excluded: ExcludeTest;
+  /** Source paths (as text) whose target copy the target owns now: never sent again. */
+  held: Set<string>;
 }
 
 /**
@@ -56,10 +58,12 @@ export class SourceSet {
           ...excludes,
           ...(useDefaultExcludes ? defaultExcludesFor(mapping.dir) : []),
         ];
-        const excluded = makeExcludeTest(
+        const matches = makeExcludeTest(
           patterns.flatMap((p) => [p, `${p.replace(/\/+$/, '')}/**`]),
         );
-        return { mapping, raw: fromText(mapping.dir), patterns, excluded };
+        const held = new Set<string>();
+        const excluded: ExcludeTest = (path) => held.has(path) || matches(path);
+        return { mapping, raw: fromText(mapping.dir), patterns, excluded, held };
       })
       .sort((a, b) => b.raw.length - a.raw.length);
   }
@@ -67,6 +71,23 @@ export class SourceSet {
   /** Each source folder with the paths and globs the watcher need not watch inside it. */
   get watched(): { dir: string; skipped: string[] }[] {
     return this.roots.map((root) => ({ dir: root.mapping.dir, skipped: root.patterns }));
+  }
+
+  /**
+   * Leaves target paths to the target from now on (files a VM's build changed on purpose): the
+   * source's copies are not walked, recorded or sent again.
+   */
+  hold(targets: RawPath[]): void {
+    for (const target of targets) {
+      for (const root of this.roots) {
+        const base = root.mapping.target;
+        const inside = base === '' || target === base || target.startsWith(`${base}/`);
+        if (!inside) continue;
+        const rest = target.slice(base.length).replace(/^\/+/, '');
+        root.held.add(displayPath(joinRaw(root.raw, rest)));
+        break;
+      }
+    }
   }
 
   /** The source folder a source path (raw bytes) is in, the deepest when they nest. */

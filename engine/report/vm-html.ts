@@ -27,6 +27,17 @@ export function renderVmHtml(vm: VmReport, downtimeMs: number | null, t: TFuncti
       }),
     ],
     [t('report.vm.confirmation'), vm.bootConfirmation],
+    ...(vm.initramfs
+      ? [
+          [
+            t('report.vm.initramfs'),
+            t('report.vm.initramfsValue', {
+              command: vm.initramfs.command,
+              files: vm.initramfs.changed.join(', '),
+            }),
+          ],
+        ]
+      : []),
     ...(vm.check
       ? [
           [

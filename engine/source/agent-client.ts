@@ -62,13 +62,34 @@ export class AgentClient {
    * Connects over TLS, checks the agent's certificate against the confirmed fingerprint before
    * anything is sent, then pairs with the token.
    */
-  static async connect(address: AgentAddress): Promise<AgentClient> {
-    const socket = await openPinned(address);
+  static async connect(
+    address: AgentAddress,
+    timeoutMs = CONNECT_TIMEOUT_MS,
+  ): Promise<AgentClient> {
+    const socket = await openPinned(address, timeoutMs);
     const conn = new Connection(socket);
     await conn.send({ t: 'hello', id: 0, version: PROTOCOL_VERSION, token: address.token });
-    const answer = await conn.nextMessage().catch((error: unknown) => {
-      throw error instanceof P2VError ? error : new P2VError('CONNECTION_LOST', String(error));
-    });
+    // A peer that completes TLS but never answers (a port forward whose far end is still
+    // booting) must not hold the caller forever: it retries instead.
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([
+      conn.nextMessage(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          conn.destroy();
+          reject(
+            new P2VError(
+              'CONNECT_FAILED',
+              `no answer to hello from ${address.host}:${address.port}`,
+            ),
+          );
+        }, timeoutMs);
+      }),
+    ])
+      .catch((error: unknown) => {
+        throw error instanceof P2VError ? error : new P2VError('CONNECTION_LOST', String(error));
+      })
+      .finally(() => clearTimeout(timer));
     if (answer.t === 'fail') {
       conn.destroy();
       throw P2VError.fromJSON((answer as { error: ErrorInfo }).error);
@@ -214,7 +235,7 @@ export class AgentClient {
   }
 }
 
-function openPinned(address: AgentAddress): Promise<TLSSocket> {
+function openPinned(address: AgentAddress, timeoutMs: number): Promise<TLSSocket> {
   const expected = normaliseFingerprint(address.fingerprint);
   return new Promise((resolve, reject) => {
     const socket = connect({
@@ -228,7 +249,7 @@ function openPinned(address: AgentAddress): Promise<TLSSocket> {
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new P2VError('CONNECT_FAILED', `no answer from ${address.host}:${address.port}`));
-    }, CONNECT_TIMEOUT_MS);
+    }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const presented = normaliseFingerprint(socket.getPeerX509Certificate()?.fingerprint256 ?? '');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, copyFile, mkdir, open, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
-import type { StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
+import type { InitramfsRebuild, StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
 import { loadOrCreateIdentity, newPairingToken } from '../agent/identity.ts';
 import { freePort } from '../net/free-port.ts';
 import { AgentClient } from '../source/agent-client.ts';
@@ -10,6 +10,7 @@ import { AGENT_READY_MARKER, agentInjection, GUEST_AGENT_PORT } from './agent-in
 import { buildImage } from './build-image.ts';
 import { findGuestKernel } from './guest-kernel.ts';
 import { checkInitramfs } from './initramfs-check.ts';
+import { rebuildInitramfs } from './initramfs-rebuild.ts';
 import { kvmUsable } from './kvm-probe.ts';
 import { libvirtDomain } from './libvirt-domain.ts';
 import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
@@ -59,19 +60,26 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     if (request.boot === 'direct') throw error;
     return null;
   });
+  let initramfs: InitramfsRebuild | null = null;
   if (guest) {
     const verdict = await checkInitramfs(ws.tree, guest);
-    if (verdict.ok === false)
-      throw new P2VError(
-        'VM_FAILED',
-        `the guest's initramfs ${guest.initrd} lacks ${verdict.missing.join(', ')}, so the VM could not find its disk. Nothing was built. On the source, run: ${verdict.command} — then run the migration again: it resumes, sends the new initramfs and builds the VM`,
+    if (verdict.ok === false) {
+      say(
+        'build',
+        `The initramfs of ${guest.release} lacks ${verdict.missing.join(', ')}, so the VM could not find its disk: adding the virtio drivers to the guest's initramfs configuration and rebuilding it inside the guest's tree`,
       );
-    say(
-      'build',
-      verdict.ok
-        ? `The initramfs of ${guest.release} carries the virtio disk drivers`
-        : `Could not check the initramfs: ${verdict.reason}`,
-    );
+      initramfs = await rebuildInitramfs(ws.tree, guest, verdict);
+      say(
+        'build',
+        `Rebuilt with ${initramfs.command}; these files now differ from the source on purpose: ${initramfs.changed.join(', ')}`,
+      );
+    } else
+      say(
+        'build',
+        verdict.ok
+          ? `The initramfs of ${guest.release} carries the virtio disk drivers`
+          : `Could not check the initramfs: ${verdict.reason}`,
+      );
   }
   say('build', `Building the ${request.format} disk image from ${ws.tree}`);
   const image = await buildImage({
@@ -183,6 +191,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     pid: qemu.pid ?? 0,
     bootMs: Date.now() - started,
     bootConfirmation: confirmation || 'the agent answered a paired handshake',
+    ...(initramfs ? { initramfs } : {}),
   };
 }
 

@@ -362,6 +362,9 @@ export const en = {
       check: 'Checked before the rounds',
       checkValue:
         '{{files}} files read in the VM against what was sent, in {{duration}}; changed in the VM and sent again in the rounds: {{differing}}',
+      initramfs: 'Initramfs rebuilt on the conversion host',
+      initramfsValue:
+        'it lacked the VM’s disk drivers; added to the guest’s configuration and rebuilt with {{command}}. These files differ from the source on purpose and were not sent again: {{files}}',
       checkNone: 'none',
       programStarted: 'From the stop to the program started in the VM',
       console: 'Console log',

@@ -351,6 +351,9 @@ export const zhCN: Catalog = {
       check: '增量轮次前的核对',
       checkValue:
         '在虚拟机中读取 {{files}} 个文件并与已发送内容比对，用时 {{duration}}；在虚拟机中被改动、在增量轮次中重新发送：{{differing}}',
+      initramfs: '在转换主机上重建的 initramfs',
+      initramfsValue:
+        '原 initramfs 缺少虚拟机的磁盘驱动；已加入客户机配置并用 {{command}} 重建。以下文件有意与源不同，未再次发送：{{files}}',
       checkNone: '无',
       programStarted: '从停止到程序在虚拟机中启动',
       console: '控制台日志',

@@ -134,4 +134,21 @@ describe('the HTML report of a migration into a VM', () => {
     });
     assert.ok(html.includes('sent again in the rounds: none'));
   });
+
+  it('names the initramfs rebuilt on the conversion host and the files left to the VM', () => {
+    const html = renderReportHtml({
+      ...withVm,
+      vm: {
+        ...withVm.vm!,
+        initramfs: {
+          command: '/usr/sbin/update-initramfs -u -k 6.1.0-50-amd64',
+          changed: ['boot/initrd.img-6.1.0-50-amd64', 'etc/initramfs-tools/modules'],
+        },
+      },
+    });
+    assert.ok(html.includes('Initramfs rebuilt on the conversion host'));
+    assert.ok(
+      html.includes('not sent again: boot/initrd.img-6.1.0-50-amd64, etc/initramfs-tools/modules'),
+    );
+  });
 });
