@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../engine/agent/agent-server.ts';
@@ -64,6 +64,25 @@ function waitForLine(
   });
 }
 
+/**
+ * Sets which modules the root's initramfs carries (Debian's MODULES= and its modules list) and
+ * rebuilds it: `most` with no list is how Debian installs it.
+ */
+async function setInitramfsModules(root: string, modules: 'most' | 'list', list: string) {
+  const conf = join(root, 'etc/initramfs-tools/initramfs.conf');
+  await writeFile(
+    conf,
+    (await readFile(conf, 'utf8')).replace(/^MODULES=.*$/m, `MODULES=${modules}`),
+  );
+  await writeFile(
+    join(root, 'etc/initramfs-tools/modules'),
+    `# Modules to include in the initramfs, one per line.\n${list}`,
+  );
+  const { release } = await findGuestKernel(root);
+  const made = await runInGuest(root, ['update-initramfs', '-u', '-k', release]);
+  assert.equal(made.exitCode, 0, `update-initramfs in ${root}: ${made.stderr}`);
+}
+
 /** Each cutover step with the milliseconds since the first, to see where the downtime goes. */
 const timeline = (steps: { step: string; at: string }[]): string => {
   const start = Date.parse(steps[0]?.at ?? '');
@@ -97,6 +116,14 @@ describe(
           ],
           { stdio: 'ignore' },
         );
+      // A run killed in the middle of the VM test leaves the shared root's initramfs without
+      // the disk drivers; the other tests boot it as Debian installs it.
+      if (
+        /^MODULES=list/m.test(
+          await readFile(join(source, 'etc/initramfs-tools/initramfs.conf'), 'utf8'),
+        )
+      )
+        await setInitramfsModules(source, 'most', '');
       // The program the VM should run: a service that prints a marker on the serial console.
       await writeFile(join(source, 'etc/fstab'), `UUID=${ROOT_UUID} / ext4 defaults 0 1\n`);
       await writeFile(join(source, 'etc/hostname'), 'migrated-vm\n');
@@ -281,40 +308,15 @@ describe(
       // (dracut's host-only images carry its own storage drivers only): the conversion host
       // must rebuild it for the VM to find its disk. Put back after the test: the root is shared.
       const guest = await findGuestKernel(source);
-      const initramfsFiles = [
-        'etc/initramfs-tools/initramfs.conf',
-        'etc/initramfs-tools/modules',
-        `var/lib/initramfs-tools/${guest.release}`,
-        relative(source, guest.initrd),
-      ];
-      // A file that was not there (update-initramfs's record, before its first run) goes again.
-      const saved = await Promise.all(
-        initramfsFiles.map((f) => readFile(join(source, f)).catch(() => null)),
-      );
-      const restoreInitramfs = (): Promise<unknown> =>
-        Promise.all(
-          initramfsFiles.map((f, i) => {
-            const content = saved[i];
-            return content
-              ? writeFile(join(source, f), content)
-              : rm(join(source, f), { force: true });
-          }),
-        );
       try {
-        await writeFile(
-          join(source, 'etc/initramfs-tools/initramfs.conf'),
-          String(saved[0]).replace(/^MODULES=.*$/m, 'MODULES=list'),
-        );
-        await writeFile(join(source, 'etc/initramfs-tools/modules'), 'ext4\n');
-        const made = await runInGuest(source, ['update-initramfs', '-u', '-k', guest.release]);
-        assert.equal(made.exitCode, 0, `update-initramfs on the source: ${made.stderr}`);
+        await setInitramfsModules(source, 'list', 'ext4\n');
         assert.equal(
           (await checkInitramfs(source, guest)).ok,
           false,
           'the source’s initramfs lacks the virtio drivers',
         );
       } catch (error) {
-        await restoreInitramfs();
+        await setInitramfsModules(source, 'most', '');
         throw error;
       }
       // It runs on the "source machine": the root's own sqlite3, chrooted, on this host.
@@ -468,7 +470,7 @@ describe(
         if (writer.exitCode === null) writer.kill('SIGTERM');
         if (qemuPid) process.kill(qemuPid, 'SIGKILL');
         await vmAgent.close();
-        await restoreInitramfs();
+        await setInitramfsModules(source, 'most', '');
       }
     });
   },
