@@ -1,4 +1,4 @@
-import { access, open, readFile, rm, stat } from 'node:fs/promises';
+import { access, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { DiskPlan } from '../../shared/vm-image.ts';
@@ -63,10 +63,18 @@ async function guestModules(
   return dir;
 }
 
+/** Where boot.img keeps the first sector of the core image (GRUB's `kernel_sector`). */
+const KERNEL_SECTOR_AT = 0x5c;
+/** The core image's first blocklist, at the end of its first sector: start, length, segment. */
+const BLOCKLIST_START_AT = 512 - 12;
+
 /**
- * Makes an MBR disk boot by itself under a BIOS, as grub-install would, with plain writes: the
- * guest's own GRUB modules made into a core image written after the MBR, and boot.img's code in
- * the MBR. The guest's grub.cfg then boots it; its UUIDs were kept, so it finds its root.
+ * Makes a disk boot by itself under a BIOS, as grub-install would, with plain writes: the
+ * guest's own GRUB modules made into a core image, and boot.img's code in the first sector. On
+ * an MBR disk the core image goes right after the MBR, where both defaults point; on a GPT disk
+ * it goes into the BIOS boot partition, and boot.img and the core image's first blocklist are
+ * pointed at that partition's sectors, as grub-install does. The guest's grub.cfg then boots it;
+ * its UUIDs were kept, so it finds its root.
  */
 export async function installGrubBios(
   raw: string,
@@ -74,11 +82,19 @@ export async function installGrubBios(
   tree: string,
   scratch: string,
 ): Promise<void> {
-  if (plan.table !== 'dos')
-    throw new P2VError(
-      'BAD_ARGUMENT',
-      'a GRUB BIOS boot is built for MBR disks only so far: boot the VM with its own kernel instead',
-    );
+  const offsets = partitionOffsets(plan);
+  let coreAt = 512;
+  let room = (offsets[0]?.startBytes ?? 0) - 512;
+  if (plan.table === 'gpt') {
+    const holder = plan.partitions.findIndex((p) => p.role === 'bios-boot');
+    if (holder < 0)
+      throw new P2VError(
+        'BAD_ARGUMENT',
+        'a GRUB BIOS boot from a GPT disk needs a BIOS boot partition in the plan (role bios-boot, 1 MiB)',
+      );
+    coreAt = offsets[holder]?.startBytes ?? 0;
+    room = offsets[holder]?.sizeBytes ?? 0;
+  }
   const modules = await guestModules(tree, 'i386-pc', 'grub-pc');
   const core = `${scratch}.core.img`;
   await runChecked(
@@ -93,29 +109,26 @@ export async function installGrubBios(
       '-p',
       await grubPrefix(plan, tree),
       'biosdisk',
-      'part_msdos',
+      plan.table === 'gpt' ? 'part_gpt' : 'part_msdos',
       ...COMMON_MODULES,
     ],
     'grub-common',
   );
   try {
-    const room = (partitionOffsets(plan)[0]?.startBytes ?? 0) - 512;
-    const size = (await stat(core)).size;
-    if (size > room)
+    const image = await readFile(core);
+    if (image.length > room)
       throw new P2VError(
         'IO_ERROR',
-        `GRUB's core image (${size} bytes) does not fit before the first partition (${room})`,
+        `GRUB's core image (${image.length} bytes) does not fit ${plan.table === 'gpt' ? 'the BIOS boot partition' : 'before the first partition'} (${room})`,
       );
+    const boot = Buffer.from((await readFile(join(modules, 'boot.img'))).subarray(0, BOOT_CODE));
+    const sector = BigInt(coreAt / 512);
+    boot.writeBigUInt64LE(sector, KERNEL_SECTOR_AT);
+    image.writeBigUInt64LE(sector + 1n, BLOCKLIST_START_AT);
     const disk = await open(raw, 'r+');
     try {
-      await disk.write(
-        (await readFile(join(modules, 'boot.img'))).subarray(0, BOOT_CODE),
-        0,
-        BOOT_CODE,
-        0,
-      );
-      const image = await readFile(core);
-      await disk.write(image, 0, image.length, 512);
+      await disk.write(boot, 0, BOOT_CODE, 0);
+      await disk.write(image, 0, image.length, coreAt);
     } finally {
       await disk.close();
     }

@@ -175,19 +175,37 @@ describe(
       mountpoint: '/boot/efi',
     };
 
-    /** The received tree built into a disk (MBR with one partition, or GPT with an ESP), as qcow2. */
-    const buildDisk = async (name: string, bootloader: 'none' | 'grub-bios' | 'grub-efi') => {
+    const biosBoot = {
+      role: 'bios-boot' as const,
+      sizeBytes: 1024 * 1024,
+      fsType: null,
+      label: null,
+      uuid: null,
+      mountpoint: null,
+    };
+
+    /**
+     * The received tree built into a disk, as qcow2: MBR with one partition, GPT with an ESP
+     * for UEFI, or GPT with a BIOS boot partition for a BIOS (`gpt: true`).
+     */
+    const buildDisk = async (
+      name: string,
+      bootloader: 'none' | 'grub-bios' | 'grub-efi',
+      gpt = bootloader === 'grub-efi',
+    ) => {
       const tree = join(base, 'received');
-      const uefi = bootloader === 'grub-efi';
       const image = await buildImage({
         tree,
         out: join(base, name, 'disk.qcow2'),
         format: 'qcow2',
         kernel: (await findGuestKernel(tree)).release,
         bootloader,
-        plan: uefi
-          ? { table: 'gpt', bootMode: 'uefi', partitions: [esp, rootPartition] }
-          : { table: 'dos', bootMode: 'bios', partitions: [rootPartition] },
+        plan:
+          bootloader === 'grub-efi'
+            ? { table: 'gpt', bootMode: 'uefi', partitions: [esp, rootPartition] }
+            : gpt
+              ? { table: 'gpt', bootMode: 'bios', partitions: [biosBoot, rootPartition] }
+              : { table: 'dos', bootMode: 'bios', partitions: [rootPartition] },
       });
       return { image, serialLog: join(base, name, 'serial.log') };
     };
@@ -256,6 +274,13 @@ describe(
       const booted = await bootToMarker(image.path, serialLog, { kind: 'disk', mode: 'bios' });
       assert.equal(booted.line, `${MARKER} migrated-vm`);
       t.diagnostic(`BIOS boot to the marker in ${booted.ms} ms`);
+    });
+
+    it('boots a GPT disk by itself under a BIOS, through GRUB in its BIOS boot partition', async (t) => {
+      const { image, serialLog } = await buildDisk('vm-bios-gpt', 'grub-bios', true);
+      const booted = await bootToMarker(image.path, serialLog, { kind: 'disk', mode: 'bios' });
+      assert.equal(booted.line, `${MARKER} migrated-vm`);
+      t.diagnostic(`BIOS boot from GPT to the marker in ${booted.ms} ms`);
     });
 
     it('boots a GPT disk by itself under UEFI (OVMF), through the guest’s own GRUB on the ESP', async (t) => {
