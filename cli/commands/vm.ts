@@ -10,6 +10,7 @@ import { planDisk } from '../../engine/vm/disk-plan.ts';
 import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
 import { libvirtDomain } from '../../engine/vm/libvirt-domain.ts';
+import { defineAndStart, SYSTEM_LIBVIRT } from '../../engine/vm/libvirt-start.ts';
 import { directAppend, qemuArgs, type VmLaunch } from '../../engine/vm/qemu-command.ts';
 import { shellQuote } from '../../engine/shell-command.ts';
 import { spawn } from 'node:child_process';
@@ -135,7 +136,13 @@ export function registerVmCommand(program: Command): void {
     )
     .option('--uefi-vars <file>', 'a writable copy of the OVMF variable store')
     .option('--libvirt <file>', 'also write the libvirt domain XML here (for virsh define)')
-    .option('--run', 'start qemu and wait for it')
+    .option('--name <name>', 'the VM’s name in libvirt', 'p2v-vm')
+    .option('--run', 'start qemu here and wait for it')
+    .option(
+      '--define',
+      'define and start the VM in libvirt (virsh) instead, so libvirt keeps it; the domain goes to --libvirt or beside the image',
+    )
+    .option('--libvirt-uri <uri>', 'the libvirt to define it in', SYSTEM_LIBVIRT)
     .action(
       async (options: {
         image: string;
@@ -149,8 +156,16 @@ export function registerVmCommand(program: Command): void {
         uefiFirmware: string;
         uefiVars?: string;
         libvirt?: string;
+        name: string;
         run?: boolean;
+        define?: boolean;
+        libvirtUri: string;
       }) => {
+        if (options.run && options.define)
+          throw new P2VError(
+            'BAD_ARGUMENT',
+            '--run starts qemu here, --define starts it in libvirt: choose one',
+          );
         if (!FORMATS.includes(options.format as DiskFormat))
           throw new P2VError('BAD_ARGUMENT', `--format must be one of ${FORMATS.join(', ')}`);
         let boot: VmLaunch['boot'];
@@ -171,8 +186,8 @@ export function registerVmCommand(program: Command): void {
           image: options.image,
           format: options.format as DiskFormat,
           boot,
-          memoryMiB: Number(options.memory),
-          cpus: Number(options.cpus),
+          memoryMiB: parseCount(options.memory),
+          cpus: parseCount(options.cpus),
           serialLog: options.serialLog,
           kvm: await kvmUsable(),
           ...(options.boot === 'uefi'
@@ -184,7 +199,19 @@ export function registerVmCommand(program: Command): void {
         };
         const args = qemuArgs(launch);
         process.stdout.write(`qemu-system-x86_64 ${args.map(shellQuote).join(' ')}\n`);
-        if (options.libvirt) await writeFile(options.libvirt, libvirtDomain('p2v-vm', launch));
+        const domainFile = options.libvirt ?? (options.define ? `${options.image}.xml` : null);
+        if (domainFile) await writeFile(domainFile, libvirtDomain(options.name, launch));
+        if (options.define) {
+          const state = await defineAndStart(
+            domainFile as string,
+            options.name,
+            options.libvirtUri,
+          );
+          process.stdout.write(
+            `${options.name} is ${state} in libvirt (${options.libvirtUri}), defined from ${domainFile}; its console goes to ${options.serialLog}\n`,
+          );
+          return;
+        }
         if (!options.run) return;
         const child = spawn('qemu-system-x86_64', args, { stdio: 'inherit' });
         await new Promise<void>((resolve, reject) => {

@@ -21,7 +21,7 @@ const TOOL_TIMEOUT_MS = 30_000;
 export function runTool(
   command: string,
   args: string[],
-  options: { input?: string; timeoutMs?: number } = {},
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ToolOutput> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -31,6 +31,7 @@ export function runTool(
         timeout: options.timeoutMs ?? TOOL_TIMEOUT_MS,
         maxBuffer: 64 * 1024 * 1024,
         windowsHide: true,
+        ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       },
       (error, stdout, stderr) => {
         const code = (error as NodeJS.ErrnoException | null)?.code;
