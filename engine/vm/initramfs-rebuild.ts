@@ -14,14 +14,7 @@ const VIRTIO_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_scsi'];
  * Where the initramfs tools write: the image, their configuration and their own records of it
  * (Debian's `/var/lib/initramfs-tools/<release>` holds the image's checksum).
  */
-const WRITTEN_BY_TOOLS = [
-  'boot',
-  'etc',
-  'var/lib/initramfs-tools',
-  'var/lib/dracut',
-  'usr/lib/modules',
-  'lib/modules',
-];
+const WRITTEN_BY_TOOLS = ['boot', 'etc', 'var/lib/initramfs-tools', 'var/lib/dracut'];
 
 /**
  * Runs a command as the guest, inside its tree: a private mount namespace (unshare) with its own
@@ -73,9 +66,10 @@ async function snapshot(tree: string): Promise<Map<string, string>> {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       const full = join(dir, name);
-      const info = await lstat(full, { bigint: true });
-      if (info.isDirectory()) await walk(full);
-      else seen.set(relative(tree, full), statKey(info));
+      // A name that is not UTF-8 reads back lossy and cannot be stat'ed: no tool writes one.
+      const info = await lstat(full, { bigint: true }).catch(() => null);
+      if (info?.isDirectory()) await walk(full);
+      else if (info) seen.set(relative(tree, full), statKey(info));
     }
   };
   for (const folder of WRITTEN_BY_TOOLS) await walk(join(tree, folder));
