@@ -1,4 +1,5 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { pathExists } from '../paths/path-exists.ts';
 import os from 'node:os';
 import type { NetworkInterface, Volume } from '../../shared/inspection.ts';
 import { mountedVolumes } from './mounted-volumes.ts';
@@ -40,11 +41,7 @@ export function liveHost(): InspectionHost {
       ];
     }),
     readText: (path) => readFile(path, 'utf8').catch(() => null),
-    exists: (path) =>
-      access(path).then(
-        () => true,
-        () => false,
-      ),
+    exists: pathExists,
     run: runTool,
     volumes: mountedVolumes,
   };

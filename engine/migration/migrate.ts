@@ -21,7 +21,7 @@ import {
 } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
 import { statKey } from '../paths/stat-key.ts';
-import { entryFrom, kindOf, sameStat, SourceIndex } from '../record/source-index.ts';
+import { entryFrom, kindOf, sameStat, SourceIndex, unsettled } from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks } from '../source/hard-links.ts';
@@ -359,8 +359,7 @@ class Migration {
       this.wholeRetry.add(target);
       const entry = this.index.get(target);
       if (!entry) continue;
-      entry.mtimeNs = '-1';
-      this.index.set(target, entry);
+      this.index.set(target, unsettled(entry));
       this.record.mark(entry.source);
     }
   }
@@ -423,8 +422,7 @@ class Migration {
             this.index.delete(item.target);
           } else {
             const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
-            if (entry && !outcome.stable) entry.mtimeNs = '-1';
-            if (entry) this.index.set(item.target, entry);
+            if (entry) this.index.set(item.target, outcome.stable ? entry : unsettled(entry));
             if (!outcome.stable) this.record.mark(fromFsName(item.source));
             this.wholeRetry.delete(item.target);
             if (!item.info.isFile()) meter.add(0, 0, displayPath(item.target));

@@ -36,6 +36,15 @@ export function kindOf(info: BigIntStats): IndexEntry['kind'] | null {
   return null;
 }
 
+/**
+ * The entry with a modification time no file has: still known (its source, what was sent), but
+ * `sameStat` never holds for it, so the file goes again. For a file that changed while it was
+ * sent, or one the target changed behind the migration's back.
+ */
+export function unsettled(entry: IndexEntry): IndexEntry {
+  return { ...entry, mtimeNs: '-1' };
+}
+
 export function entryFrom(
   source: RawPath,
   info: BigIntStats,

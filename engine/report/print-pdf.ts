@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { pathExists } from '../paths/path-exists.ts';
 import { access } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { P2VError } from '../../shared/errors.ts';
@@ -16,13 +17,7 @@ const CANDIDATES = [
 export async function findChromium(): Promise<string | null> {
   const wanted = process.env.P2V_CHROMIUM ? [process.env.P2V_CHROMIUM] : CANDIDATES;
   for (const path of wanted) {
-    if (
-      await access(path).then(
-        () => true,
-        () => false,
-      )
-    )
-      return path;
+    if (await pathExists(path)) return path;
   }
   return null;
 }

@@ -71,21 +71,15 @@ export class AgentClient {
     await conn.send({ t: 'hello', id: 0, version: PROTOCOL_VERSION, token: address.token });
     // A peer that completes TLS but never answers (a port forward whose far end is still
     // booting) must not hold the caller forever: it retries instead.
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      conn.nextMessage(),
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => {
-          conn.destroy();
-          reject(
-            new P2VError(
-              'CONNECT_FAILED',
-              `no answer to hello from ${address.host}:${address.port}`,
-            ),
-          );
-        }, timeoutMs);
-      }),
-    ])
+    const timer = setTimeout(
+      () =>
+        conn.destroy(
+          new P2VError('CONNECT_FAILED', `no answer to hello from ${address.host}:${address.port}`),
+        ),
+      timeoutMs,
+    );
+    const answer = await conn
+      .nextMessage()
       .catch((error: unknown) => {
         throw error instanceof P2VError ? error : new P2VError('CONNECTION_LOST', String(error));
       })
@@ -98,12 +92,23 @@ export class AgentClient {
     return new AgentClient(conn, (answer as { agent: AgentInfo }).agent);
   }
 
-  /** Sends a request and resolves with its answer; a `fail` answer rejects with its error. */
-  request<T extends Simple['t']>(body: RequestBody): Promise<Extract<Simple, { t: T }>> {
+  /**
+   * Sends a request and resolves with its answer; a `fail` answer rejects with its error.
+   * `onProgress` gets the progress messages that may come before the answer (`vmStart`).
+   */
+  request<T extends Simple['t']>(
+    body: RequestBody,
+    onProgress?: (progress: VmProgress) => void,
+  ): Promise<Extract<Simple, { t: T }>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.pending.set(id, { id, resolve: resolve as (r: Simple) => void, reject });
+      this.pending.set(id, {
+        id,
+        resolve: resolve as (r: Simple) => void,
+        reject,
+        ...(onProgress ? { progress: (message) => onProgress(message.progress) } : {}),
+      });
       this.conn.send({ ...body, id }).catch(reject);
     });
   }
@@ -113,17 +118,7 @@ export class AgentClient {
     vm: VmRequest,
     onProgress: (progress: VmProgress) => void,
   ): Promise<Extract<Simple, { t: 'vmReady' }>> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      this.pending.set(id, {
-        id,
-        resolve: resolve as (r: Simple) => void,
-        reject,
-        progress: (message) => onProgress(message.progress),
-      });
-      this.conn.send({ t: 'vmStart', id, vm }).catch(reject);
-    });
+    return this.request<'vmReady'>({ t: 'vmStart', vm }, onProgress);
   }
 
   /** Sends a request without waiting for the write to drain; the answer still comes in order. */

@@ -1,4 +1,5 @@
-import { access, open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
+import { pathExists } from '../paths/path-exists.ts';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { DiskPlan } from '../../shared/vm-image.ts';
@@ -24,12 +25,6 @@ const COMMON_MODULES = [
   'gzio',
 ];
 
-const exists = (path: string): Promise<boolean> =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * Where the guest's GRUB finds its configuration: `(hd0,msdosN)/grub` on a /boot partition or
  * `/boot/grub` on the root, as `grub-install` would set it; the guest's grub.cfg must be there.
@@ -39,7 +34,7 @@ async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
   const holder =
     bootIndex >= 0 ? bootIndex : plan.partitions.findIndex((p) => p.mountpoint === '/');
   const config = join(tree, 'boot/grub/grub.cfg');
-  if (!(await exists(config)))
+  if (!(await pathExists(config)))
     throw new P2VError(
       'BAD_ARGUMENT',
       `no ${config}: the source's GRUB configuration is needed to boot from the disk`,
@@ -55,7 +50,7 @@ async function guestModules(
   pkg: string,
 ): Promise<string> {
   const dir = join(tree, 'usr/lib/grub', platform);
-  if (!(await exists(join(dir, 'normal.mod'))))
+  if (!(await pathExists(join(dir, 'normal.mod'))))
     throw new P2VError(
       'BAD_ARGUMENT',
       `the source has no GRUB for ${platform} (${pkg}): boot the VM with its own kernel instead`,

@@ -1,4 +1,5 @@
-import { access, appendFile, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { pathExists } from '../paths/path-exists.ts';
 import { join, relative } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { InitramfsRebuild } from '../../shared/vm-image.ts';
@@ -48,13 +49,7 @@ export function runInGuest(tree: string, command: string[]): ReturnType<typeof r
 /** The first of `paths` (tree-relative) that exists in the tree, or null. */
 async function firstIn(tree: string, paths: string[]): Promise<string | null> {
   for (const path of paths) {
-    if (
-      await access(join(tree, path)).then(
-        () => true,
-        () => false,
-      )
-    )
-      return path;
+    if (await pathExists(join(tree, path))) return path;
   }
   return null;
 }

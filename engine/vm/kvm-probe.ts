@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { pathExists } from '../paths/path-exists.ts';
 
 /**
  * Whether qemu can run this VM with KVM: /dev/kvm can exist where KVM cannot start a CPU (nested
@@ -7,13 +7,7 @@ import { access } from 'node:fs/promises';
  * working KVM it gets as far as loading the kernel and says so; otherwise it fails before.
  */
 export async function kvmUsable(): Promise<boolean> {
-  if (
-    !(await access('/dev/kvm').then(
-      () => true,
-      () => false,
-    ))
-  )
-    return false;
+  if (!(await pathExists('/dev/kvm'))) return false;
   return new Promise((resolve) => {
     execFile(
       'qemu-system-x86_64',

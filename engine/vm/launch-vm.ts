@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { access, copyFile, mkdir, open, readFile, readlink, writeFile } from 'node:fs/promises';
+import { pathExists } from '../paths/path-exists.ts';
+import { copyFile, mkdir, open, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import type { InitramfsRebuild, StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
@@ -42,12 +43,7 @@ export interface VmWorkspace {
  * agent inside it answers a paired handshake through the forwarded port.
  */
 export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Promise<StartedVm> {
-  if (
-    !(await access(ws.agentBinary).then(
-      () => true,
-      () => false,
-    ))
-  )
+  if (!(await pathExists(ws.agentBinary)))
     throw new P2VError(
       'VM_FAILED',
       `the one-file agent to put into the VM is not at ${ws.agentBinary}: build it with npm run build:agent, or run this agent as the one-file agent`,

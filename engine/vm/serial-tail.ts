@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Follows a growing log file (the VM's serial console) and hands over each complete line as it
@@ -10,6 +11,8 @@ import { basename, dirname } from 'node:path';
 export class SerialTail {
   private offset = 0;
   private partial = '';
+  /** Keeps a character split across two reads whole (systemd writes UTF-8 ellipses). */
+  private readonly decoder = new StringDecoder('utf8');
   private reading: Promise<void> = Promise.resolve();
   private readonly watcher: FSWatcher;
 
@@ -42,7 +45,7 @@ export class SerialTail {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
         if (bytesRead === 0) break;
         this.offset += bytesRead;
-        this.partial += buffer.subarray(0, bytesRead).toString('utf8');
+        this.partial += this.decoder.write(buffer.subarray(0, bytesRead));
         const lines = this.partial.split('\n');
         this.partial = lines.pop() ?? '';
         // eslint-disable-next-line no-control-regex

@@ -291,6 +291,34 @@ describe(
       );
     });
 
+    it('refuses a disk boot it cannot make (no GRUB in the source, no BIOS boot partition), and writes nothing', async () => {
+      // This tree has no GRUB of its own: a source that boots with systemd-boot, say.
+      await assert.rejects(
+        buildImage({
+          tree,
+          plan,
+          out: join(base, 'efi.qcow2'),
+          format: 'qcow2',
+          kernel: null,
+          bootloader: 'grub-efi',
+        }),
+        (e) => e instanceof P2VError && /the source has no GRUB for x86_64-efi/.test(e.message),
+      );
+      await assert.rejects(
+        buildImage({
+          tree,
+          plan: { ...plan, bootMode: 'bios' },
+          out: join(base, 'bios-gpt.qcow2'),
+          format: 'qcow2',
+          kernel: null,
+          bootloader: 'grub-bios',
+        }),
+        (e) => e instanceof P2VError && /needs a BIOS boot partition in the plan/.test(e.message),
+      );
+      for (const name of ['efi.qcow2', 'bios-gpt.qcow2'])
+        assert.ok(!existsSync(join(base, name)), `${name} was not left behind`);
+    });
+
     it('turns off ext4 features an older guest kernel cannot mount', async () => {
       assert.deepEqual(ext4FeatureArgs('6.1.0-18-amd64'), []);
       assert.deepEqual(ext4FeatureArgs('5.14.0-362.el9'), ['-O', '^orphan_file']);

@@ -6,9 +6,10 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
-import type { BuiltImage, DiskPlan } from '../../shared/vm-image.ts';
+import type { BuiltImage } from '../../shared/vm-image.ts';
 import { P2V_BIN } from '../helpers/agent-process.ts';
 import { fixtureHost } from '../helpers/fixture-host.ts';
+import { SMALL_ROOT_PLAN, SMALL_ROOT_UUID } from '../helpers/disk-plans.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
@@ -127,37 +128,22 @@ describe('the VM disk plan from the source’s inspection', () => {
     const base = await tempDir();
     const tree = join(base, 'tree');
     await mkdir(join(tree, 'etc'), { recursive: true });
-    await writeFile(
-      join(tree, 'etc/fstab'),
-      'UUID=1b4e28ba-2fa1-11d2-883f-0016d3cca427 / ext4 defaults 0 1\n',
-    );
-    const plan: DiskPlan = {
-      table: 'dos',
-      bootMode: 'bios',
-      partitions: [
-        {
-          role: 'filesystem',
-          sizeBytes: 64 * 1024 * 1024,
-          fsType: 'ext4',
-          label: 'root',
-          uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
-          mountpoint: '/',
-        },
-      ],
-    };
-    await writeFile(join(base, 'plan.json'), JSON.stringify(plan));
-    const { stdout } = await run(process.execPath, [
-      P2V_BIN,
-      'vm',
-      'build',
-      '--tree',
-      tree,
-      '--plan',
-      join(base, 'plan.json'),
-      '--out',
-      join(base, 'vm.qcow2'),
-      '--json',
-    ]);
+    await writeFile(join(tree, 'etc/fstab'), `UUID=${SMALL_ROOT_UUID} / ext4 defaults 0 1\n`);
+    await writeFile(join(base, 'plan.json'), JSON.stringify(SMALL_ROOT_PLAN));
+    const vmBuild = (out: string, ...more: string[]) =>
+      run(process.execPath, [
+        P2V_BIN,
+        'vm',
+        'build',
+        '--tree',
+        tree,
+        '--plan',
+        join(base, 'plan.json'),
+        '--out',
+        join(base, out),
+        ...more,
+      ]);
+    const { stdout } = await vmBuild('vm.qcow2', '--json');
     const image = JSON.parse(stdout) as BuiltImage;
     assert.equal(image.format, 'qcow2');
     assert.match(image.hash, /^[0-9a-f]{32}$/);
@@ -182,16 +168,8 @@ describe('the VM disk plan from the source’s inspection', () => {
       ],
       ['vhdx', 'vm.hyperv.ps1', /New-VM -Name 'small-vm' -Generation 1 -MemoryStartupBytes 1024MB/],
     ] as const) {
-      const { stdout: said } = await run(process.execPath, [
-        P2V_BIN,
-        'vm',
-        'build',
-        '--tree',
-        tree,
-        '--plan',
-        join(base, 'plan.json'),
-        '--out',
-        join(base, `vm.${format}`),
+      const { stdout: said } = await vmBuild(
+        `vm.${format}`,
         '--format',
         format,
         '--name',
@@ -200,7 +178,7 @@ describe('the VM disk plan from the source’s inspection', () => {
         '1024',
         '--cpus',
         '1',
-      ]);
+      );
       assert.match(
         said,
         new RegExp(companion.replace('.', '\\.')),

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkInitramfs } from '../../engine/vm/initramfs-check.ts';
+import { rebuildInitramfs } from '../../engine/vm/initramfs-rebuild.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const RELEASE = '6.1.0-18-amd64';
@@ -77,5 +79,29 @@ describe('the initramfs check before the VM is built', () => {
       async () => null,
     );
     assert.equal(verdict.ok, null);
+  });
+
+  it('will not rebuild without the guest’s own tool: nothing written, the command for the source', async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip(
+        'SKIPPED LOUDLY: the rebuild runs as root only; the refusal without root is the same path',
+      );
+      return;
+    }
+    const { tree, initrd } = await guestTree('');
+    const verdict = {
+      ok: false as const,
+      missing: ['virtio_pci', 'virtio_blk'],
+      command: 'update-initramfs -u -k 6.1.0-18-amd64',
+    };
+    await assert.rejects(
+      rebuildInitramfs(tree, { release: RELEASE, kernel: '', initrd }, verdict),
+      (error: Error & { code?: string }) =>
+        error.code === 'VM_FAILED' &&
+        /the guest has no update-initramfs to rebuild it\. Nothing was built\. Or, on the source, run: update-initramfs -u -k/.test(
+          error.message,
+        ),
+    );
+    assert.equal(existsSync(join(tree, 'etc/initramfs-tools/modules')), false, 'nothing written');
   });
 });

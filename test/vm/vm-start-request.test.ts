@@ -4,23 +4,11 @@ import { describe, it } from 'node:test';
 import { startAgent } from '../../engine/agent/agent-server.ts';
 import { AgentClient } from '../../engine/source/agent-client.ts';
 import type { VmRequest } from '../../shared/vm-image.ts';
+import { SMALL_ROOT_PLAN } from '../helpers/disk-plans.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const REQUEST: VmRequest = {
-  plan: {
-    table: 'dos',
-    bootMode: 'bios',
-    partitions: [
-      {
-        role: 'filesystem',
-        sizeBytes: 64 * 1024 * 1024,
-        fsType: 'ext4',
-        label: 'root',
-        uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
-        mountpoint: '/',
-      },
-    ],
-  },
+  plan: SMALL_ROOT_PLAN,
   format: 'qcow2',
   boot: 'direct',
   memoryMiB: 512,
