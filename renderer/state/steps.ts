@@ -1,3 +1,4 @@
+import type { MigrationPhase } from '../../shared/events.ts';
 import type { SessionView } from './session-view.ts';
 
 /** The wizard's screens, in order. */
@@ -19,6 +20,15 @@ export function stepsFor(running: { vm?: unknown } | null): Step[] {
   return STEPS.filter((s) => s !== 'vm' || Boolean(running?.vm));
 }
 
+/** The screen that shows each phase of a running migration; the others show on Copy. */
+const SCREEN_OF_PHASE: Partial<Record<MigrationPhase, Step>> = {
+  vm: 'vm',
+  rounds: 'sync',
+  cutover: 'cutover',
+  verify: 'cutover',
+  handover: 'cutover',
+};
+
 /** Where a running (or finished) migration belongs: the screen a reload lands on. */
 export function stepForSession(view: SessionView): Step | null {
   switch (view.stage) {
@@ -34,12 +44,6 @@ export function stepForSession(view: SessionView): Step | null {
       return 'sync';
     case 'paused':
     case 'running':
-      return view.phase === 'vm'
-        ? 'vm'
-        : view.phase === 'rounds'
-          ? 'sync'
-          : view.phase === 'cutover' || view.phase === 'verify' || view.phase === 'handover'
-            ? 'cutover'
-            : 'copy';
+      return (view.phase && SCREEN_OF_PHASE[view.phase]) ?? 'copy';
   }
 }

@@ -297,8 +297,9 @@ export function createWizardStore(api: WizardApi) {
               ? null
               : {
                   boot: state.selection.vmBoot,
-                  memoryMiB: Number(state.selection.vmMemoryMiB) || 2048,
-                  cpus: Number(state.selection.vmCpus) || 2,
+                  // As typed: the API's schema refuses what is not a size, naming the field.
+                  memoryMiB: Number(state.selection.vmMemoryMiB),
+                  cpus: Number(state.selection.vmCpus),
                 },
         };
         set({ session: EMPTY_SESSION, running: request, step: 'copy' });

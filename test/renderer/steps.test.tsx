@@ -17,6 +17,7 @@ import { TargetStep } from '../../renderer/steps/target-step.tsx';
 import { VmStep } from '../../renderer/steps/vm-step.tsx';
 import { StoreProvider } from '../../renderer/store-context.tsx';
 import { checkSummary, failWith, fakeApi, MACHINE, TARGET } from './fake-api.ts';
+import { dispatchApiCall } from '../../engine/bridge/api-dispatch.ts';
 
 function show(
   ui: ReactElement,
@@ -167,6 +168,29 @@ describe('the wizard’s steps', () => {
       vm: unknown;
     };
     assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2 });
+  });
+
+  it('What to move: a VM size that is not a number is refused by the API, not replaced', async () => {
+    const fake = fakeApi();
+    const { store } = show(<SelectionStep />, fake);
+    store.getState().setTargetForm({
+      host: '127.0.0.1',
+      port: '7000',
+      token: 'token',
+      fingerprint: Array(32).fill('AB').join(':'),
+    });
+    store.setState({ machine: MACHINE, targetInfo: TARGET });
+    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
+    fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
+    fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: 'lots' } });
+    fireEvent.click(button('Start migration'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
+    const request = fake.calls.find((c) => c.method === 'startMigration')?.arg;
+    // What the engine's side of the bridge does with it (the fake API does not check).
+    await assert.rejects(dispatchApiCall(fake as never, 'startMigration', request), {
+      code: 'BAD_ARGUMENT',
+      message: /startMigration: vm\.memoryMiB/,
+    });
   });
 
   it('VM: the build, the console as it boots, and Next once the agent inside answers', async () => {

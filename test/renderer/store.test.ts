@@ -67,6 +67,12 @@ describe('the wizard state', () => {
     assert.equal(stepForSession(reduceSession(cutting, { type: 'stage', stage: 'done' })), 'done');
     assert.equal(stepForSession(replay(EVENTS.slice(0, 3))), 'copy');
     assert.equal(stepForSession(EMPTY_SESSION), null);
+    // A reload lands on the screen of the phase the migration is in.
+    const running = reduceSession(EMPTY_SESSION, { type: 'stage', stage: 'running' });
+    const screens = (['connect', 'copy', 'vm', 'rounds', 'verify', 'handover'] as const).map(
+      (phase) => stepForSession(reduceSession(running, { type: 'phase', phase, at: '' })),
+    );
+    assert.deepEqual(screens, ['copy', 'copy', 'vm', 'sync', 'cutover', 'cutover']);
   });
 
   it('test connection: the address is checked, an engine error is kept by its code', async () => {
