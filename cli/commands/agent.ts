@@ -3,7 +3,7 @@ import { peakRssBytes } from '../../engine/peak-rss.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent } from '../../engine/agent/agent-server.ts';
-import { parseHostPort } from '../parse-options.ts';
+import { parseCount, parseHostPort } from '../parse-options.ts';
 
 /** The default agent state dir: keys and token survive restarts there. */
 export function defaultAgentState(): string {
@@ -37,6 +37,11 @@ export function configureAgent(command: Command): Command {
       '--vm-dir <dir>',
       'where the VM the source asks for is built and its console logged (default: beside --root)',
     )
+    .option(
+      '--io-timeout <seconds>',
+      'end a session whose source says nothing this long (a half-received file is cleaned up)',
+      '60',
+    )
     .option('--exit-after-handover', 'stop once the handover has run (the agent inside a VM)')
     .option(
       '--no-show-token',
@@ -52,6 +57,7 @@ export function configureAgent(command: Command): Command {
         onHandover?: string;
         vmDir?: string;
         exitAfterHandover?: boolean;
+        ioTimeout: string;
         showToken: boolean;
         json?: boolean;
       }) => {
@@ -67,6 +73,7 @@ export function configureAgent(command: Command): Command {
           ...(options.token ? { token: options.token } : {}),
           handoverCommand: options.onHandover ?? null,
           ...(options.vmDir ? { vmDir: options.vmDir } : {}),
+          silenceLimitMs: parseCount(options.ioTimeout) * 1000,
           onHandedOver: options.exitAfterHandover ? () => shutdown() : undefined,
           log: (event, detail) => {
             const at = new Date().toISOString();

@@ -53,6 +53,7 @@ interface MigrateFlags {
   vmMemory: string;
   vmCpus: string;
   vmHandoverCmd?: string;
+  ioTimeout: string;
 }
 
 const VM_BOOTS: VmBoot[] = ['direct', 'grub-bios', 'grub-efi'];
@@ -227,6 +228,11 @@ export function registerMigrateCommand(program: Command): void {
       '--vm-handover-cmd <cmd>',
       "with --vm: run inside the VM at handover, after the machine's services started",
     )
+    .option(
+      '--io-timeout <seconds>',
+      'count the connection as lost (and reconnect) when the agent says nothing this long',
+      '60',
+    )
     .option('--yes', 'cut over without asking (for scripts)')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (flags: MigrateFlags) => {
@@ -252,6 +258,7 @@ export function registerMigrateCommand(program: Command): void {
         downtimeTargetMs: parseSeconds(flags.downtimeTarget) * 1000,
         maxRounds: parseCount(flags.maxRounds),
         minRounds: parseCount(flags.minRounds),
+        silenceLimitMs: parseCount(flags.ioTimeout) * 1000,
         confirmCutover: (decision: ConvergenceDecision) =>
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
         emit: view.onEvent,

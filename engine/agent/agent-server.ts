@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { Connection } from '../protocol/connection.ts';
+import { Connection, SILENCE_LIMIT_MS } from '../protocol/connection.ts';
 import { serveSession, type AgentContext } from './agent-session.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { PathTasks } from './path-tasks.ts';
@@ -31,6 +31,8 @@ export interface AgentOptions {
   agentBinary?: string;
   /** Called once a handover succeeded and its connection closed. */
   onHandedOver?: () => void;
+  /** How long a paired source may say nothing before its session ends (default 60 s). */
+  silenceLimitMs?: number;
   log?: (event: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -64,6 +66,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     commits: new CommitBatch(journal),
     signatures: new PathTasks(SIGNATURES_IN_FLIGHT),
     stopped: false,
+    silenceLimitMs: options.silenceLimitMs ?? SILENCE_LIMIT_MS,
     ...(options.onHandedOver ? { onHandedOver: options.onHandedOver } : {}),
     vms: new VmSupervisor({
       tree: root.path,

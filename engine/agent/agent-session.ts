@@ -8,7 +8,7 @@ import {
   WholeFileHash,
   writeSignature,
 } from '../checksum/block-checksums.ts';
-import { Connection } from '../protocol/connection.ts';
+import { Connection, KEEPALIVE_EVERY_MS } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
 import { drainUntilEnd, receivePut } from './apply-put.ts';
@@ -48,6 +48,8 @@ export interface AgentContext {
   signatures: PathTasks;
   /** Set once a stop request was answered: no more writes. */
   stopped: boolean;
+  /** How long a paired source may say nothing before the session ends. */
+  silenceLimitMs: number;
   /** Called once a handover succeeded and its connection closed. */
   onHandedOver?: () => void;
   /** Builds and starts the VM the rounds go to. */
@@ -59,6 +61,8 @@ export interface AgentContext {
 export async function serveSession(conn: Connection, ctx: AgentContext): Promise<void> {
   try {
     if (!(await handshake(conn, ctx))) return;
+    // A source gone silent ends the session, so a half-received file is cleaned up.
+    conn.keepAlive(KEEPALIVE_EVERY_MS, ctx.silenceLimitMs, 'the source');
     for (;;) {
       // Before waiting for the peer, commit what was received: it may be waiting for those answers.
       ctx.commits.maybeFlush(!conn.hasQueuedFrames);
@@ -82,7 +86,10 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
       }
     }
   } catch (error) {
-    if (error instanceof P2VError && error.code === 'CONNECTION_LOST') return;
+    if (error instanceof P2VError && error.code === 'CONNECTION_LOST') {
+      ctx.log('connection-lost', { message: error.message });
+      return;
+    }
     const info = toErrorInfo(error);
     ctx.log('session-error', { ...info });
     await send(conn, { t: 'fail', id: -1, error: info }).catch(() => undefined);

@@ -57,6 +57,8 @@ export interface MigrationOptions extends ConvergencePolicy {
   emit: (event: MigrationEvent) => void;
   signal?: AbortSignal;
   reconnectAttempts?: number;
+  /** How long the agent may say nothing before the connection counts as lost (default 60 s). */
+  silenceLimitMs?: number;
   /** The check made before the copy (machine, profile, driver plan), kept in the report. */
   check?: MigrationCheck;
   /**
@@ -214,7 +216,10 @@ class Migration {
     for (let attempt = 0; ; attempt++) {
       this.checkCancelled();
       try {
-        this.client = await AgentClient.connect(this.target);
+        this.client = await AgentClient.connect(
+          this.target,
+          this.options.silenceLimitMs ? { silenceLimitMs: this.options.silenceLimitMs } : {},
+        );
         if (this.target === this.options.target) {
           this.report.target.hostname = this.client.agent.hostname;
           this.report.target.platform = this.client.agent.platform;

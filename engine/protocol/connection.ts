@@ -7,6 +7,10 @@ const HIGH_WATER_FRAMES = 16;
 /** Bytes written but not yet taken by the socket before a sender waits. */
 const SEND_BUFFER = 4 * 1024 * 1024;
 
+/** How often a quiet side says it is still there, and how long a silent peer is waited for. */
+export const KEEPALIVE_EVERY_MS = 10_000;
+export const SILENCE_LIMIT_MS = 60_000;
+
 /**
  * Framed, ordered, back-pressured messaging over one stream (a TLS socket in practice).
  * Writes wait for 'drain'; reads pause the socket while the consumer is behind.
@@ -17,6 +21,9 @@ export class Connection {
   private waiting: { resolve: (f: Frame) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
   private drainWaiters: (() => void)[] = [];
+  private lastSent = Date.now();
+  private lastReceived = Date.now();
+  private keepaliveTimer: NodeJS.Timeout | null = null;
   /** Bytes written to the stream, frame headers included. */
   bytesSent = 0;
   bytesReceived = 0;
@@ -36,6 +43,7 @@ export class Connection {
   /** Sends one frame; resolves once the stream can take more. */
   sendFrame(type: FrameType, body: Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    this.lastSent = Date.now();
     for (const part of encodeFrame(type, body)) {
       this.stream.write(part);
       this.bytesSent += part.length;
@@ -46,6 +54,37 @@ export class Connection {
     return new Promise((resolve, reject) => {
       this.drainWaiters.push(() => (this.failure ? reject(this.failure) : resolve()));
     });
+  }
+
+  /**
+   * Watches for a peer gone silent: a link dropped without a reset, a frozen VM, a stalled port
+   * forward. Sends an empty keepalive frame whenever nothing else went out for `everyMs`, and
+   * fails the connection (CONNECTION_LOST, which the migration reconnects after) when nothing at
+   * all came in for `silenceLimitMs`. While this side has paused reading because its own consumer
+   * is behind, the peer's silence is ours and does not count.
+   */
+  keepAlive(everyMs: number, silenceLimitMs: number, peer: string): void {
+    if (this.keepaliveTimer || this.failure) return;
+    this.lastReceived = Date.now();
+    this.keepaliveTimer = setInterval(
+      () => {
+        const now = Date.now();
+        if (this.stream.isPaused()) this.lastReceived = now;
+        if (now - this.lastReceived > silenceLimitMs) {
+          this.destroy(
+            new P2VError(
+              'CONNECTION_LOST',
+              `nothing came from ${peer} for ${silenceLimitMs / 1000} s`,
+            ),
+          );
+          return;
+        }
+        if (now - this.lastSent >= everyMs)
+          this.sendFrame(FrameType.keepalive, Buffer.alloc(0)).catch(() => undefined);
+      },
+      Math.min(everyMs, silenceLimitMs / 2),
+    );
+    this.keepaliveTimer.unref();
   }
 
   /** The next frame from the peer; rejects when the connection fails. */
@@ -96,6 +135,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
+    this.lastReceived = Date.now();
     let frames: Frame[];
     try {
       frames = this.decoder.push(chunk);
@@ -105,6 +145,7 @@ export class Connection {
       return;
     }
     for (const frame of frames) {
+      if (frame.type === FrameType.keepalive) continue;
       if (this.waiting) {
         const { resolve } = this.waiting;
         this.waiting = null;
@@ -119,6 +160,7 @@ export class Connection {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     if (this.waiting) {
       const { reject } = this.waiting;
       this.waiting = null;

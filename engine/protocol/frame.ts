@@ -6,6 +6,8 @@ export const FrameType = {
   blocks: 2,
   hole: 3,
   signature: 4,
+  /** Empty: "still here", sent when nothing else was for a while (protocol 4). */
+  keepalive: 5,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -48,7 +50,7 @@ export class FrameDecoder {
         const length = head.readUInt32BE(0);
         const type = head.readUInt8(4);
         if (length > MAX_FRAME_BODY) throw new P2VError('BAD_FRAME', `frame of ${length} bytes`);
-        if (type < FrameType.message || type > FrameType.signature) {
+        if (type < FrameType.message || type > FrameType.keepalive) {
           throw new P2VError('BAD_FRAME', `unknown frame type ${type}`);
         }
         this.header = { length, type: type as FrameType };

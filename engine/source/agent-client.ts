@@ -1,7 +1,12 @@
 import { connect, type TLSSocket } from 'node:tls';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import { normaliseFingerprint } from '../agent/identity.ts';
-import { Connection, parseMessage } from '../protocol/connection.ts';
+import {
+  Connection,
+  KEEPALIVE_EVERY_MS,
+  parseMessage,
+  SILENCE_LIMIT_MS,
+} from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import {
   PROTOCOL_VERSION,
@@ -64,7 +69,10 @@ export class AgentClient {
    */
   static async connect(
     address: AgentAddress,
-    timeoutMs = CONNECT_TIMEOUT_MS,
+    {
+      timeoutMs = CONNECT_TIMEOUT_MS,
+      silenceLimitMs = SILENCE_LIMIT_MS,
+    }: { timeoutMs?: number; silenceLimitMs?: number } = {},
   ): Promise<AgentClient> {
     const socket = await openPinned(address, timeoutMs);
     const conn = new Connection(socket);
@@ -89,6 +97,11 @@ export class AgentClient {
       throw P2VError.fromJSON((answer as { error: ErrorInfo }).error);
     }
     if (answer.t !== 'welcome') throw new P2VError('BAD_FRAME', `unexpected ${String(answer.t)}`);
+    conn.keepAlive(
+      KEEPALIVE_EVERY_MS,
+      silenceLimitMs,
+      `the agent at ${address.host}:${address.port}`,
+    );
     return new AgentClient(conn, (answer as { agent: AgentInfo }).agent);
   }
 

@@ -25,7 +25,7 @@ describe('connecting to a peer that completes TLS and then says nothing', () => 
         AgentClient.connect(
           { host: '127.0.0.1', port, token: 't', fingerprint: identity.fingerprint },
           // Long enough for the TLS handshake on a busy machine; the hello is what never comes.
-          2000,
+          { timeoutMs: 2000 },
         ),
         (error: Error & { code?: string }) => {
           assert.equal(error.code, 'CONNECT_FAILED', 'the caller retries this kind');

@@ -364,6 +364,15 @@ describe(
           const vmLines: string[] = [];
           // In order: when the agent inside answered, and each round, to tell where rounds went.
           const order: string[] = [];
+          // Written as it happens, so a run that stalls shows where (the runner prints
+          // diagnostics only when a test ends).
+          const began = Date.now();
+          let lastProgress = 0;
+          const trace = (line: string): void => {
+            process.stderr.write(
+              `# vm test +${((Date.now() - began) / 1000).toFixed(1)}s ${line}\n`,
+            );
+          };
           const { report } = await migrateTo(vmAgent, source, join(base, 'state-vm'), {
             verify: 'cached',
             // A live machine's /run, /tmp and the like are its own; the VM makes them anew. (The
@@ -381,6 +390,13 @@ describe(
               handoverCommand: null,
             },
             emit: (event) => {
+              if (event.type === 'progress') {
+                if (Date.now() - lastProgress > 15_000) {
+                  lastProgress = Date.now();
+                  trace(`progress ${JSON.stringify(event).slice(0, 200)}`);
+                }
+              } else if (event.type !== 'vm' || event.progress.step !== 'boot')
+                trace(JSON.stringify(event).slice(0, 300));
               if (event.type === 'vm')
                 vmLines.push(`${event.progress.step}: ${event.progress.line}`);
               if (event.type === 'vm' && event.progress.step === 'agent') order.push('vm-ready');
