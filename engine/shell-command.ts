@@ -2,10 +2,15 @@ import { spawn } from 'node:child_process';
 
 /** Output kept from a command; more is cut, so a chatty command cannot fill memory. */
 const MAX_OUTPUT = 64 * 1024;
+/** After the command exits, how long what it wrote may take to be read. */
+const OUTPUT_GRACE_MS = 500;
 
 /**
  * Runs a command the technician gave (stop, rollback, handover) through the shell; resolves
- * with its exit code (null if it could not start) and the start of its output.
+ * with its exit code (null if it could not start, or was killed: the output then names the
+ * signal) and the start of its output. Done when the
+ * shell exits, not when its output closes: a daemon it started (`mydb --daemon`, an init script)
+ * inherits that output and may hold it open for as long as it runs.
  */
 export function runShell(
   command: string,
@@ -20,7 +25,20 @@ export function runShell(
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (error) => resolve({ exitCode: null, output: String(error) }));
-    child.on('close', (code) => resolve({ exitCode: code, output: output.slice(0, MAX_OUTPUT) }));
+    child.on('exit', (code, signal) => {
+      const finish = (): void => {
+        clearTimeout(grace);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        const kept = output.slice(0, MAX_OUTPUT);
+        resolve({
+          exitCode: code,
+          output: signal ? `${kept.trimEnd()}\n(killed by ${signal})` : kept,
+        });
+      };
+      const grace = setTimeout(finish, OUTPUT_GRACE_MS);
+      child.once('close', finish);
+    });
   });
 }
 
