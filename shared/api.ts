@@ -41,6 +41,15 @@ export const CheckRequest = z.object({
 });
 export type CheckRequest = z.infer<typeof CheckRequest>;
 
+/** The numbers a technician types on "What to move", checked by the form and the API alike. */
+export const DowntimeTargetSeconds = z.number().min(0).max(3600);
+export const VmMemoryMiB = z
+  .number()
+  .int()
+  .min(256)
+  .max(4 * 1024 * 1024);
+export const VmCpus = z.number().int().min(1).max(512);
+
 export const MigrationRequest = z.object({
   target: TargetAddress,
   /** `DIR` or `DIR:TARGETPATH`, as on the command line. */
@@ -49,7 +58,7 @@ export const MigrationRequest = z.object({
   useDefaultExcludes: z.boolean(),
   stopCommand: z.string().max(4096).nullable(),
   rollbackCommand: z.string().max(4096).nullable(),
-  downtimeTargetSeconds: z.number().min(0).max(3600),
+  downtimeTargetSeconds: DowntimeTargetSeconds,
   thresholdBytes: z.number().int().min(0),
   maxRounds: z.number().int().min(1).max(1000),
   /**
@@ -59,12 +68,8 @@ export const MigrationRequest = z.object({
   vm: z
     .object({
       boot: z.enum(['direct', 'grub-bios', 'grub-efi']),
-      memoryMiB: z
-        .number()
-        .int()
-        .min(256)
-        .max(4 * 1024 * 1024),
-      cpus: z.number().int().min(1).max(512),
+      memoryMiB: VmMemoryMiB,
+      cpus: VmCpus,
     })
     .nullable()
     .optional(),

@@ -289,7 +289,8 @@ export function createWizardStore(api: WizardApi) {
           useDefaultExcludes: state.selection.defaultExcludes,
           stopCommand: state.selection.stopCommand.trim() || null,
           rollbackCommand: state.selection.rollbackCommand.trim() || null,
-          downtimeTargetSeconds: Number(state.selection.downtimeSeconds) || 5,
+          // As typed: the form checked them, and the API's schema refuses what is not a number.
+          downtimeTargetSeconds: Number(state.selection.downtimeSeconds),
           thresholdBytes: 1024 * 1024,
           maxRounds: 10,
           vm:
@@ -297,7 +298,6 @@ export function createWizardStore(api: WizardApi) {
               ? null
               : {
                   boot: state.selection.vmBoot,
-                  // As typed: the API's schema refuses what is not a size, naming the field.
                   memoryMiB: Number(state.selection.vmMemoryMiB),
                   cpus: Number(state.selection.vmCpus),
                 },

@@ -1,6 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../shared/format.ts';
+import { DowntimeTargetSeconds, VmCpus, VmMemoryMiB } from '../../shared/api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
+import { isValidNumber, NumberField } from '../components/number-field.tsx';
 import { StepNav } from '../components/step-nav.tsx';
 import { VolumeList } from '../components/volume-list.tsx';
 import { lines } from '../state/store.ts';
@@ -21,6 +23,11 @@ export function SelectionStep() {
   const startCall = useWizard((s) => s.sessionCall);
   const start = useWizard((s) => s.start);
   const tooBig = measured !== null && target !== null && measured > target.freeBytes;
+  const numbersValid =
+    isValidNumber(DowntimeTargetSeconds, selection.downtimeSeconds) &&
+    (selection.vmBoot === 'none' ||
+      (isValidNumber(VmMemoryMiB, selection.vmMemoryMiB) &&
+        isValidNumber(VmCpus, selection.vmCpus)));
   return (
     <section aria-labelledby="selection-heading">
       <h2 id="selection-heading">{t('selection.heading')}</h2>
@@ -117,14 +124,12 @@ export function SelectionStep() {
             {target?.handoverCommand ?? t('selection.startNone')}
           </code>
         </p>
-        <label>
-          {t('selection.downtime')}
-          <input
-            inputMode="decimal"
-            value={selection.downtimeSeconds}
-            onChange={(e) => setSelection({ downtimeSeconds: e.target.value })}
-          />
-        </label>
+        <NumberField
+          label={t('selection.downtime')}
+          schema={DowntimeTargetSeconds}
+          value={selection.downtimeSeconds}
+          onChange={(downtimeSeconds) => setSelection({ downtimeSeconds })}
+        />
         <fieldset>
           <legend>{t('selection.vm')}</legend>
           <label>
@@ -142,22 +147,18 @@ export function SelectionStep() {
           </label>
           {selection.vmBoot !== 'none' ? (
             <div className="row">
-              <label>
-                {t('selection.vmMemory')}
-                <input
-                  inputMode="numeric"
-                  value={selection.vmMemoryMiB}
-                  onChange={(e) => setSelection({ vmMemoryMiB: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('selection.vmCpus')}
-                <input
-                  inputMode="numeric"
-                  value={selection.vmCpus}
-                  onChange={(e) => setSelection({ vmCpus: e.target.value })}
-                />
-              </label>
+              <NumberField
+                label={t('selection.vmMemory')}
+                schema={VmMemoryMiB}
+                value={selection.vmMemoryMiB}
+                onChange={(vmMemoryMiB) => setSelection({ vmMemoryMiB })}
+              />
+              <NumberField
+                label={t('selection.vmCpus')}
+                schema={VmCpus}
+                value={selection.vmCpus}
+                onChange={(vmCpus) => setSelection({ vmCpus })}
+              />
             </div>
           ) : null}
         </fieldset>
@@ -165,7 +166,9 @@ export function SelectionStep() {
         <button
           type="submit"
           className="primary"
-          disabled={startCall.busy || lines(selection.sources).length === 0 || tooBig}
+          disabled={
+            startCall.busy || lines(selection.sources).length === 0 || tooBig || !numbersValid
+          }
         >
           {t('selection.start')}
         </button>

@@ -91,6 +91,8 @@ export const en = {
     },
     vmMemory: 'VM memory (MiB)',
     vmCpus: 'VM CPUs',
+    number: 'Enter a number from {{min}} to {{max}}.',
+    wholeNumber: 'Enter a whole number from {{min}} to {{max}}.',
     start: 'Start migration',
   },
   copy: {

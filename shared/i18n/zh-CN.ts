@@ -92,6 +92,8 @@ export const zhCN: Catalog = {
     },
     vmMemory: '虚拟机内存（MiB）',
     vmCpus: '虚拟机 CPU 数',
+    number: '请输入 {{min}} 到 {{max}} 之间的数字。',
+    wholeNumber: '请输入 {{min}} 到 {{max}} 之间的整数。',
     start: '开始迁移',
   },
   copy: {

@@ -170,7 +170,7 @@ describe('the wizard’s steps', () => {
     assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2 });
   });
 
-  it('What to move: a VM size that is not a number is refused by the API, not replaced', async () => {
+  it('What to move: a number the API would refuse is said under its field, and Start waits for it', async () => {
     const fake = fakeApi();
     const { store } = show(<SelectionStep />, fake);
     store.getState().setTargetForm({
@@ -182,15 +182,38 @@ describe('the wizard’s steps', () => {
     store.setState({ machine: MACHINE, targetInfo: TARGET });
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
     fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
-    fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: 'lots' } });
-    fireEvent.click(button('Start migration'));
+    const downtime = screen.getByLabelText(/Downtime target/);
+    const start = button('Start migration') as HTMLButtonElement;
+    assert.equal(start.disabled, false);
+    // Blank used to become a 0 s target, and text a silent 5 s.
+    for (const typed of ['', 'soon', '-1', '7200']) {
+      fireEvent.change(downtime, { target: { value: typed } });
+      assert.equal(downtime.getAttribute('aria-invalid'), 'true', `"${typed}" is refused`);
+      assert.ok(screen.getByText('Enter a number from 0 to 3600.'));
+      assert.equal(start.disabled, true, `no start with "${typed}"`);
+    }
+    fireEvent.change(downtime, { target: { value: '7.5' } });
+    fireEvent.change(screen.getByLabelText(/VM memory/), { target: { value: 'lots' } });
+    assert.ok(screen.getByText('Enter a whole number from 256 to 4194304.'));
+    assert.equal(start.disabled, true);
+    fireEvent.change(screen.getByLabelText(/VM memory/), { target: { value: '1024' } });
+    fireEvent.change(screen.getByLabelText(/VM CPUs/), { target: { value: '1.5' } });
+    assert.equal(start.disabled, true, 'half a CPU is refused');
+    fireEvent.change(screen.getByLabelText(/VM CPUs/), { target: { value: '1' } });
+    assert.equal(screen.queryByRole('alert'), null);
+    fireEvent.click(start);
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
-    const request = fake.calls.find((c) => c.method === 'startMigration')?.arg;
-    // What the engine's side of the bridge does with it (the fake API does not check).
-    await assert.rejects(dispatchApiCall(fake as never, 'startMigration', request), {
-      code: 'BAD_ARGUMENT',
-      message: /startMigration: vm\.memoryMiB/,
-    });
+    const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
+      downtimeTargetSeconds: number;
+      vm: unknown;
+    };
+    assert.equal(request.downtimeTargetSeconds, 7.5, 'sent as typed');
+    assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 1024, cpus: 1 });
+    // Behind the form, the engine's side of the bridge refuses the same, naming the field.
+    await assert.rejects(
+      dispatchApiCall(fake as never, 'startMigration', { ...request, downtimeTargetSeconds: NaN }),
+      { code: 'BAD_ARGUMENT', message: /startMigration: downtimeTargetSeconds/ },
+    );
   });
 
   it('VM: the build, the console as it boots, and Next once the agent inside answers', async () => {

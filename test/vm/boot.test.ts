@@ -395,8 +395,9 @@ describe(
                   lastProgress = Date.now();
                   trace(`progress ${JSON.stringify(event).slice(0, 200)}`);
                 }
-              } else if (event.type !== 'vm' || event.progress.step !== 'boot')
-                trace(JSON.stringify(event).slice(0, 300));
+              } else if (event.type === 'vm' && event.progress.step === 'boot')
+                trace(`console │ ${event.progress.line.slice(0, 200)}`);
+              else trace(JSON.stringify(event).slice(0, 300));
               if (event.type === 'vm')
                 vmLines.push(`${event.progress.step}: ${event.progress.line}`);
               if (event.type === 'vm' && event.progress.step === 'agent') order.push('vm-ready');
