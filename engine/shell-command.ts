@@ -15,9 +15,28 @@ const OUTPUT_GRACE_MS = 500;
 export function runShell(
   command: string,
   cwd: string,
+  signal?: AbortSignal,
 ): Promise<{ exitCode: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group where there are groups, so a cancel ends what it started too
+    // (`sleep` under the shell); on Windows `detached` would open a console window instead.
+    const group = process.platform !== 'win32';
+    const child = spawn(command, {
+      shell: true,
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: group,
+    });
+    const cancel = (): void => {
+      try {
+        if (group && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill();
+      } catch {
+        // Already gone.
+      }
+    };
+    if (signal?.aborted) cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
     let output = '';
     const collect = (chunk: Buffer): void => {
       if (output.length < MAX_OUTPUT) output += chunk.toString('utf8');
@@ -25,15 +44,16 @@ export function runShell(
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (error) => resolve({ exitCode: null, output: String(error) }));
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code, killedBy) => {
       const finish = (): void => {
         clearTimeout(grace);
+        signal?.removeEventListener('abort', cancel);
         child.stdout.destroy();
         child.stderr.destroy();
         const kept = output.slice(0, MAX_OUTPUT);
         resolve({
           exitCode: code,
-          output: signal ? `${kept.trimEnd()}\n(killed by ${signal})` : kept,
+          output: killedBy ? `${kept.trimEnd()}\n(killed by ${killedBy})` : kept,
         });
       };
       const grace = setTimeout(finish, OUTPUT_GRACE_MS);

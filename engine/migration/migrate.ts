@@ -632,50 +632,66 @@ class Migration {
     await this.state.setPhase('cutover');
     this.step('confirmed', `predicted downtime ${decision.predictedDowntimeMs} ms`);
     const stoppedAt = Date.now();
-    if (this.options.stopCommand) {
-      this.step('stop-command', this.options.stopCommand);
-      const { exitCode, output } = await runShell(this.options.stopCommand, process.cwd());
-      if (exitCode !== 0) {
-        await this.rollback();
-        throw new P2VError('NOT_STOPPED', `exit ${exitCode}: ${output.trim().slice(0, 500)}`);
+    let handoverAsked = false;
+    try {
+      if (this.options.stopCommand) {
+        this.step('stop-command', this.options.stopCommand);
+        const { exitCode, output } = await runShell(
+          this.options.stopCommand,
+          process.cwd(),
+          this.options.signal,
+        );
+        this.checkCancelled();
+        if (exitCode !== 0)
+          throw new P2VError('NOT_STOPPED', `exit ${exitCode}: ${output.trim().slice(0, 500)}`);
       }
+      this.step('stopped');
+      // The program is stopped: a stat walk catches any change whose event has not arrived yet.
+      await this.rescan();
+      this.step('final-round');
+      let unsent = await this.finalRounds();
+      this.phase('verify');
+      let mismatches = [...unsent, ...(await this.verify([]))];
+      if (mismatches.length > 0) {
+        const resent = mismatches.map(displayPath);
+        this.sendWholeAgain(mismatches);
+        unsent = await this.finalRounds();
+        mismatches = [...unsent, ...(await this.verify(resent))];
+      }
+      if (mismatches.length > 0) {
+        this.step('verify-failed', `${mismatches.length} files differ`);
+        throw new P2VError('VERIFY_FAILED', mismatches.slice(0, 5).join(', '));
+      }
+      this.step('verified');
+      await this.record.stopWatching();
+      this.phase('handover');
+      const client = this.client ?? (await this.connect());
+      this.step('stop-request');
+      await client.request({ t: 'stop' });
+      this.step('stop-answered');
+      this.step('handover');
+      handoverAsked = true;
+      const started = await client.request<'started'>({ t: 'handover' });
+      if (started.exitCode !== null && started.exitCode !== 0) {
+        this.step('rollback', `handover command exited ${started.exitCode}`);
+        await this.rollback();
+        throw new P2VError(
+          'HANDOVER_FAILED',
+          `exit ${started.exitCode}: ${started.output.trim().slice(0, 500)}`,
+        );
+      }
+      this.step('started', started.output.trim().slice(0, 500) || undefined);
+    } catch (error) {
+      // Until the target is asked to start the program, whatever went wrong (a failed stop or
+      // verification, a cancel, a connection lost for good) leaves it with the source: started
+      // again there, not left down. Once asked, only the target knows whether it started.
+      if (!handoverAsked) await this.rollback();
+      else if (!(error instanceof P2VError && error.code === 'HANDOVER_FAILED'))
+        this.warn(
+          'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
+        );
+      throw error;
     }
-    this.step('stopped');
-    // The program is stopped: a stat walk catches any change whose event has not arrived yet.
-    await this.rescan();
-    this.step('final-round');
-    let unsent = await this.finalRounds();
-    this.phase('verify');
-    let mismatches = [...unsent, ...(await this.verify([]))];
-    if (mismatches.length > 0) {
-      const resent = mismatches.map(displayPath);
-      this.sendWholeAgain(mismatches);
-      unsent = await this.finalRounds();
-      mismatches = [...unsent, ...(await this.verify(resent))];
-    }
-    if (mismatches.length > 0) {
-      this.step('verify-failed', `${mismatches.length} files differ`);
-      await this.rollback();
-      throw new P2VError('VERIFY_FAILED', mismatches.slice(0, 5).join(', '));
-    }
-    this.step('verified');
-    await this.record.stopWatching();
-    this.phase('handover');
-    const client = this.client ?? (await this.connect());
-    this.step('stop-request');
-    await client.request({ t: 'stop' });
-    this.step('stop-answered');
-    this.step('handover');
-    const started = await client.request<'started'>({ t: 'handover' });
-    if (started.exitCode !== null && started.exitCode !== 0) {
-      this.step('rollback', `handover command exited ${started.exitCode}`);
-      await this.rollback();
-      throw new P2VError(
-        'HANDOVER_FAILED',
-        `exit ${started.exitCode}: ${started.output.trim().slice(0, 500)}`,
-      );
-    }
-    this.step('started', started.output.trim().slice(0, 500) || undefined);
     this.report.cutover.downtimeMs = Date.now() - stoppedAt;
     this.phase('done');
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,6 +86,62 @@ describe('a cutover that cannot complete hands nothing over', () => {
     } finally {
       await agent.close();
     }
+  });
+
+  it('ends a stop command that hangs when the technician cancels, and restarts the program', async () => {
+    const base = await tempDir();
+    const source = join(base, 'source');
+    await mkdir(source);
+    await writeFile(join(source, 'file'), 'x');
+    const agent = await startTestAgent(
+      join(base, 'target'),
+      join(base, 'agent-state'),
+      `touch ${shellQuote(join(base, 'handed-over'))}`,
+    );
+    const cancel = new AbortController();
+    // The stop command says it is running (a signal to this process), then never finishes.
+    void once(process, 'SIGUSR2').then(() => cancel.abort());
+    try {
+      await assert.rejects(
+        migrateTo(agent, source, join(base, 'state'), {
+          stopCommand: `kill -USR2 ${process.pid}; sleep 600`,
+          rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
+          signal: cancel.signal,
+        }),
+        { code: 'CANCELLED' },
+      );
+      assert.ok(existsSync(join(base, 'rolled-back')), 'the program was started again');
+      assert.ok(!existsSync(join(base, 'handed-over')));
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('restarts the program when the target is gone for good after the stop', async () => {
+    const base = await tempDir();
+    const source = join(base, 'source');
+    await mkdir(source);
+    await writeFile(join(source, 'file'), 'x');
+    const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'));
+    const gone = join(base, 'agent-gone');
+    // While the program stops, the target goes away (and stays away).
+    void once(process, 'SIGUSR2').then(async () => {
+      await agent.close();
+      await writeFile(gone, '');
+    });
+    await assert.rejects(
+      migrateTo(agent, source, join(base, 'state'), {
+        stopCommand: `kill -USR2 ${process.pid}; while [ ! -e ${shellQuote(gone)} ]; do sleep 0.05; done`,
+        rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
+        reconnectAttempts: 3,
+      }),
+      (error: Error & { code?: string }) =>
+        /CONNECT_FAILED|CONNECTION_LOST/.test(String(error.code)),
+    );
+    assert.ok(
+      existsSync(join(base, 'rolled-back')),
+      'the program was started again, not left down',
+    );
   });
 
   it('leaves everything to resume when the technician does not confirm the cutover', async () => {
