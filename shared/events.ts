@@ -1,3 +1,4 @@
+import type { Message } from './i18n/message.ts';
 import type { VmProgress } from './vm-image.ts';
 
 /**
@@ -52,7 +53,7 @@ export type MigrationEvent =
   | { type: 'round'; summary: RoundSummary }
   | { type: 'convergence'; decision: ConvergenceDecision }
   | { type: 'cutover'; step: CutoverStep; at: string; detail?: string }
-  | { type: 'warning'; message: string; path?: string }
+  | { type: 'warning'; message: string; path?: string; said?: Message }
   | { type: 'reconnect'; attempt: number; reason: string }
   | { type: 'done'; ok: boolean; downtimeMs: number | null; reportDir: string | null };
 

@@ -1,3 +1,4 @@
+import type { Message } from './i18n/message.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
 import type { ConvergenceDecision, CutoverStep, RoundSummary } from './events.ts';
@@ -64,7 +65,8 @@ export interface MigrationReport {
     /** What the first pass found different and was sent again before the second. */
     resent?: string[];
   } | null;
-  warnings: { message: string; path?: string }[];
+  /** `message` in English; `said`, where present, is the same sentence for the report's language. */
+  warnings: { message: string; path?: string; said?: Message }[];
   /** Absent in reports written before the check existed. */
   check?: MigrationCheck | null;
   /** The VM the rounds went to, when the target built and started one; absent before that existed. */

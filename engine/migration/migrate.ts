@@ -10,6 +10,8 @@ import type {
   RoundSummary,
 } from '../../shared/events.ts';
 import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
+import { keyParam } from '../../shared/i18n/render-message.ts';
+import { say } from '../i18n/say.ts';
 import { runShell } from '../shell-command.ts';
 import {
   displayPath,
@@ -152,9 +154,7 @@ class Migration {
         await this.withReconnect(() => this.copy());
         await this.state.setPhase(this.options.vm ? 'vm' : 'rounds');
       } else if (this.state.resumed) {
-        this.warn(
-          'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
-        );
+        this.warn('resumed');
         await this.rescan();
       }
       if (this.state.stored.phase === 'vm' && this.options.vm) await this.startVm(this.options.vm);
@@ -200,9 +200,16 @@ class Migration {
     this.options.emit({ type: 'phase', phase, at: new Date().toISOString() });
   }
 
-  private warn(message: string, path?: string): void {
-    this.report.warnings.push(path ? { message, path } : { message });
-    this.options.emit({ type: 'warning', message, ...(path ? { path } : {}) });
+  /** A warning from the catalogs: English in `message` (CLI, JSON), the key for the report's language. */
+  private warn(
+    key: string,
+    params?: Record<string, string | number | string[]>,
+    path?: string,
+  ): void {
+    const { text: message, message: said } = say(`warnings.${key}`, params);
+    const warning = { message, ...(path ? { path } : {}), said };
+    this.report.warnings.push(warning);
+    this.options.emit({ type: 'warning', ...warning });
   }
 
   private checkCancelled(): void {
@@ -225,7 +232,7 @@ class Migration {
           this.report.target.platform = this.client.agent.platform;
         } else if (this.report.vm) this.report.vm.agent.hostname = this.client.agent.hostname;
         if (!this.connectedOnce && !this.client.agent.canChown) {
-          this.warn('The agent does not run as root: owners are not preserved on the target.');
+          this.warn('notRoot');
         }
         this.connectedOnce = true;
         return this.client;
@@ -322,9 +329,7 @@ class Migration {
     for (const target of targets) this.index.delete(target);
     this.state.stored.heldByTarget = [...(this.state.stored.heldByTarget ?? []), ...targets];
     if (this.report.vm) this.report.vm.initramfs = rebuild;
-    this.warn(
-      `The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host (${rebuild.command}); these files differ from the source on purpose and are not sent again: ${rebuild.changed.join(', ')}`,
-    );
+    this.warn('initramfsRebuilt', { command: rebuild.command, files: rebuild.changed });
   }
 
   /**
@@ -378,7 +383,7 @@ class Migration {
     const index = this.index;
     const sources = this.sources;
     const onError = (path: string, error: Error): void =>
-      this.warn(`Not copied: ${error.message}`, path);
+      this.warn('notCopied', errorParams(error), path);
     let skipped = 0;
     async function* items(): AsyncGenerator<SyncItem> {
       yield* await sources.ancestors();
@@ -445,7 +450,8 @@ class Migration {
           if (item.source && (code === 'UNSUPPORTED_FILE' || unreadable)) {
             this.skipped.set(item.target, statKey(item.info));
           } else if (item.source) this.record.mark(fromFsName(item.source));
-          this.warn(`${displayPath(item.target)}: ${error.message}`, displayPath(item.target));
+          const path = displayPath(item.target);
+          this.warn('pathFailed', { path, ...errorParams(error) }, path);
         },
         progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
         hardLinkPrimary: (entry) => links.primaryFor(entry),
@@ -488,7 +494,7 @@ class Migration {
     const taken = new Map<RawPath, TakenPath[]>();
     const byTarget = new Map<RawPath, SyncItem>();
     const onError = (path: string, error: Error): void =>
-      this.warn(`Not copied: ${error.message}`, path);
+      this.warn('notCopied', errorParams(error), path);
     let bytes = 0;
     const add = (item: SyncItem): void => {
       if (!byTarget.has(item.target)) {
@@ -600,7 +606,7 @@ class Migration {
     for (;;) {
       this.checkCancelled();
       if (this.record.lostEvents > 0) {
-        this.warn('The file watcher lost events; re-scanning the sources.');
+        this.warn('lostEvents');
         await this.rescan();
       }
       const decision = await this.decide(this.options.cutoverRequested?.() ?? false);
@@ -687,9 +693,7 @@ class Migration {
       // again there, not left down. Once asked, only the target knows whether it started.
       if (!handoverAsked) await this.rollback();
       else if (!(error instanceof P2VError && error.code === 'HANDOVER_FAILED'))
-        this.warn(
-          'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
-        );
+        this.warn('handoverAnswerLost');
       throw error;
     }
     this.report.cutover.downtimeMs = Date.now() - stoppedAt;
@@ -704,7 +708,7 @@ class Migration {
     for (let attempt = 0; attempt < 3 && (await this.settleRecord()).length > 0; attempt++)
       await this.round(true);
     const left = await this.settleRecord();
-    if (left.length > 0) this.warn(`${left.length} paths could not be sent after the stop.`);
+    if (left.length > 0) this.warn('pathsLeft', { count: left.length });
     return left;
   }
 
@@ -759,8 +763,24 @@ class Migration {
     this.step('rollback', this.options.rollbackCommand);
     const { exitCode, output } = await runShell(this.options.rollbackCommand, process.cwd());
     if (exitCode !== 0)
-      this.warn(`The rollback command failed (exit ${exitCode}): ${output.trim().slice(0, 500)}`);
+      this.warn('rollbackFailed', {
+        exitCode: String(exitCode),
+        output: output.trim().slice(0, 500),
+      });
   }
+}
+
+/**
+ * Why a path failed, for a warning: a P2V error by its catalog key, so the report says it in its
+ * language; anything else (the OS's own words) as it came.
+ */
+function errorParams(error: Error): { reason: string; detail: string } {
+  if (error instanceof P2VError)
+    return {
+      reason: keyParam(`errors.${error.code}`),
+      detail: error.detail ? ` (${error.detail})` : '',
+    };
+  return { reason: error.message, detail: '' };
 }
 
 /** Removals first, then parents before children. */

@@ -1,3 +1,4 @@
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 import type { TFunction } from 'i18next';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { Language } from '../../shared/i18n/index.ts';
@@ -120,7 +121,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
       ? `<p>${escape(t('report.none'))}</p>`
       : `<ul>${report.warnings
           .slice(0, 500)
-          .map((w) => `<li>${escape(w.message)}</li>`)
+          .map((w) => `<li>${escape(w.said ? renderMessage(t, w.said) : w.message)}</li>`)
           .join('')}</ul>`;
   const list = (key: string, paths: string[] | undefined): string =>
     paths?.length

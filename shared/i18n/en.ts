@@ -414,6 +414,19 @@ export const en = {
     noneSent: 'none sent',
     fileCols: { file: 'File', why: 'Why', size: 'Size', hash: 'Checksum (XXH3-128)' },
   },
+  warnings: {
+    resumed: 'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
+    notRoot: 'The agent does not run as root: owners are not preserved on the target.',
+    initramfsRebuilt:
+      "The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host ({{command}}); these files differ from the source on purpose and are not sent again: {{files}}",
+    notCopied: 'Not copied: {{reason}}{{detail}}',
+    pathFailed: '{{path}}: {{reason}}{{detail}}',
+    lostEvents: 'The file watcher lost events; re-scanning the sources.',
+    pathsLeft: '{{count}} paths could not be sent after the stop.',
+    handoverAnswerLost:
+      'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
+    rollbackFailed: 'The rollback command failed (exit {{exitCode}}): {{output}}',
+  },
   errors: {
     AUTH_FAILED:
       'The agent refused the pairing token. Copy the token the agent printed and try again.',

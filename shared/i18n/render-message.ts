@@ -12,7 +12,9 @@ export function keyParam(key: string, params?: Record<string, string | number>):
 function renderValue(t: TFunction, value: string | number): string | number {
   if (typeof value !== 'string' || !value.startsWith(KEY_PREFIX)) return value;
   const [key, json] = value.slice(1).split(/\|(.*)/s);
-  return t(key as string, json ? (JSON.parse(json) as Record<string, unknown>) : {});
+  // A value that only looks like a key (a file named `@types`) is said as it is.
+  if (json === undefined) return t(key as string, { defaultValue: value });
+  return t(key as string, JSON.parse(json) as Record<string, unknown>);
 }
 
 /** Says a message in the language `t` speaks; list values are said item by item. */

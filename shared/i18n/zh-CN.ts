@@ -403,6 +403,19 @@ export const zhCN: Catalog = {
     noneSent: '未发送',
     fileCols: { file: '文件', why: '原因', size: '大小', hash: '校验和（XXH3-128）' },
   },
+  warnings: {
+    resumed: '中断后已恢复：正在重新扫描源，查找中断期间的更改。',
+    notRoot: '代理未以 root 身份运行：目标上不保留文件所有者。',
+    initramfsRebuilt:
+      '客户机的 initramfs 缺少虚拟机的磁盘驱动，已在转换主机上重建（{{command}}）；这些文件有意与源不同，不会再次发送：{{files}}',
+    notCopied: '未复制：{{reason}}{{detail}}',
+    pathFailed: '{{path}}：{{reason}}{{detail}}',
+    lostEvents: '文件监视器丢失了事件；正在重新扫描源。',
+    pathsLeft: '停止后有 {{count}} 个路径未能发送。',
+    handoverAnswerLost:
+      '已请求目标启动程序，但一直没有收到应答：程序可能已在目标上运行。在源上再次启动它之前，请先在目标上检查。',
+    rollbackFailed: '回滚命令失败（退出码 {{exitCode}}）：{{output}}',
+  },
   errors: {
     AUTH_FAILED: '代理拒绝了配对令牌。请复制代理输出的令牌后重试。',
     AUTH_REQUIRED: '配对前代理不接受任何请求。请先发送配对令牌。',

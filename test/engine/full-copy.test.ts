@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../engine/agent/agent-server.ts';
 import { createSampleTree } from '../helpers/sample-tree.ts';
 import { measureSources } from '../../engine/preflight/measure-sources.ts';
+import { escape } from '../../engine/report/html-parts.ts';
+import { renderReportHtml } from '../../engine/report/report-html.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { diffSnapshots, snapshotTree } from '../helpers/tree-snapshot.ts';
@@ -47,6 +49,14 @@ describe('full copy of a tree with every kind of entry', () => {
       1,
       `the FIFO is reported once, not fatal: ${warnings.join('; ')}`,
     );
+    // The report says it in its own language, path and all.
+    const zh = renderReportHtml(report, 'zh-CN');
+    assert.ok(
+      zh.includes('a-fifo：设备文件、FIFO 和套接字不会复制'),
+      'the warning is in Chinese in a Chinese report',
+    );
+    assert.ok(!zh.includes('is not copied'), 'and not in English');
+    assert.ok(renderReportHtml(report, 'en').includes(escape(fifoWarnings[0] ?? '-')));
     assert.equal(report.verification?.ok, true);
     assert.equal(
       report.copy?.files,
