@@ -1,3 +1,4 @@
+import type { Message } from './i18n/message.ts';
 import { z } from 'zod';
 
 /** Disk image formats the hypervisors take: KVM, VMware, Hyper-V, or plain. */
@@ -62,7 +63,9 @@ export interface VmRequest {
 export interface VmProgress {
   /** `check`: the engine reading the VM's files against what it sent, before the rounds. */
   step: 'build' | 'boot' | 'agent' | 'check';
+  /** In English; `said`, where present, is the same line for the wizard's language. */
   line: string;
+  said?: Message;
 }
 
 /** The guest's initramfs, rebuilt on the conversion host with the VM's disk drivers. */

@@ -341,9 +341,11 @@ class Migration {
   private async checkVm(): Promise<void> {
     this.phase('vm');
     const started = Date.now();
-    const say = (line: string): void =>
-      this.options.emit({ type: 'vm', progress: { step: 'check', line } });
-    say('Reading the VM’s files against what was sent, while the source keeps running');
+    const tell = (key: string, params?: Record<string, string | number | string[]>): void => {
+      const { text: line, message: said } = say(`vm.lines.${key}`, params);
+      this.options.emit({ type: 'vm', progress: { step: 'check', line, said } });
+    };
+    tell('checking');
     const result = await this.withReconnect((client) =>
       checkAgainstSent(client, this.index, this.options.emit),
     );
@@ -351,11 +353,13 @@ class Migration {
     this.sendWholeAgain(result.mismatches);
     if (this.report.vm)
       this.report.vm.check = { files: result.files, differing, durationMs: Date.now() - started };
-    say(
-      differing.length === 0
-        ? `${result.files} files match what was sent`
-        : `${result.files} files read; ${differing.length} changed in the VM go again in the rounds: ${differing.slice(0, 5).join(', ')}${differing.length > 5 ? ', …' : ''}`,
-    );
+    if (differing.length === 0) tell('checkMatched', { files: result.files });
+    else
+      tell('checkDiffer', {
+        files: result.files,
+        count: differing.length,
+        paths: [...differing.slice(0, 5), ...(differing.length > 5 ? ['…'] : [])],
+      });
     await this.state.save();
   }
 

@@ -16,6 +16,8 @@ import { kvmUsable } from './kvm-probe.ts';
 import { libvirtDomain } from './libvirt-domain.ts';
 import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
 import { SerialTail } from './serial-tail.ts';
+import { keyParam } from '../../shared/i18n/render-message.ts';
+import { say } from '../i18n/say.ts';
 
 /** Debian's OVMF (package ovmf): the firmware code and the variable store a VM gets a copy of. */
 const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'] as const;
@@ -49,7 +51,14 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       `the one-file agent to put into the VM is not at ${ws.agentBinary}: build it with npm run build:agent, or run this agent as the one-file agent`,
     );
   await mkdir(ws.dir, { recursive: true, mode: 0o700 });
-  const say = (step: VmProgress['step'], line: string): void => ws.onProgress({ step, line });
+  const tell = (
+    step: VmProgress['step'],
+    key: string,
+    params?: Record<string, string | number | string[]>,
+  ): void => {
+    const { text, message } = say(`vm.lines.${key}`, params);
+    ws.onProgress({ step, line: text, said: message });
+  };
   const identity = await loadOrCreateIdentity(join(ws.dir, 'agent-identity'));
   const token = newPairingToken();
   const guest = await findGuestKernel(ws.tree).catch((error: Error) => {
@@ -60,24 +69,16 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   if (guest) {
     const verdict = await checkInitramfs(ws.tree, guest);
     if (verdict.ok === false) {
-      say(
-        'build',
-        `The initramfs of ${guest.release} lacks ${verdict.missing.join(', ')}, so the VM could not find its disk: adding the virtio drivers to the guest's initramfs configuration and rebuilding it inside the guest's tree`,
-      );
+      tell('build', 'initramfsLacks', { release: guest.release, missing: verdict.missing });
       initramfs = await rebuildInitramfs(ws.tree, guest, verdict);
-      say(
-        'build',
-        `Rebuilt with ${initramfs.command}; these files now differ from the source on purpose: ${initramfs.changed.join(', ')}`,
-      );
-    } else
-      say(
-        'build',
-        verdict.ok
-          ? `The initramfs of ${guest.release} carries the virtio disk drivers`
-          : `Could not check the initramfs: ${verdict.reason}`,
-      );
+      tell('build', 'initramfsRebuilt', {
+        command: initramfs.command,
+        files: initramfs.changed,
+      });
+    } else if (verdict.ok) tell('build', 'initramfsCarries', { release: guest.release });
+    else tell('build', 'initramfsUnknown', { reason: verdict.reason });
   }
-  say('build', `Building the ${request.format} disk image from ${ws.tree}`);
+  tell('build', 'building', { format: request.format, tree: ws.tree });
   const image = await buildImage({
     tree: ws.tree,
     plan: request.plan,
@@ -96,7 +97,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       ),
     }),
   });
-  say('build', `Image ready: ${image.path} (${image.format}, XXH3-128 ${image.hash})`);
+  tell('build', 'imageReady', { path: image.path, format: image.format, hash: image.hash });
   const launch = await launchFor(request, ws, image.path, guest);
   const command = qemuArgs(launch);
   const name = (await readFile(join(ws.tree, 'etc/hostname'), 'utf8').catch(() => 'vm')).trim();
@@ -130,7 +131,10 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   });
   exited.catch(() => undefined);
   qemu.unref();
-  say('boot', `qemu started (pid ${qemu.pid}, ${launch.kvm ? 'KVM' : 'software emulation'})`);
+  tell('boot', 'qemuStarted', {
+    pid: qemu.pid ?? 0,
+    accel: keyParam(`vm.lines.${launch.kvm ? 'kvm' : 'emulation'}`),
+  });
   const address = {
     host: ws.host,
     port: launch.forward?.hostPort ?? 0,
@@ -140,7 +144,8 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   let confirmation = '';
   let wake: () => void = () => undefined;
   const tail = new SerialTail(launch.serialLog, (line) => {
-    if (line.trim()) say('boot', line);
+    // The VM's own words: shown as they came.
+    if (line.trim()) ws.onProgress({ step: 'boot', line });
     if (line.includes(AGENT_READY_MARKER)) {
       confirmation = line.trim();
       wake();
@@ -150,7 +155,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     for (;;) {
       const client = await Promise.race([AgentClient.connect(address).catch(() => null), exited]);
       if (client) {
-        say('agent', `The agent inside the VM answered (${client.agent.hostname})`);
+        tell('agent', 'agentAnswered', { hostname: client.agent.hostname });
         await client.close();
         break;
       }

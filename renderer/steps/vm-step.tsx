@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -18,8 +19,10 @@ export function VmStep() {
   const reached = up ? STAGES.length : STAGES.indexOf(log[log.length - 1]?.step ?? 'build');
   // The check's own progress fills the last stage while it reads the VM's files.
   const checking = session.progress?.phase === 'vm-check' && !up ? session.progress : null;
-  const latest = (step: (typeof STAGES)[number]): string | undefined =>
-    [...log].reverse().find((l) => l.step === step)?.line;
+  const latest = (step: (typeof STAGES)[number]): string | undefined => {
+    const line = [...log].reverse().find((l) => l.step === step);
+    return line?.said ? renderMessage(t, line.said) : line?.line;
+  };
   return (
     <section aria-labelledby="vm-heading">
       <h2 id="vm-heading">{t('vm.heading')}</h2>

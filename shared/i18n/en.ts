@@ -123,6 +123,24 @@ export const en = {
     up: 'The VM is up and its agent answers: the rounds now go into the VM.',
     console: 'The VM’s console',
     noConsole: 'Nothing yet.',
+    lines: {
+      initramfsLacks:
+        "The initramfs of {{release}} lacks {{missing}}, so the VM could not find its disk: adding the virtio drivers to the guest's initramfs configuration and rebuilding it inside the guest's tree",
+      initramfsRebuilt:
+        'Rebuilt with {{command}}; these files now differ from the source on purpose: {{files}}',
+      initramfsCarries: 'The initramfs of {{release}} carries the virtio disk drivers',
+      initramfsUnknown: 'Could not check the initramfs: {{reason}}',
+      building: 'Building the {{format}} disk image from {{tree}}',
+      imageReady: 'Image ready: {{path}} ({{format}}, XXH3-128 {{hash}})',
+      qemuStarted: 'qemu started (pid {{pid}}, {{accel}})',
+      kvm: 'KVM',
+      emulation: 'software emulation',
+      agentAnswered: 'The agent inside the VM answered ({{hostname}})',
+      checking: 'Reading the VM’s files against what was sent, while the source keeps running',
+      checkMatched: '{{files}} files match what was sent',
+      checkDiffer:
+        '{{files}} files read; {{count}} changed in the VM go again in the rounds: {{paths}}',
+    },
   },
   sync: {
     heading: 'Syncing changes',

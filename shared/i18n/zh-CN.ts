@@ -124,6 +124,23 @@ export const zhCN: Catalog = {
     up: '虚拟机已启动，其代理已应答：增量轮次现在发往虚拟机。',
     console: '虚拟机控制台',
     noConsole: '暂无内容。',
+    lines: {
+      initramfsLacks:
+        '{{release}} 的 initramfs 缺少 {{missing}}，虚拟机将找不到磁盘：正在把 virtio 驱动加入客户机的 initramfs 配置，并在客户机目录树中重建',
+      initramfsRebuilt: '已用 {{command}} 重建；以下文件现在有意与源不同：{{files}}',
+      initramfsCarries: '{{release}} 的 initramfs 已包含 virtio 磁盘驱动',
+      initramfsUnknown: '无法检查 initramfs：{{reason}}',
+      building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
+      imageReady: '映像已就绪：{{path}}（{{format}}，XXH3-128 {{hash}}）',
+      qemuStarted: 'qemu 已启动（pid {{pid}}，{{accel}}）',
+      kvm: 'KVM',
+      emulation: '软件模拟',
+      agentAnswered: '虚拟机内的代理已应答（{{hostname}}）',
+      checking: '正在将虚拟机中的文件与已发送的内容逐一核对，源机器继续运行',
+      checkMatched: '{{files}} 个文件与已发送的内容一致',
+      checkDiffer:
+        '已读取 {{files}} 个文件；{{count}} 个在虚拟机中被更改，将在增量轮次中重新发送：{{paths}}',
+    },
   },
   sync: {
     heading: '同步变更',

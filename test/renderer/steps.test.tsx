@@ -18,6 +18,7 @@ import { VmStep } from '../../renderer/steps/vm-step.tsx';
 import { StoreProvider } from '../../renderer/store-context.tsx';
 import { checkSummary, failWith, fakeApi, MACHINE, TARGET } from './fake-api.ts';
 import { dispatchApiCall } from '../../engine/bridge/api-dispatch.ts';
+import { say } from '../../engine/i18n/say.ts';
 
 function show(
   ui: ReactElement,
@@ -268,6 +269,30 @@ describe('the wizard’s steps', () => {
     fake.emit({ type: 'phase', phase: 'rounds', at: '' });
     await screen.findByText(/the rounds now go into the VM/);
     assert.equal(store.getState().step, 'sync', 'the wizard follows the migration on to Sync');
+  });
+
+  it('VM: the engine’s lines in the wizard’s language, the VM’s own console as it came', async () => {
+    const { fake } = show(<VmStep />);
+    switchLanguage('zh-CN');
+    try {
+      fake.emit({ type: 'stage', stage: 'running' });
+      fake.emit({ type: 'phase', phase: 'vm', at: '' });
+      const imageReady = say('vm.lines.imageReady', {
+        path: '/vm/disk.qcow2',
+        format: 'qcow2',
+        hash: '0123',
+      });
+      fake.emit({
+        type: 'vm',
+        progress: { step: 'build', line: imageReady.text, said: imageReady.message },
+      });
+      fake.emit({ type: 'vm', progress: { step: 'boot', line: 'Welcome to Debian GNU/Linux 12' } });
+      await screen.findByText(/映像已就绪：\/vm\/disk\.qcow2（qcow2，XXH3-128 0123）/);
+      assert.equal(screen.queryByText(/Image ready/), null);
+      assert.match(screen.getByRole('log').textContent ?? '', /Welcome to Debian GNU\/Linux 12/);
+    } finally {
+      switchLanguage('en');
+    }
   });
 
   it('Sync: one bar per round, the prediction, and Cutover lit once converged', async () => {
