@@ -12,6 +12,30 @@ import { shellQuote } from '../../engine/shell-command.ts';
 const stopAgent = fileURLToPath(new URL('../helpers/stop-agent.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 
+/**
+ * A source of one file and an agent whose handover leaves a marker; the rollback command leaves
+ * another, so a test can say which of the two ran.
+ */
+async function oneFileCutover() {
+  const base = await tempDir();
+  const source = join(base, 'source');
+  await mkdir(source);
+  await writeFile(join(source, 'file'), 'x');
+  const agent = await startTestAgent(
+    join(base, 'target'),
+    join(base, 'agent-state'),
+    `touch ${shellQuote(join(base, 'handed-over'))}`,
+  );
+  return {
+    base,
+    source,
+    agent,
+    rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
+    rolledBack: () => existsSync(join(base, 'rolled-back')),
+    handedOver: () => existsSync(join(base, 'handed-over')),
+  };
+}
+
 describe('a cutover that cannot complete hands nothing over', () => {
   it('restarts the program when the target cannot take the last round', async () => {
     const base = await tempDir();
@@ -63,41 +87,25 @@ describe('a cutover that cannot complete hands nothing over', () => {
   });
 
   it('stops before the last round when the stop command fails, and restarts the program', async () => {
-    const base = await tempDir();
-    const source = join(base, 'source');
-    await mkdir(source);
-    await writeFile(join(source, 'file'), 'x');
-    const agent = await startTestAgent(
-      join(base, 'target'),
-      join(base, 'agent-state'),
-      `touch ${shellQuote(join(base, 'handed-over'))}`,
-    );
+    const { base, source, agent, rollbackCommand, rolledBack, handedOver } = await oneFileCutover();
     try {
       await assert.rejects(
         migrateTo(agent, source, join(base, 'state'), {
           stopCommand: 'echo "unit not found" >&2; exit 5',
-          rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
+          rollbackCommand,
         }),
         (error: Error & { code?: string }) =>
           error.code === 'NOT_STOPPED' && error.message.includes('unit not found'),
       );
-      assert.ok(existsSync(join(base, 'rolled-back')));
-      assert.ok(!existsSync(join(base, 'handed-over')));
+      assert.ok(rolledBack());
+      assert.ok(!handedOver());
     } finally {
       await agent.close();
     }
   });
 
   it('ends a stop command that hangs when the technician cancels, and restarts the program', async () => {
-    const base = await tempDir();
-    const source = join(base, 'source');
-    await mkdir(source);
-    await writeFile(join(source, 'file'), 'x');
-    const agent = await startTestAgent(
-      join(base, 'target'),
-      join(base, 'agent-state'),
-      `touch ${shellQuote(join(base, 'handed-over'))}`,
-    );
+    const { base, source, agent, rollbackCommand, rolledBack, handedOver } = await oneFileCutover();
     const cancel = new AbortController();
     // The stop command says it is running (a signal to this process), then never finishes.
     void once(process, 'SIGUSR2').then(() => cancel.abort());
@@ -105,24 +113,20 @@ describe('a cutover that cannot complete hands nothing over', () => {
       await assert.rejects(
         migrateTo(agent, source, join(base, 'state'), {
           stopCommand: `kill -USR2 ${process.pid}; sleep 600`,
-          rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
+          rollbackCommand,
           signal: cancel.signal,
         }),
         { code: 'CANCELLED' },
       );
-      assert.ok(existsSync(join(base, 'rolled-back')), 'the program was started again');
-      assert.ok(!existsSync(join(base, 'handed-over')));
+      assert.ok(rolledBack(), 'the program was started again');
+      assert.ok(!handedOver());
     } finally {
       await agent.close();
     }
   });
 
   it('restarts the program when the target is gone for good after the stop', async () => {
-    const base = await tempDir();
-    const source = join(base, 'source');
-    await mkdir(source);
-    await writeFile(join(source, 'file'), 'x');
-    const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'));
+    const { base, source, agent, rollbackCommand, rolledBack } = await oneFileCutover();
     const gone = join(base, 'agent-gone');
     // While the program stops, the target goes away (and stays away).
     void once(process, 'SIGUSR2').then(async () => {
@@ -132,16 +136,13 @@ describe('a cutover that cannot complete hands nothing over', () => {
     await assert.rejects(
       migrateTo(agent, source, join(base, 'state'), {
         stopCommand: `kill -USR2 ${process.pid}; while [ ! -e ${shellQuote(gone)} ]; do sleep 0.05; done`,
-        rollbackCommand: `touch ${shellQuote(join(base, 'rolled-back'))}`,
+        rollbackCommand,
         reconnectAttempts: 3,
       }),
       (error: Error & { code?: string }) =>
         /CONNECT_FAILED|CONNECTION_LOST/.test(String(error.code)),
     );
-    assert.ok(
-      existsSync(join(base, 'rolled-back')),
-      'the program was started again, not left down',
-    );
+    assert.ok(rolledBack(), 'the program was started again, not left down');
   });
 
   it('leaves everything to resume when the technician does not confirm the cutover', async () => {
