@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, type Language } from '../shared/i18n/index.ts';
+import { ReconnectNotice } from './components/reconnect-notice.tsx';
 import { switchLanguage } from './i18n.ts';
 import { stepsFor, type Step } from './state/steps.ts';
 import { CompatibilityStep } from './steps/compatibility-step.tsx';
@@ -72,6 +73,7 @@ export function App() {
         </ol>
       </nav>
       <main id="main" tabIndex={-1} data-step={step}>
+        <ReconnectNotice />
         <Screen />
       </main>
     </div>

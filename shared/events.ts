@@ -1,3 +1,4 @@
+import type { ErrorInfo } from './errors.ts';
 import type { Message } from './i18n/message.ts';
 import type { VmProgress } from './vm-image.ts';
 
@@ -54,7 +55,8 @@ export type MigrationEvent =
   | { type: 'convergence'; decision: ConvergenceDecision }
   | { type: 'cutover'; step: CutoverStep; at: string; detail?: string }
   | { type: 'warning'; message: string; path?: string; said?: Message }
-  | { type: 'reconnect'; attempt: number; reason: string }
+  /** `error`, where known, is the reason by code, for a front end to say in its language. */
+  | { type: 'reconnect'; attempt: number; reason: string; error?: ErrorInfo }
   | { type: 'done'; ok: boolean; downtimeMs: number | null; reportDir: string | null };
 
 /** The named moments of a cutover, in order. */

@@ -212,6 +212,15 @@ class Migration {
     this.options.emit({ type: 'warning', ...warning });
   }
 
+  private emitReconnect(attempt: number, error: unknown): void {
+    this.options.emit({
+      type: 'reconnect',
+      attempt,
+      reason: (error as Error).message,
+      ...(error instanceof P2VError ? { error: error.toJSON() } : {}),
+    });
+  }
+
   private checkCancelled(): void {
     if (this.options.signal?.aborted) throw new P2VError('CANCELLED');
   }
@@ -238,11 +247,7 @@ class Migration {
         return this.client;
       } catch (error) {
         if (!isTransient(error) || attempt + 1 >= attempts) throw error;
-        this.options.emit({
-          type: 'reconnect',
-          attempt: attempt + 1,
-          reason: (error as Error).message,
-        });
+        this.emitReconnect(attempt + 1, error);
         await backoff(attempt);
       }
     }
@@ -259,11 +264,7 @@ class Migration {
         if (!isTransient(error) && !(error instanceof P2VError && error.code === 'BAD_FRAME'))
           throw error;
         if (attempt + 1 >= (this.options.reconnectAttempts ?? 30)) throw error;
-        this.options.emit({
-          type: 'reconnect',
-          attempt: attempt + 1,
-          reason: (error as Error).message,
-        });
+        this.emitReconnect(attempt + 1, error);
         client.conn.destroy();
         this.client = null;
         await (this.options.backoff ?? defaultBackoff)(attempt);

@@ -26,6 +26,8 @@ export interface SessionView {
   timeline: { step: CutoverStep; at: string; detail?: string }[];
   warnings: number;
   reconnects: number;
+  /** Set while the engine reconnects to the agent; cleared once it hears from it again. */
+  reconnecting: { attempt: number; reason: string; error: ErrorInfo | null } | null;
   /** The VM step's latest lines: the build, the VM's console, its agent answering. */
   vmLog: VmProgress[];
   result: { ok: boolean; downtimeMs: number | null } | null;
@@ -42,13 +44,19 @@ export const EMPTY_SESSION: SessionView = {
   timeline: [],
   warnings: 0,
   reconnects: 0,
+  reconnecting: null,
   vmLog: [],
   result: null,
   error: null,
 };
 
 /** Applies one event: a pure function, so a reload replays the snapshot to the same view. */
-export function reduceSession(view: SessionView, event: SessionEvent): SessionView {
+export function reduceSession(previous: SessionView, event: SessionEvent): SessionView {
+  // Anything but another attempt or a warning means the engine is at work again.
+  const view =
+    previous.reconnecting && event.type !== 'reconnect' && event.type !== 'warning'
+      ? { ...previous, reconnecting: null }
+      : previous;
   switch (event.type) {
     case 'stage': {
       const next: SessionView = { ...view, stage: event.stage, error: event.error ?? null };
@@ -79,7 +87,11 @@ export function reduceSession(view: SessionView, event: SessionEvent): SessionVi
     case 'vm':
       return { ...view, vmLog: [...view.vmLog.slice(-(VM_LOG_LINES - 1)), event.progress] };
     case 'reconnect':
-      return { ...view, reconnects: view.reconnects + 1 };
+      return {
+        ...view,
+        reconnects: view.reconnects + 1,
+        reconnecting: { attempt: event.attempt, reason: event.reason, error: event.error ?? null },
+      };
     case 'done':
       return { ...view, result: { ok: event.ok, downtimeMs: event.downtimeMs } };
   }

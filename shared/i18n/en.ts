@@ -8,6 +8,8 @@ export const en = {
     retry: 'Try again',
     loading: 'Working…',
     stepOf: 'Step {{n}} of {{total}}',
+    reconnecting:
+      'The connection to the agent was lost. Reconnecting, attempt {{attempt}}; the migration goes on from where it stopped.',
   },
   steps: {
     machine: 'Machine',

@@ -10,6 +10,7 @@ export const zhCN: Catalog = {
     retry: '重试',
     loading: '处理中…',
     stepOf: '第 {{n}} 步，共 {{total}} 步',
+    reconnecting: '与代理的连接已断开。正在重新连接（第 {{attempt}} 次）；迁移将从中断处继续。',
   },
   steps: {
     machine: '本机',

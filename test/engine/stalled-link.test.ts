@@ -99,15 +99,21 @@ describe(
         );
         const reconnects: string[] = [];
         createInterface({ input: migrate.stdout }).on('line', (line) => {
-          const event = JSON.parse(line) as { type?: string; reason?: string };
-          if (event.type === 'reconnect') reconnects.push(event.reason ?? '');
+          const event = JSON.parse(line) as {
+            type?: string;
+            reason?: string;
+            error?: { code: string };
+          };
+          if (event.type === 'reconnect') reconnects.push(`${event.error?.code}: ${event.reason}`);
         });
         const [code] = (await once(migrate, 'exit')) as [number];
         assert.equal(code, 0, 'the migration finished');
         assert.ok(forward.stalled, 'the first connection went silent mid-copy');
         assert.ok(forward.connections >= 2, 'the source connected again');
         assert.ok(
-          reconnects.some((r) => /nothing came from the agent at 127\.0\.0\.1:\d+ for 1 s/.test(r)),
+          reconnects.some((r) =>
+            /^CONNECTION_LOST: .*nothing came from the agent at 127\.0\.0\.1:\d+ for 1 s/.test(r),
+          ),
           `the technician is told why: ${reconnects.join(' | ')}`,
         );
         // The agent ended the dead session on its own, so its half-received file was cleaned up.

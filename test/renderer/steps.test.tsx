@@ -6,6 +6,7 @@ import type { ReactElement } from 'react';
 import { App } from '../../renderer/app.tsx';
 import { setUpI18n, switchLanguage } from '../../renderer/i18n.ts';
 import { createWizardStore, type WizardStore } from '../../renderer/state/store.ts';
+import { ReconnectNotice } from '../../renderer/components/reconnect-notice.tsx';
 import { CompatibilityStep } from '../../renderer/steps/compatibility-step.tsx';
 import { CopyStep } from '../../renderer/steps/copy-step.tsx';
 import { CutoverStep } from '../../renderer/steps/cutover-step.tsx';
@@ -293,6 +294,50 @@ describe('the wizard’s steps', () => {
     } finally {
       switchLanguage('en');
     }
+  });
+
+  it('says while the engine reconnects to the agent, and why, until it hears from it again', async () => {
+    const { fake } = show(
+      <>
+        <ReconnectNotice />
+        <CopyStep />
+      </>,
+    );
+    fake.emit({ type: 'stage', stage: 'running' });
+    fake.emit({ type: 'phase', phase: 'copy', at: '' });
+    assert.equal(screen.queryByText(/Reconnecting/), null);
+    fake.emit({
+      type: 'reconnect',
+      attempt: 2,
+      reason:
+        'The connection to the agent was lost. (nothing came from the agent at 10.0.0.9:7000 for 60 s)',
+      error: {
+        code: 'CONNECTION_LOST',
+        message: 'The connection to the agent was lost.',
+        detail: 'nothing came from the agent at 10.0.0.9:7000 for 60 s',
+      },
+    });
+    const notice = await screen.findByRole('status');
+    assert.match(notice.textContent ?? '', /Reconnecting, attempt 2/);
+    assert.match(
+      notice.textContent ?? '',
+      /nothing came from the agent at 10\.0\.0\.9:7000 for 60 s/,
+    );
+    fake.emit({ type: 'warning', message: 'Not copied: x' });
+    assert.ok(screen.getByRole('status'), 'a warning is not the agent answering');
+    fake.emit({
+      type: 'progress',
+      phase: 'copy',
+      value: 0.5,
+      bytesDone: 1,
+      bytesTotal: 2,
+      filesDone: 1,
+      filesTotal: 2,
+      bytesPerSecond: 1,
+      etaSeconds: 1,
+      currentFile: 'a',
+    });
+    await waitFor(() => assert.equal(screen.queryByText(/Reconnecting/), null));
   });
 
   it('Sync: one bar per round, the prediction, and Cutover lit once converged', async () => {
