@@ -674,6 +674,8 @@ class Migration {
         throw new P2VError('VERIFY_FAILED', mismatches.slice(0, 5).join(', '));
       }
       this.step('verified');
+      // The last moment a cancel can still leave the program with the source.
+      this.checkCancelled();
       await this.record.stopWatching();
       this.phase('handover');
       const client = this.client ?? (await this.connect());

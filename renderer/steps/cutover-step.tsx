@@ -11,8 +11,13 @@ export function CutoverStep() {
   const call = useWizard((s) => s.sessionCall);
   const cutOver = useWizard((s) => s.cutOver);
   const goTo = useWizard((s) => s.goTo);
+  const cancel = useWizard((s) => s.cancel);
   const decision = session.awaiting ?? session.convergence;
   const confirming = session.stage === 'running' || session.stage === 'awaiting-cutover';
+  // Until the target is asked to stop and take over, an abort leaves the program with this
+  // machine (the rollback command starts it again); after that only the target knows.
+  const abortable =
+    session.stage === 'cutting-over' && !session.timeline.some((s) => s.step === 'stop-request');
   return (
     <section aria-labelledby="cutover-heading">
       <h2 id="cutover-heading">{t('cutover.heading')}</h2>
@@ -48,6 +53,13 @@ export function CutoverStep() {
             </button>
           </div>
         </div>
+      ) : null}
+      {abortable ? (
+        <p>
+          <button type="button" onClick={() => void cancel()} disabled={call.busy}>
+            {t('cutover.abort')}
+          </button>
+        </p>
       ) : null}
       <ErrorBox error={call.error} />
       <h3>{t('cutover.timeline')}</h3>

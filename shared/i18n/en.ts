@@ -163,6 +163,7 @@ export const en = {
     predicted: 'Predicted downtime: {{time}}',
     confirm: 'Stop and cut over',
     cancel: 'Not yet',
+    abort: 'Abort the cutover: start the program here again',
     timeline: 'Timeline',
   },
   done: {

@@ -161,6 +161,7 @@ export const zhCN: Catalog = {
     predicted: '预计停机时间：{{time}}',
     confirm: '停止并切换',
     cancel: '暂不切换',
+    abort: '中止切换：在本机重新启动程序',
     timeline: '时间线',
   },
   done: {

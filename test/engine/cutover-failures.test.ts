@@ -125,6 +125,28 @@ describe('a cutover that cannot complete hands nothing over', () => {
     }
   });
 
+  it('honours a cancel that came during the verification: no handover', async () => {
+    const { base, source, agent, rollbackCommand, rolledBack, handedOver } = await oneFileCutover();
+    const cancel = new AbortController();
+    try {
+      await assert.rejects(
+        migrateTo(agent, source, join(base, 'state'), {
+          rollbackCommand,
+          signal: cancel.signal,
+          emit: (event) => {
+            // As the verification ends: the cancel came while it ran.
+            if (event.type === 'cutover' && event.step === 'verified') cancel.abort();
+          },
+        }),
+        { code: 'CANCELLED' },
+      );
+      assert.ok(rolledBack(), 'the program was started again');
+      assert.ok(!handedOver(), 'the target was not asked to start it');
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('restarts the program when the target is gone for good after the stop', async () => {
     const { base, source, agent, rollbackCommand, rolledBack } = await oneFileCutover();
     const gone = join(base, 'agent-gone');

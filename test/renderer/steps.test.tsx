@@ -412,6 +412,12 @@ describe('the wizard’s steps', () => {
     fake.emit({ type: 'cutover', step: 'stopped', at: '2026-11-25T10:00:00Z' });
     await screen.findByText(/Program stopped/);
     assert.equal(screen.queryByRole('alertdialog'), null);
+    // A stop command that hangs, or second thoughts: until the target is asked to take over,
+    // the cutover can be aborted, and the program starts here again.
+    fireEvent.click(button(/Abort the cutover/));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'cancelMigration')));
+    fake.emit({ type: 'cutover', step: 'stop-request', at: '2026-11-25T10:00:05Z' });
+    await waitFor(() => assert.equal(screen.queryByRole('button', { name: /Abort/ }), null));
   });
 
   it('Done: the result, and the report exported; a failed export says why', async () => {
