@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import {
   ENTRY_BYTES,
@@ -33,6 +34,8 @@ import type { VmSupervisor } from './vm-supervisor.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const SIGNATURE_CHUNK = 1024 * 1024;
+/** Chunks of a large signature read between two turns of the event loop. */
+const YIELD_EVERY_CHUNKS = 16;
 
 /** What every session of one agent shares. */
 export interface AgentContext {
@@ -370,7 +373,10 @@ async function sendSignature(
     );
     const data = Buffer.allocUnsafe(chunk);
     const whole = new WholeFileHash();
-    for (let position = 0; ;) {
+    for (let position = 0, chunks = 0; ; chunks++) {
+      // The reads are synchronous: now and then the loop turns, so the changes the source
+      // streams meanwhile are read and the keepalives go out.
+      if (chunks % YIELD_EVERY_CHUNKS === YIELD_EVERY_CHUNKS - 1) await yieldToLoop();
       const bytesRead = readSync(fd, data, 0, chunk, position);
       if (bytesRead === 0) break;
       position += bytesRead;

@@ -61,29 +61,33 @@ export class Connection {
    * forward. Sends an empty keepalive frame whenever nothing else went out for `everyMs`, and
    * fails the connection (CONNECTION_LOST, which the migration reconnects after) when nothing at
    * all came in for `silenceLimitMs`. While this side has paused reading because its own consumer
-   * is behind, the peer's silence is ours and does not count.
+   * is behind, or its event loop was too busy to read, the peer's silence is ours and does not
+   * count.
    */
   keepAlive(everyMs: number, silenceLimitMs: number, peer: string): void {
     if (this.keepaliveTimer || this.failure) return;
+    const tick = Math.min(everyMs, silenceLimitMs / 2);
     this.lastReceived = Date.now();
-    this.keepaliveTimer = setInterval(
-      () => {
-        const now = Date.now();
-        if (this.stream.isPaused()) this.lastReceived = now;
-        if (now - this.lastReceived > silenceLimitMs) {
-          this.destroy(
-            new P2VError(
-              'CONNECTION_LOST',
-              `nothing came from ${peer} for ${silenceLimitMs / 1000} s`,
-            ),
-          );
-          return;
-        }
-        if (now - this.lastSent >= everyMs)
-          this.sendFrame(FrameType.keepalive, Buffer.alloc(0)).catch(() => undefined);
-      },
-      Math.min(everyMs, silenceLimitMs / 2),
-    );
+    let lastTick = Date.now();
+    this.keepaliveTimer = setInterval(() => {
+      const now = Date.now();
+      // A tick this late means this side's own event loop was busy (a long synchronous
+      // stretch): what the peer sent meanwhile is still unread, so its silence is ours.
+      const late = now - lastTick > tick + Math.max(1000, tick);
+      lastTick = now;
+      if (this.stream.isPaused() || late) this.lastReceived = now;
+      if (now - this.lastReceived > silenceLimitMs) {
+        this.destroy(
+          new P2VError(
+            'CONNECTION_LOST',
+            `nothing came from ${peer} for ${silenceLimitMs / 1000} s`,
+          ),
+        );
+        return;
+      }
+      if (now - this.lastSent >= everyMs)
+        this.sendFrame(FrameType.keepalive, Buffer.alloc(0)).catch(() => undefined);
+    }, tick);
     this.keepaliveTimer.unref();
   }
 

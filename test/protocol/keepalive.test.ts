@@ -87,4 +87,16 @@ describe('a connection watching for a silent peer', { timeout: 20_000 }, () => {
     // Caught up: now the writer's silence counts.
     await assert.rejects(reader.next(), { code: 'CONNECTION_LOST' });
   });
+
+  it("does not count the peer's silence while its own event loop was too busy to read", async () => {
+    const [near, far] = await socketPair();
+    open.push(near, far);
+    const reader = new Connection(near);
+    reader.keepAlive(EVERY_MS, LIMIT_MS, 'the writer');
+    await new Connection(far).send({ t: 'ping', id: 1 });
+    // A long synchronous stretch (a big file read without a break): the message is in the
+    // socket, unread, and the keepalive timer runs before the read when the loop turns.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1200);
+    assert.deepEqual(await reader.nextMessage(), { t: 'ping', id: 1 }, 'read, not dropped');
+  });
 });
