@@ -75,6 +75,9 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     '#!/bin/sh',
     '# Written by P2V Wizard. Gives the first network interface the address qemu forwards the',
     "# agent's port to. Only /run is written: the machine's own network settings stay as they were.",
+    '# udev renames interfaces (eth0 to enp0s2) while this runs: let it finish, and match the',
+    '# interface by its MAC address, which a rename keeps.',
+    'command -v udevadm >/dev/null 2>&1 && udevadm settle --timeout=30',
     'for i in $(seq 1 60); do',
     '  dev=$(ls /sys/class/net | grep -v "^lo$" | head -n 1)',
     '  [ -n "$dev" ] && break',
@@ -86,9 +89,10 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     `  ip addr replace ${GUEST_ADDRESS} dev "$dev"`,
     'else',
     '  mkdir -p /run/systemd/network',
-    `  printf '[Match]\\nName=%s\\n[Network]\\nAddress=${GUEST_ADDRESS}\\n' "$dev" > /run/systemd/network/10-p2v-agent.network`,
+    `  printf '[Match]\\nMACAddress=%s\\n[Network]\\nAddress=${GUEST_ADDRESS}\\n' "$(cat /sys/class/net/$dev/address)" > /run/systemd/network/10-p2v-agent.network`,
     '  systemctl restart systemd-networkd',
     'fi',
+    `echo "p2v-agent: ${GUEST_ADDRESS} on $dev ($(cat /sys/class/net/$dev/address))"`,
     '',
   ].join('\n');
   const unit = [

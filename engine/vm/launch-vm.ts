@@ -25,6 +25,11 @@ const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.f
 const BOOT_LIMIT_MS = 15 * 60_000;
 /** Between attempts to reach the agent when the console does not say it is up. */
 const RETRY_MS = 5000;
+/**
+ * From the console saying the agent listens to the agent answering through the forwarded port:
+ * seconds, even emulated. Much longer means nothing reaches it (the VM's network is not up).
+ */
+const ANSWER_LIMIT_MS = 3 * 60_000;
 
 /** Where the VM is built and run, on the conversion host. */
 export interface VmWorkspace {
@@ -142,12 +147,14 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     fingerprint: identity.fingerprint,
   };
   let confirmation = '';
+  let listeningSince = 0;
   let wake: () => void = () => undefined;
   const tail = new SerialTail(launch.serialLog, (line) => {
     // The VM's own words: shown as they came.
     if (line.trim()) ws.onProgress({ step: 'boot', line });
     if (line.includes(AGENT_READY_MARKER)) {
       confirmation = line.trim();
+      listeningSince ||= Date.now();
       wake();
     }
   });
@@ -158,6 +165,13 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
         tell('agent', 'agentAnswered', { hostname: client.agent.hostname });
         await client.close();
         break;
+      }
+      if (listeningSince && Date.now() - listeningSince > ANSWER_LIMIT_MS) {
+        qemu.kill('SIGKILL');
+        throw new P2VError(
+          'VM_FAILED',
+          `the agent inside the VM says it listens, but nothing reached it through the forwarded port for ${ANSWER_LIMIT_MS / 60_000} minutes: the VM's network did not come up; see the p2v-agent lines in ${launch.serialLog}`,
+        );
       }
       if (Date.now() - started > BOOT_LIMIT_MS) {
         qemu.kill('SIGKILL');

@@ -463,6 +463,10 @@ describe(
             "the VM's console was shown",
           );
           assert.ok(
+            vmLines.some((l) => /p2v-agent: 10\.0\.2\.15\/24 on \S+ \(52:54:00:12:34:56\)/.test(l)),
+            'the network the forward reaches is set up on the VM’s interface, matched by its MAC',
+          );
+          assert.ok(
             vmLines.some((l) => l.includes('lacks virtio_pci, virtio_blk')) &&
               vmLines.some((l) => l.startsWith('build: Rebuilt with /usr/sbin/update-initramfs')),
             `the initramfs was checked and rebuilt before the build: ${vmLines.filter((l) => l.startsWith('build:')).join(' | ')}`,
