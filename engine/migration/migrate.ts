@@ -11,7 +11,9 @@ import type {
 } from '../../shared/events.ts';
 import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
 import { keyParam } from '../../shared/i18n/render-message.ts';
+import type { MessageParams } from '../../shared/i18n/message.ts';
 import { say } from '../i18n/say.ts';
+import { vmLine } from '../vm/vm-line.ts';
 import { runShell } from '../shell-command.ts';
 import {
   displayPath,
@@ -201,11 +203,7 @@ class Migration {
   }
 
   /** A warning from the catalogs: English in `message` (CLI, JSON), the key for the report's language. */
-  private warn(
-    key: string,
-    params?: Record<string, string | number | string[]>,
-    path?: string,
-  ): void {
+  private warn(key: string, params?: MessageParams, path?: string): void {
     const { text: message, message: said } = say(`warnings.${key}`, params);
     const warning = { message, ...(path ? { path } : {}), said };
     this.report.warnings.push(warning);
@@ -342,10 +340,8 @@ class Migration {
   private async checkVm(): Promise<void> {
     this.phase('vm');
     const started = Date.now();
-    const tell = (key: string, params?: Record<string, string | number | string[]>): void => {
-      const { text: line, message: said } = say(`vm.lines.${key}`, params);
-      this.options.emit({ type: 'vm', progress: { step: 'check', line, said } });
-    };
+    const tell = (key: string, params?: MessageParams): void =>
+      this.options.emit({ type: 'vm', progress: vmLine('check', key, params) });
     tell('checking');
     const result = await this.withReconnect((client) =>
       checkAgainstSent(client, this.index, this.options.emit),

@@ -17,7 +17,7 @@ import { libvirtDomain } from './libvirt-domain.ts';
 import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
 import { SerialTail } from './serial-tail.ts';
 import { keyParam } from '../../shared/i18n/render-message.ts';
-import { say } from '../i18n/say.ts';
+import { vmLine } from './vm-line.ts';
 
 /** Debian's OVMF (package ovmf): the firmware code and the variable store a VM gets a copy of. */
 const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'] as const;
@@ -56,14 +56,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       `the one-file agent to put into the VM is not at ${ws.agentBinary}: build it with npm run build:agent, or run this agent as the one-file agent`,
     );
   await mkdir(ws.dir, { recursive: true, mode: 0o700 });
-  const tell = (
-    step: VmProgress['step'],
-    key: string,
-    params?: Record<string, string | number | string[]>,
-  ): void => {
-    const { text, message } = say(`vm.lines.${key}`, params);
-    ws.onProgress({ step, line: text, said: message });
-  };
+  const tell = (...line: Parameters<typeof vmLine>): void => ws.onProgress(vmLine(...line));
   const identity = await loadOrCreateIdentity(join(ws.dir, 'agent-identity'));
   const token = newPairingToken();
   const guest = await findGuestKernel(ws.tree).catch((error: Error) => {

@@ -25,7 +25,6 @@ export interface SessionView {
   awaiting: ConvergenceDecision | null;
   timeline: { step: CutoverStep; at: string; detail?: string }[];
   warnings: number;
-  reconnects: number;
   /** Set while the engine reconnects to the agent; cleared once it hears from it again. */
   reconnecting: { attempt: number; reason: string; error: ErrorInfo | null } | null;
   /** The VM step's latest lines: the build, the VM's console, its agent answering. */
@@ -43,7 +42,6 @@ export const EMPTY_SESSION: SessionView = {
   awaiting: null,
   timeline: [],
   warnings: 0,
-  reconnects: 0,
   reconnecting: null,
   vmLog: [],
   result: null,
@@ -89,7 +87,6 @@ export function reduceSession(previous: SessionView, event: SessionEvent): Sessi
     case 'reconnect':
       return {
         ...view,
-        reconnects: view.reconnects + 1,
         reconnecting: { attempt: event.attempt, reason: event.reason, error: event.error ?? null },
       };
     case 'done':

@@ -5,5 +5,7 @@
 export interface Message {
   key: string;
   /** Values; one starting with `@` is a catalog key itself, a list is said item by item. */
-  params?: Record<string, string | number | string[]>;
+  params?: MessageParams;
 }
+
+export type MessageParams = Record<string, string | number | string[]>;
