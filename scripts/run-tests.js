@@ -16,7 +16,14 @@ const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests('test').sort();
 const result = spawnSync(
   process.execPath,
-  ['--import', './scripts/test-loader.js', '--test', '--test-concurrency=1', ...files],
+  [
+    '--import',
+    './scripts/test-loader.js',
+    '--test',
+    '--test-concurrency=1',
+    ...(process.env.TEST_TIMEOUT ? [`--test-timeout=${process.env.TEST_TIMEOUT}`] : []),
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } },
 );
 process.exit(result.status ?? 1);

@@ -128,7 +128,9 @@ export type SessionStage =
 export type SessionEvent =
   | MigrationEvent
   | { type: 'stage'; stage: SessionStage; error?: ErrorInfo }
-  | { type: 'awaiting-cutover'; decision: ConvergenceDecision };
+  | { type: 'awaiting-cutover'; decision: ConvergenceDecision }
+  /** Nobody confirmed in time: one more round keeps the target close; the engine asks again after. */
+  | { type: 'extra-round' };
 
 /** Everything a window needs to show where a migration is, after a reload. */
 export interface SessionSnapshot {

@@ -57,7 +57,15 @@ export type MigrationEvent =
   | { type: 'warning'; message: string; path?: string; said?: Message }
   /** `error`, where known, is the reason by code, for a front end to say in its language. */
   | { type: 'reconnect'; attempt: number; reason: string; error?: ErrorInfo }
-  | { type: 'done'; ok: boolean; downtimeMs: number | null; reportDir: string | null };
+  | { type: 'done'; ok: boolean; downtimeMs: number | null; reportDir: string | null }
+  /** This migration's program was handed over to the target by an earlier run: nothing ran now. */
+  | {
+      type: 'handed-over-before';
+      at: string;
+      target: { host: string; port: number; fingerprint: string };
+    }
+  /** A restart moved an earlier migration's state into this folder before starting anew. */
+  | { type: 'restarted'; archivedTo: string };
 
 /** The named moments of a cutover, in order. */
 export type CutoverStep =
@@ -70,5 +78,8 @@ export type CutoverStep =
   | 'stop-request'
   | 'stop-answered'
   | 'handover'
+  | 'handover-failed'
   | 'started'
-  | 'rollback';
+  | 'rollback'
+  | 'rolled-back'
+  | 'resumed';

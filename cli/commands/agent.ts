@@ -42,6 +42,10 @@ export function configureAgent(command: Command): Command {
       'end a session whose source says nothing this long (a half-received file is cleaned up)',
       '60',
     )
+    .option(
+      '--accept-new-migration',
+      'forget a cutover this agent recorded for --root (it handed over, or was stopped) and take a new migration',
+    )
     .option('--exit-after-handover', 'stop once the handover has run (the agent inside a VM)')
     .option(
       '--no-show-token',
@@ -57,6 +61,7 @@ export function configureAgent(command: Command): Command {
         onHandover?: string;
         vmDir?: string;
         exitAfterHandover?: boolean;
+        acceptNewMigration?: boolean;
         ioTimeout: string;
         showToken: boolean;
         json?: boolean;
@@ -74,6 +79,7 @@ export function configureAgent(command: Command): Command {
           handoverCommand: options.onHandover ?? null,
           ...(options.vmDir ? { vmDir: options.vmDir } : {}),
           silenceLimitMs: parseCount(options.ioTimeout) * 1000,
+          acceptNewMigration: Boolean(options.acceptNewMigration),
           onHandedOver: options.exitAfterHandover ? () => shutdown() : undefined,
           log: (event, detail) => {
             const at = new Date().toISOString();
@@ -90,6 +96,8 @@ export function configureAgent(command: Command): Command {
           ...(options.showToken ? { token: agent.token } : {}),
           root: agent.root,
           removedTempFiles: agent.removedTempFiles,
+          cutover: agent.cutover,
+          forgotten: agent.forgotten,
         };
         if (json) process.stdout.write(`${JSON.stringify(ready)}\n`);
         else {
@@ -102,6 +110,12 @@ export function configureAgent(command: Command): Command {
                 : `pairing token: not shown (${options.token ? 'the one given with --token' : `kept in ${join(options.state, 'pairing-token')}`})`,
               agent.removedTempFiles > 0
                 ? `removed ${agent.removedTempFiles} temp files an interrupted run left`
+                : '',
+              agent.forgotten
+                ? `forgot the earlier cutover onto this root (migration ${agent.forgotten.migration}, ${agent.forgotten.state} at ${agent.forgotten.at}): a new migration may write`
+                : '',
+              agent.cutover
+                ? `this root's migration ${agent.cutover.migration} is ${agent.cutover.state} (since ${agent.cutover.at}): no writes are taken; a new migration needs --accept-new-migration or another --root`
                 : '',
             ]
               .filter(Boolean)

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { peakRssBytes } from '../../engine/peak-rss.ts';
-import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { P2VError } from '../../shared/errors.ts';
 import type { ConvergenceDecision } from '../../shared/events.ts';
 import { loadStoredReport } from '../../engine/migration/migration-state.ts';
 import { runMigration } from '../../engine/migration/migrate.ts';
+import { defaultStateRoot, stateFolderFor } from '../../engine/migration/state-key.ts';
+import type { MigrationEvent } from '../../shared/events.ts';
+import { cancelOnSignals } from '../signals.ts';
 import { formatDuration } from '../../shared/format.ts';
 import { writeReport } from '../../engine/report/write-report.ts';
 import { parseSourceArgument } from '../../engine/source/source-map.ts';
@@ -54,6 +55,8 @@ interface MigrateFlags {
   vmCpus: string;
   vmHandoverCmd?: string;
   ioTimeout: string;
+  restart?: boolean;
+  resumeCutover?: boolean;
 }
 
 const VM_BOOTS: VmBoot[] = ['direct', 'grub-bios', 'grub-efi'];
@@ -77,17 +80,6 @@ async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** The state dir used when --state is not given: one per set of sources and target. */
-function defaultState(sources: string[], target: string): string {
-  const id = createHash('sha256')
-    .update(JSON.stringify([sources, target]))
-    .digest('hex')
-    .slice(0, 12);
-  const base =
-    process.getuid?.() === 0 ? '/var/lib/p2v-wizard' : join(homedir(), '.local/state/p2v-wizard');
-  return join(base, `migration-${id}`);
-}
 
 async function askToCutOver(
   decision: ConvergenceDecision,
@@ -170,7 +162,10 @@ export function registerMigrateCommand(program: Command): void {
       'do not leave out /proc, /sys, /dev, /run, /tmp and swap files',
     )
     .option('--state <dir>', 'where the record and the resume state are kept')
-    .option('--report <dir>', 'write report.json and report.html here')
+    .option(
+      '--report <dir>',
+      'write report.json and report.html here (default: in the state folder)',
+    )
     .option('--threshold <bytes>', 'cut over once a round sends at most this much', '1MiB')
     .option(
       '--downtime-target <seconds>',
@@ -233,6 +228,14 @@ export function registerMigrateCommand(program: Command): void {
       'count the connection as lost (and reconnect) when the agent says nothing this long',
       '60',
     )
+    .option(
+      '--resume-cutover',
+      'a cutover interrupted after the program was stopped goes on from there (default: start the program here again first)',
+    )
+    .option(
+      '--restart',
+      'start this migration over: the earlier state in the state folder is moved aside first',
+    )
     .option('--yes', 'cut over without asking (for scripts)')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (flags: MigrateFlags) => {
@@ -242,15 +245,24 @@ export function registerMigrateCommand(program: Command): void {
       const { host, port } = parseHostPort(flags.target);
       const sources = flags.source.map((s) => parseSourceArgument(s));
       const view = createProgressView(Boolean(flags.json));
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
       const stopCommand = flags.stopCmd ?? null;
+      const stateDir = flags.state ?? stateFolderFor(defaultStateRoot(), sources, { host, port });
+      const reportDir = flags.report ?? join(stateDir, 'report');
+      let handedOverBefore: Extract<MigrationEvent, { type: 'handed-over-before' }> | null = null;
+      const emit = (event: MigrationEvent): void => {
+        if (event.type === 'handed-over-before') handedOverBefore = event;
+        if (event.type === 'restarted')
+          process.stderr.write(
+            `--restart: the earlier migration's state was moved to ${event.archivedTo}; a new migration starts, comparing the target with this machine file by file. An agent that handed the earlier one over takes it only when started with --accept-new-migration.\n`,
+          );
+        view.onEvent(event);
+      };
       const options = {
         sources,
         excludes: flags.exclude,
         useDefaultExcludes: flags.defaultExcludes,
         target: { host, port, token: flags.token, fingerprint: flags.fingerprint },
-        stateDir: flags.state ?? defaultState(flags.source, flags.target),
+        stateDir,
         stopCommand,
         rollbackCommand: flags.rollbackCmd ?? null,
         verify: flags.verify,
@@ -261,8 +273,9 @@ export function registerMigrateCommand(program: Command): void {
         silenceLimitMs: parseCount(flags.ioTimeout) * 1000,
         confirmCutover: (decision: ConvergenceDecision) =>
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
-        emit: view.onEvent,
-        signal: controller.signal,
+        emit,
+        resumeCutover: Boolean(flags.resumeCutover),
+        restart: Boolean(flags.restart),
       } as const;
       const vm = await vmRequest(flags);
       // Measured once: the free-space check and the copy's progress totals share the walk.
@@ -273,32 +286,39 @@ export function registerMigrateCommand(program: Command): void {
         ? await runCheck(flags, options.target, measured, Boolean(flags.json))
         : undefined;
       let report;
+      const controller = new AbortController();
+      const restoreSignals = cancelOnSignals(controller);
       try {
         report = await runMigration({
           ...options,
+          signal: controller.signal,
           ...(check ? { check } : {}),
           ...(vm ? { vm } : {}),
           ...(measured ? { sourceTotals: measured } : {}),
         });
       } catch (error) {
         view.stop();
-        if (flags.report) {
-          const partial = await loadStoredReport(options.stateDir).catch(() => null);
-          if (partial) {
-            const files = await writeReport(partial, flags.report);
-            process.stderr.write(`Report of what happened: ${files.html}\n`);
-          }
+        const partial = await loadStoredReport(options.stateDir).catch(() => null);
+        if (partial) {
+          const files = await writeReport(partial, reportDir);
+          process.stderr.write(`Report of what happened: ${files.html}\n`);
         }
         throw error;
+      } finally {
+        restoreSignals();
       }
       view.stop();
-      const files = flags.report ? await writeReport(report, flags.report) : null;
+      const files = await writeReport(report, reportDir);
+      if (handedOverBefore) {
+        sayHandedOverBefore(handedOverBefore, stateDir, files.html, Boolean(flags.json));
+        return;
+      }
       const summary = {
         event: 'finished',
         ok: report.ok,
         downtimeMs: report.cutover.downtimeMs,
         rounds: report.rounds.length,
-        report: files?.html ?? null,
+        report: files.html,
         peakRssBytes: peakRssBytes(),
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -310,7 +330,31 @@ export function registerMigrateCommand(program: Command): void {
           process.stderr.write(
             `The migrated machine runs in the VM (qemu pid ${report.vm.pid}); its console: ${report.vm.serialLog}\n`,
           );
-        if (files) process.stderr.write(`Report: ${files.html}\n`);
+        process.stderr.write(`Report: ${files.html}\n`);
       }
     });
+}
+
+/** A run after the handover: what happened then, and that nothing ran now. */
+function sayHandedOverBefore(
+  event: Extract<MigrationEvent, { type: 'handed-over-before' }>,
+  stateDir: string,
+  report: string,
+  json: boolean,
+): void {
+  const { host, port, fingerprint } = event.target;
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ event: 'finished', ok: true, handedOverBefore: event.at, target: event.target, report })}\n`,
+    );
+    return;
+  }
+  process.stderr.write(
+    [
+      `This migration was handed over at ${event.at} to ${host}:${port} (certificate ${fingerprint}).`,
+      'Nothing was run now: the program runs on the target.',
+      `Report: ${report}`,
+      `A new migration needs another --state folder than ${stateDir}, or --restart.`,
+    ].join('\n') + '\n',
+  );
 }

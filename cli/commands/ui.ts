@@ -1,19 +1,12 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { defaultStateRoot } from '../../engine/migration/state-key.ts';
 import { ensureBundle } from '../../scripts/bundles.js';
 import { startBrowserBridge } from '../../engine/bridge/browser-bridge.ts';
 import { WizardService } from '../../engine/session/wizard-service.ts';
 import { parseHostPort } from '../parse-options.ts';
 import { P2VError } from '../../shared/errors.ts';
-
-/** Where the wizard keeps migration state and reports unless told otherwise. */
-export function defaultDataDir(): string {
-  return process.getuid?.() === 0
-    ? '/var/lib/p2v-wizard/wizard'
-    : join(homedir(), '.local/state/p2v-wizard/wizard');
-}
 
 /** Opens a path or URL with the desktop's default handler; false where there is none. */
 export function openWithDesktop(target: string): Promise<boolean> {
@@ -40,7 +33,10 @@ export function registerUiCommand(program: Command): void {
       'Run the wizard in a browser: serves it on 127.0.0.1 with a one-time token in the URL (over SSH: ssh -L PORT:127.0.0.1:PORT server).',
     )
     .option('--listen <host:port>', 'where to serve (only 127.0.0.1 or ::1)', '127.0.0.1:0')
-    .option('--data <dir>', 'where migration state and reports are kept')
+    .option(
+      '--data <dir>',
+      'where migration state and reports are kept (default: the same folders as p2v migrate, so either resumes the other)',
+    )
     .option('--open', 'open the address in the desktop browser')
     .option('--json', 'print the address as one JSON line')
     .action(async (options: { listen: string; data?: string; open?: boolean; json?: boolean }) => {
@@ -50,7 +46,7 @@ export function registerUiCommand(program: Command): void {
         throw new P2VError('BAD_ARGUMENT', `--listen must be on 127.0.0.1 or ::1, not ${host}`);
       const rendererDir = dirname(await ensureBundle('renderer'));
       const service = new WizardService({
-        dataDir: options.data ?? defaultDataDir(),
+        dataDir: options.data ?? defaultStateRoot(),
         openFolder: async (path) => {
           if (!(await openWithDesktop(path))) throw new Error(`no file manager to open ${path}`);
         },
@@ -63,12 +59,20 @@ export function registerUiCommand(program: Command): void {
       else process.stdout.write(`P2V Wizard is at ${bridge.url}\nPress Ctrl+C to stop.\n`);
       if (options.open && !(await openWithDesktop(bridge.url)))
         process.stderr.write('No desktop browser to open: open the address above yourself.\n');
-      const shutdown = async (): Promise<void> => {
-        await service.close();
-        await bridge.close();
-        process.exit(0);
+      // A migration running in the wizard is stopped first: a cutover under way is rolled back
+      // (or its handover waited for) before the server ends, whichever signal asked.
+      let stopping = false;
+      const shutdown = (signal: NodeJS.Signals): void => {
+        if (stopping) {
+          process.stderr.write(`${signal} again: still stopping the migration; wait for it.\n`);
+          return;
+        }
+        stopping = true;
+        void service
+          .close()
+          .then(() => bridge.close())
+          .finally(() => process.exit(0));
       };
-      process.once('SIGINT', () => void shutdown());
-      process.once('SIGTERM', () => void shutdown());
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
     });
 }

@@ -30,6 +30,10 @@ port.on('message', (event: { data: MainMessage }) => {
     service.onEvent((session) => send({ kind: 'event', event: session }));
     return;
   }
+  if (message.kind === 'shutdown') {
+    void (service?.close() ?? Promise.resolve()).finally(() => send({ kind: 'shut-down' }));
+    return;
+  }
   if (message.kind === 'printed') {
     const waiting = printing.get(message.id);
     printing.delete(message.id);

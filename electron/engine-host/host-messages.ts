@@ -5,7 +5,9 @@ import type { ErrorInfo } from '../../shared/errors.ts';
 export type MainMessage =
   | { kind: 'init'; dataDir: string }
   | { kind: 'call'; id: number; method: string; arg: unknown }
-  | { kind: 'printed'; id: number; error: string | null };
+  | { kind: 'printed'; id: number; error: string | null }
+  /** Stop the migration (a cutover under way is rolled back or finished first), then say so. */
+  | { kind: 'shutdown' };
 
 /** From the engine host to the main process. */
 export type HostMessage =
@@ -13,4 +15,5 @@ export type HostMessage =
   | { kind: 'error'; id: number; error: ErrorInfo }
   | { kind: 'event'; event: SessionEvent }
   | { kind: 'print'; id: number; html: string; pdf: string }
-  | { kind: 'open-folder'; path: string };
+  | { kind: 'open-folder'; path: string }
+  | { kind: 'shut-down' };

@@ -1,5 +1,8 @@
 import { utilityProcess, type UtilityProcess } from 'electron';
-import type { SessionEvent } from '../../shared/api.ts';
+import type { SessionEvent, SessionStage } from '../../shared/api.ts';
+
+/** Stages in which the engine is moving data or cutting over. */
+const ACTIVE_STAGES = ['running', 'awaiting-cutover', 'cutting-over'] as const;
 import { P2VError } from '../../shared/errors.ts';
 import type { HostMessage, MainMessage } from '../engine-host/host-messages.ts';
 
@@ -21,6 +24,9 @@ export class EngineProcess {
     { resolve: (v: unknown) => void; reject: (e: unknown) => void }
   >();
   private readonly listeners = new Set<(event: SessionEvent) => void>();
+  private stage: SessionStage = 'idle';
+  private shuttingDown: Promise<void> | null = null;
+  private exited = false;
 
   constructor(entry: string, dataDir: string, services: EngineServices) {
     this.child = utilityProcess.fork(entry, [], {
@@ -39,7 +45,11 @@ export class EngineProcess {
           return;
         }
         case 'event':
+          if (message.event.type === 'stage') this.stage = message.event.stage;
           for (const listener of this.listeners) listener(message.event);
+          return;
+        case 'shut-down':
+          this.child.kill();
           return;
         case 'print':
           services.printPdf(message.html, message.pdf).then(
@@ -54,6 +64,7 @@ export class EngineProcess {
       }
     });
     this.child.on('exit', (code) => {
+      this.exited = true;
       const error = new P2VError('IO_ERROR', `the engine process stopped (exit ${code})`).toJSON();
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
@@ -73,8 +84,27 @@ export class EngineProcess {
     return () => this.listeners.delete(listener);
   }
 
-  stop(): void {
-    this.child.kill();
+  /** Whether a migration runs: closing the window then stops it, so the technician is asked. */
+  get migrating(): boolean {
+    return (ACTIVE_STAGES as readonly string[]).includes(this.stage);
+  }
+
+  /** Whether a cutover is under way: closing waits for its rollback or its handover. */
+  get cuttingOver(): boolean {
+    return this.stage === 'cutting-over';
+  }
+
+  /**
+   * Stops the engine once the migration is stopped: a cutover under way is rolled back (or, once
+   * the target was asked to take over, waited for) before the process ends.
+   */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
+      this.child.once('exit', () => resolve());
+      this.post({ kind: 'shutdown' });
+    });
+    return this.shuttingDown;
   }
 
   private post(message: MainMessage): void {

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { API_CHANNELS, EVENT_CHANNEL, type ApiMethod } from '../../shared/api.ts';
@@ -10,6 +10,7 @@ import {
   isAppUrl,
 } from './content-security.ts';
 import { EngineProcess } from './engine-process.ts';
+import { defaultStateRoot } from '../../engine/migration/state-key.ts';
 import { guardedHandler } from './ipc-guard.ts';
 import { windowOptions } from './window-options.ts';
 
@@ -24,6 +25,8 @@ protocol.registerSchemesAsPrivileged([
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let window: BrowserWindow | null = null;
+/** Set once the engine was told to stop: the next quit goes through. */
+let quitting = false;
 
 /** Prints an HTML report to PDF in a hidden, script-less window. */
 async function printPdf(html: string, pdf: string): Promise<void> {
@@ -53,6 +56,21 @@ function createWindow(engine: EngineProcess): BrowserWindow {
   const unsubscribe = engine.onEvent((event) => {
     if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);
   });
+  // Closing during a migration stops it; during a cutover that means a rollback. Asked first.
+  win.on('close', (event) => {
+    if (!engine.migrating || quitting) return;
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      buttons: ['Keep the window open', 'Stop the migration and close'],
+      defaultId: 0,
+      cancelId: 0,
+      title: 'A migration is running',
+      message: engine.cuttingOver
+        ? 'A cutover is under way. Closing rolls it back: the program is started on this machine again (or, if the target was already asked to take over, its answer is waited for).'
+        : 'Closing stops the migration. It can be resumed later from where it stopped.',
+    });
+    if (choice === 0) event.preventDefault();
+  });
   win.on('closed', () => {
     unsubscribe();
     window = null;
@@ -81,7 +99,8 @@ void app.whenReady().then(() => {
 
   const engine = new EngineProcess(
     join(here, 'engine-host.mjs'),
-    join(app.getPath('userData'), 'migrations'),
+    // The CLI's folders: a migration started in one resumes in the other.
+    defaultStateRoot(),
     {
       printPdf,
       openFolder: async (path) => {
@@ -105,8 +124,12 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (!window) window = createWindow(engine);
   });
-  app.on('window-all-closed', () => {
-    engine.stop();
-    app.quit();
+  app.on('window-all-closed', () => app.quit());
+  // The engine's rollback or handover is awaited before the app ends, whatever asked it to quit.
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    void engine.shutdown().finally(() => app.quit());
   });
 });

@@ -2,7 +2,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Connection, SILENCE_LIMIT_MS } from '../protocol/connection.ts';
-import { serveSession, type AgentContext } from './agent-session.ts';
+import { serveSession, settleHandover, type AgentContext } from './agent-session.ts';
+import { settleLostHandover } from './handover-command.ts';
+import { HandoverRecord } from './handover-record.ts';
+import type { AgentCutover } from '../protocol/messages.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { PathTasks } from './path-tasks.ts';
 import { HashCache } from './hash-cache.ts';
@@ -33,6 +36,11 @@ export interface AgentOptions {
   onHandedOver?: () => void;
   /** How long a paired source may say nothing before its session ends (default 60 s). */
   silenceLimitMs?: number;
+  /**
+   * Forget a cutover this agent recorded for its root (a stop, a handover): the technician
+   * chose to migrate onto it again. Without it, such an agent refuses every write.
+   */
+  acceptNewMigration?: boolean;
   log?: (event: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -45,6 +53,10 @@ export interface RunningAgent {
   root: string;
   /** Temp files a killed previous run left behind and this start removed. */
   removedTempFiles: number;
+  /** Where a cutover onto this root stands (null while it takes writes). */
+  cutover: AgentCutover | null;
+  /** The cutover --accept-new-migration forgot at this start. */
+  forgotten: AgentCutover | null;
   close(): Promise<void>;
 }
 
@@ -56,6 +68,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const token = options.token ?? (await loadOrCreateToken(options.stateDir));
   const root = await TargetRoot.open(options.root);
   const { journal, removed } = await TempJournal.open(options.stateDir);
+  const { record, forgotten } = await HandoverRecord.open(
+    options.stateDir,
+    root.path,
+    Boolean(options.acceptNewMigration),
+  );
+  if (forgotten) log('accepted-new-migration', { forgotten });
   const context: AgentContext = {
     root,
     journal,
@@ -65,7 +83,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     handoverCommand: options.handoverCommand ?? null,
     commits: new CommitBatch(journal),
     signatures: new PathTasks(SIGNATURES_IN_FLIGHT),
-    stopped: false,
+    handover: record,
+    stateDir: options.stateDir,
+    handoverRunning: null,
+    writer: null,
     silenceLimitMs: options.silenceLimitMs ?? SILENCE_LIMIT_MS,
     ...(options.onHandedOver ? { onHandedOver: options.onHandedOver } : {}),
     vms: new VmSupervisor({
@@ -76,6 +97,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }),
     log,
   };
+  const lost = record.current;
+  // A handover command an earlier run started: its result is waited for, never guessed.
+  if (lost?.state === 'handing-over')
+    context.handoverRunning = settleHandover(
+      context,
+      lost.migration,
+      settleLostHandover(options.stateDir, record.pid),
+    );
   const sockets = new Set<TLSSocket>();
   const server: Server = createServer(
     { key: identity.key, cert: identity.cert, minVersion: 'TLSv1.3' },
@@ -102,6 +131,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     token,
     root: root.path,
     removedTempFiles: removed,
+    cutover: record.current,
+    forgotten,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

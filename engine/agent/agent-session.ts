@@ -11,7 +11,15 @@ import {
 } from '../checksum/block-checksums.ts';
 import { Connection, KEEPALIVE_EVERY_MS } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
-import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
+import {
+  PROTOCOL_VERSION,
+  Request,
+  type AgentCutover,
+  type RequestOf,
+  type Response,
+} from '../protocol/messages.ts';
+import { runHandoverCommand, type HandoverResult } from './handover-command.ts';
+import type { HandoverRecord } from './handover-record.ts';
 import { drainUntilEnd, receivePut } from './apply-put.ts';
 import {
   lstatOrNull,
@@ -26,7 +34,6 @@ import type { PathTasks } from './path-tasks.ts';
 import type { HashCache } from './hash-cache.ts';
 import { statKey } from '../paths/stat-key.ts';
 import type { TargetRoot } from './target-root.ts';
-import { runShell } from '../shell-command.ts';
 import { describeTarget } from './describe-target.ts';
 import { listFiles } from './list-files.ts';
 import type { TempJournal } from './temp-journal.ts';
@@ -49,8 +56,14 @@ export interface AgentContext {
   commits: CommitBatch;
   /** Signatures being read and sent while the connection is read on. */
   signatures: PathTasks;
-  /** Set once a stop request was answered: no more writes. */
-  stopped: boolean;
+  /** Where the cutover stands, on disk: once a stop request was answered, no more writes. */
+  handover: HandoverRecord;
+  /** The agent's state folder, where the handover command leaves its result. */
+  stateDir: string;
+  /** Settles once the handover command that runs (or a lost one waited for) is recorded. */
+  handoverRunning: Promise<void> | null;
+  /** The newest session that writes for a migration; older ones are fenced. */
+  writer: Session | null;
   /** How long a paired source may say nothing before the session ends. */
   silenceLimitMs: number;
   /** Called once a handover succeeded and its connection closed. */
@@ -60,10 +73,35 @@ export interface AgentContext {
   log: (event: string, detail?: Record<string, unknown>) => void;
 }
 
+/** One paired connection, and whether a newer session of its migration has fenced it. */
+export interface Session {
+  conn: Connection;
+  fenced: boolean;
+}
+
+/**
+ * A session that names its migration becomes that migration's writer: the one before it is
+ * fenced (closed, and nothing it still had buffered is committed), so a connection the source
+ * gave up on cannot write after the resumed one started.
+ */
+function takeOver(ctx: AgentContext, session: Session, migration: string): void {
+  const previous = ctx.writer;
+  ctx.writer = session;
+  if (!previous || previous.fenced) return;
+  previous.fenced = true;
+  ctx.log('fenced', { migration });
+  previous.conn.destroy(
+    new P2VError('CONNECTION_LOST', 'a newer session of the migration took over'),
+  );
+}
+
 /** Serves one connection: the pairing handshake, then requests in order until it closes. */
 export async function serveSession(conn: Connection, ctx: AgentContext): Promise<void> {
+  const session: Session = { conn, fenced: false };
   try {
-    if (!(await handshake(conn, ctx))) return;
+    const hello = await handshake(conn, ctx);
+    if (!hello) return;
+    if (hello.migration) takeOver(ctx, session, hello.migration);
     // A source gone silent ends the session, so a half-received file is cleaned up.
     conn.keepAlive(KEEPALIVE_EVERY_MS, ctx.silenceLimitMs, 'the source');
     for (;;) {
@@ -75,8 +113,9 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
       if (!parsed.success)
         throw new P2VError('BAD_FRAME', parsed.error.issues[0]?.message ?? 'bad request');
       const request = parsed.data;
+      if (session.fenced) throw new P2VError('CONNECTION_LOST', 'fenced by a newer session');
       try {
-        await dispatch(conn, ctx, request);
+        await dispatch(session, ctx, request);
       } catch (error) {
         if (
           error instanceof P2VError &&
@@ -105,7 +144,7 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
   }
 }
 
-async function handshake(conn: Connection, ctx: AgentContext): Promise<boolean> {
+async function handshake(conn: Connection, ctx: AgentContext): Promise<RequestOf<'hello'> | false> {
   const timer = setTimeout(
     () => conn.destroy(new P2VError('AUTH_REQUIRED', 'no hello in time')),
     HANDSHAKE_TIMEOUT_MS,
@@ -140,10 +179,11 @@ async function handshake(conn: Connection, ctx: AgentContext): Promise<boolean> 
       protocol: PROTOCOL_VERSION,
       canChown: ctx.canChown,
       handoverCommand: ctx.handoverCommand,
+      cutover: ctx.handover.current,
     },
   });
-  ctx.log('paired');
-  return true;
+  ctx.log('paired', hello.migration ? { migration: hello.migration } : undefined);
+  return hello;
 }
 
 function tokensMatch(given: string, expected: string): boolean {
@@ -152,14 +192,24 @@ function tokensMatch(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Requests that write nothing, still answered after the stop request. */
-const READ_ONLY = new Set<Request['t']>(['sig', 'hash', 'ping', 'handover', 'describe', 'list']);
+/** Requests still answered after the stop request: they write nothing, or are the cutover's own. */
+const AFTER_STOP = new Set<Request['t']>([
+  'sig',
+  'hash',
+  'ping',
+  'describe',
+  'list',
+  'stop',
+  'handover',
+  'reopen',
+]);
 
-async function dispatch(conn: Connection, ctx: AgentContext, request: Request): Promise<void> {
-  const writes = !READ_ONLY.has(request.t);
-  if (writes && ctx.stopped && request.t !== 'stop') {
+async function dispatch(session: Session, ctx: AgentContext, request: Request): Promise<void> {
+  const conn = session.conn;
+  const cutover = ctx.handover.current;
+  if (cutover && !AFTER_STOP.has(request.t)) {
     if (request.t === 'put') await drainUntilEnd(() => conn.next(), request.id);
-    throw new P2VError('AGENT_STOPPED');
+    throw refusalAfterStop(cutover);
   }
   await waitForEarlierWork(ctx, request);
   switch (request.t) {
@@ -177,15 +227,20 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
         () => conn.next(),
         ctx.canChown,
       );
-      ctx.commits.add(request.path, received, async (error) => {
-        if (error) {
-          const info = toErrorInfo(error);
-          ctx.log('refused', { request: 'put', ...info });
-          return send(conn, { t: 'fail', id: request.id, error: info }).catch(() => undefined);
-        }
-        ctx.hashes.remember(received.placement.full, received.hash);
-        return send(conn, { t: 'ack', id: request.id }).catch(() => undefined);
-      });
+      ctx.commits.add(
+        request.path,
+        received,
+        async (error) => {
+          if (error) {
+            const info = toErrorInfo(error);
+            ctx.log('refused', { request: 'put', ...info });
+            return send(conn, { t: 'fail', id: request.id, error: info }).catch(() => undefined);
+          }
+          ctx.hashes.remember(received.placement.full, received.hash);
+          return send(conn, { t: 'ack', id: request.id }).catch(() => undefined);
+        },
+        () => !session.fenced,
+      );
       ctx.commits.maybeFlush(false);
       return;
     }
@@ -221,11 +276,11 @@ async function dispatch(conn: Connection, ctx: AgentContext, request: Request): 
     case 'hash':
       return sendHashes(conn, ctx, request);
     case 'stop':
-      ctx.stopped = true;
-      ctx.log('stopped');
-      return send(conn, { t: 'stopped', id: request.id });
+      return answerStop(conn, ctx, request);
     case 'handover':
       return runHandover(conn, ctx, request);
+    case 'reopen':
+      return reopen(conn, ctx, request);
     case 'describe':
       return send(conn, {
         t: 'described',
@@ -294,6 +349,7 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'list':
     case 'stop':
     case 'handover':
+    case 'reopen':
     case 'vmStart':
       await ctx.signatures.waitAll();
       return ctx.commits.waitAll();
@@ -413,25 +469,118 @@ async function sendHashes(
   return send(conn, { t: 'hashes', id: request.id, results });
 }
 
+/** Why a write is refused once the cutover began, in the words of where it stands. */
+function refusalAfterStop(cutover: AgentCutover): P2VError {
+  const detail = `migration ${cutover.migration}, ${cutover.state} at ${cutover.at}`;
+  return cutover.state === 'stopped'
+    ? new P2VError('AGENT_STOPPED', detail)
+    : new P2VError('AGENT_HANDED_OVER', detail);
+}
+
+/** The stop request: recorded on disk before it is answered; asked again, answered the same. */
+async function answerStop(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'stop'>,
+): Promise<void> {
+  const cutover = ctx.handover.current;
+  if (cutover && cutover.migration !== request.migration) throw refusalAfterStop(cutover);
+  if (!cutover) {
+    await ctx.handover.set({
+      migration: request.migration,
+      state: 'stopped',
+      at: new Date().toISOString(),
+    });
+    ctx.log('stopped', { migration: request.migration });
+  }
+  return send(conn, { t: 'stopped', id: request.id });
+}
+
+/**
+ * Takes writes again after a stop that led to no handover: the source rolled back and the
+ * program runs there again. Refused once the handover command was started.
+ */
+async function reopen(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'reopen'>,
+): Promise<void> {
+  const cutover = ctx.handover.current;
+  if (cutover) {
+    const mine = cutover.migration === request.migration;
+    if (!mine || (cutover.state !== 'stopped' && cutover.state !== 'handover-failed'))
+      throw refusalAfterStop(cutover);
+    await ctx.handover.set(null);
+    ctx.log('reopened', { migration: request.migration });
+  }
+  return send(conn, { t: 'ack', id: request.id });
+}
+
+/**
+ * Runs the handover command once per migration. The state is on disk before the command starts
+ * and its result after; a source that lost the answer and asks again gets the same result, or
+ * waits for the command still running, but the command never runs twice.
+ */
 async function runHandover(
   conn: Connection,
   ctx: AgentContext,
   request: RequestOf<'handover'>,
 ): Promise<void> {
-  if (!ctx.stopped) throw new P2VError('HANDOVER_FAILED', 'handover before the stop request');
-  if (!ctx.handoverCommand) {
-    ctx.log('handover', { command: null });
-    return send(conn, { t: 'started', id: request.id, exitCode: null, output: '' });
-  }
-  ctx.log('handover', { command: ctx.handoverCommand });
-  const { exitCode, output } = await runShell(ctx.handoverCommand, ctx.root.path);
-  await send(conn, { t: 'started', id: request.id, exitCode, output });
+  const cutover = ctx.handover.current;
+  if (!cutover || cutover.migration !== request.migration)
+    throw new P2VError('HANDOVER_FAILED', 'handover before the stop request');
+  if (cutover.state === 'stopped') {
+    ctx.log('handover', { command: ctx.handoverCommand });
+    const at = new Date().toISOString();
+    await ctx.handover.set({ migration: request.migration, state: 'handing-over', at });
+    ctx.handoverRunning = settleHandover(
+      ctx,
+      request.migration,
+      ctx.handoverCommand
+        ? runHandoverCommand(ctx.handoverCommand, ctx.root.path, ctx.stateDir, (pid) =>
+            ctx.handover.set({ migration: request.migration, state: 'handing-over', at }, pid),
+          )
+        : Promise.resolve({ exitCode: null, output: '' }),
+    );
+    await ctx.handoverRunning;
+  } else if (cutover.state === 'handing-over' && ctx.handoverRunning) await ctx.handoverRunning;
+  const settled = ctx.handover.current as AgentCutover;
+  if (settled.state === 'unknown' || settled.state === 'handing-over')
+    throw new P2VError(
+      'HANDOVER_UNKNOWN',
+      `the handover command was started at ${settled.at} and this agent lost track of it`,
+    );
+  const exitCode = settled.exitCode ?? null;
+  await send(conn, { t: 'started', id: request.id, exitCode, output: settled.output ?? '' });
   // The answer is out; once the source hangs up, an agent told to exit after handover does.
   const handedOver = ctx.onHandedOver;
-  if (handedOver && exitCode === 0) {
+  if (handedOver && settled.state === 'handed-over') {
     if (conn.closed) handedOver();
     else conn.stream.once('close', handedOver);
   }
+}
+
+/** Records the handover command's result once it is known. */
+export async function settleHandover(
+  ctx: AgentContext,
+  migration: string,
+  running: Promise<HandoverResult | null>,
+): Promise<void> {
+  const result = await running;
+  const at = new Date().toISOString();
+  if (!result) await ctx.handover.set({ migration, state: 'unknown', at });
+  else {
+    const ok = result.exitCode === null || result.exitCode === 0;
+    await ctx.handover.set({
+      migration,
+      state: ok ? 'handed-over' : 'handover-failed',
+      at,
+      exitCode: result.exitCode,
+      output: result.output,
+    });
+  }
+  ctx.handoverRunning = null;
+  ctx.log('handed-over', { migration, ...(result ?? { exitCode: 'unknown' }) });
 }
 
 function send(conn: Connection, response: Response): Promise<void> {

@@ -1,8 +1,9 @@
 import { closeSync, fsync, unlinkSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { P2VError } from '../../shared/errors.ts';
 import type { ReceivedFile } from './apply-put.ts';
 import { replaceWithSync } from './apply-put.ts';
-import { syncDirectory } from './target-root.ts';
+import { syncDirectory } from '../storage/durable-write.ts';
 import type { TempJournal } from './temp-journal.ts';
 
 const fsyncFd = promisify(fsync);
@@ -18,6 +19,8 @@ interface Waiting {
   /** The folder whose entries change, fsynced before `done`. */
   dir: Buffer;
   done: (error: Error | null) => Promise<void>;
+  /** False once the session that sent the file was fenced by a newer one: it is not committed. */
+  current: () => boolean;
 }
 
 /**
@@ -34,15 +37,23 @@ export class CommitBatch {
 
   constructor(private readonly journal: TempJournal) {}
 
-  /** Queues a received file; `done` answers the request once it is committed or failed. */
-  add(key: string, file: ReceivedFile, done: (error: Error | null) => Promise<void>): void {
-    this.batch.push({ key, file, dir: file.placement.dir, done });
+  /**
+   * Queues a received file; `done` answers the request once it is committed or failed. A file
+   * whose session is no longer `current` when its batch commits is dropped.
+   */
+  add(
+    key: string,
+    file: ReceivedFile,
+    done: (error: Error | null) => Promise<void>,
+    current: () => boolean,
+  ): void {
+    this.batch.push({ key, file, dir: file.placement.dir, done, current });
     this.inBatchOrFlushing.add(key);
   }
 
   /** Queues an entry already made (a folder, a link), answered once its folder is fsynced. */
   addMadeEntry(key: string, dir: Buffer, done: (error: Error | null) => Promise<void>): void {
-    this.batch.push({ key, file: null, dir, done });
+    this.batch.push({ key, file: null, dir, done, current: () => true });
     this.inBatchOrFlushing.add(key);
   }
 
@@ -90,6 +101,7 @@ export class CommitBatch {
           closeSync(file.fd);
           const error = synced[i];
           if (error) throw error;
+          if (!item.current()) throw new P2VError('CONNECTION_LOST', 'a newer session took over');
           replaceWithSync(file.temp, file.placement.full);
         } catch (failure) {
           failures.set(item, failure as Error);

@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, type Stats } from 'node:fs';
-import { mkdir, open, realpath } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { confinePath, type ConfineOptions } from '../paths/confine.ts';
 import type { RawPath } from '../paths/raw-path.ts';
@@ -56,15 +56,5 @@ export class TargetRoot {
       throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
     if (!info.isDirectory())
       throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
-  }
-}
-
-/** Flushes a directory's entries (a rename, a new name) to disk. */
-export async function syncDirectory(dir: Buffer | string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -14,7 +14,6 @@ import { keyParam } from '../../shared/i18n/render-message.ts';
 import type { MessageParams } from '../../shared/i18n/message.ts';
 import { say } from '../i18n/say.ts';
 import { vmLine } from '../vm/vm-line.ts';
-import { runShell } from '../shell-command.ts';
 import {
   displayPath,
   fromFsName,
@@ -32,7 +31,10 @@ import { HardLinks } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
 import { decideConvergence, type ConvergencePolicy } from './convergence.ts';
-import { MigrationState, migrationKey, newMigrationId } from './migration-state.ts';
+import { archiveState, MigrationState, newMigrationId } from './migration-state.ts';
+import { migrationKey } from './state-key.ts';
+import { CutoverJournal } from './cutover-journal.ts';
+import { JournaledCutover, type Recovery } from './cutover.ts';
 import { ProgressMeter } from './progress-meter.ts';
 import { SourceSet } from './source-set.ts';
 import { checkAgainstSent, verifyTarget } from './verify.ts';
@@ -74,6 +76,13 @@ export interface MigrationOptions extends ConvergencePolicy {
   sourceTotals?: { bytes: number; files: number };
   /** Waits before a reconnect attempt; injected so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
+  /**
+   * A cutover interrupted after the program was stopped on the source (and before the target
+   * was asked to start it) goes on from there; by default it is rolled back first.
+   */
+  resumeCutover?: boolean;
+  /** Starts over: the state of an earlier migration in `stateDir` is moved aside first. */
+  restart?: boolean;
 }
 
 const defaultBackoff = (attempt: number): Promise<void> =>
@@ -98,6 +107,7 @@ class Migration {
   private connectedOnce = false;
   private currentPhase: MigrationPhase | null = null;
   private readonly wholeRetry = new Set<RawPath>();
+  private readonly cutover: JournaledCutover;
 
   private constructor(
     private readonly options: MigrationOptions,
@@ -105,13 +115,35 @@ class Migration {
     private readonly index: SourceIndex,
     private readonly record: ChangeRecord,
     private readonly sources: SourceSet,
+    private readonly journal: CutoverJournal,
   ) {
     this.target = state.stored.vmTarget ?? options.target;
+    this.cutover = new JournaledCutover({
+      migrationId: state.report.id,
+      stopCommand: options.stopCommand,
+      rollbackCommand: options.rollbackCommand,
+      report: state.report,
+      journal,
+      target: () => this.target,
+      client: () => this.client,
+      emit: options.emit,
+      phase: (phase) => this.phase(phase),
+      warn: (key, params) => this.warn(key, params),
+      checkCancelled: () => this.checkCancelled(),
+      ...(options.signal ? { signal: options.signal } : {}),
+      withReconnect: (step, cancellable) => this.withReconnect(step, cancellable),
+      lastRoundsAndVerify: (step) => this.lastRoundsAndVerify(step),
+      stopWatching: () => this.record.stopWatching(),
+    });
   }
 
   static async open(options: MigrationOptions): Promise<Migration> {
     const sourceList = options.sources.map((s) => ({ dir: s.dir, target: displayPath(s.target) }));
-    const key = migrationKey(sourceList, options.target.host, options.target.port);
+    const key = migrationKey(options.sources, options.target);
+    if (options.restart) {
+      const moved = await archiveState(options.stateDir);
+      if (moved) options.emit({ type: 'restarted', archivedTo: moved });
+    }
     const state = await MigrationState.open(options.stateDir, key, () =>
       freshReport(options, sourceList),
     );
@@ -136,6 +168,7 @@ class Migration {
       await SourceIndex.open(options.stateDir),
       await ChangeRecord.open(options.stateDir),
       sources,
+      await CutoverJournal.open(options.stateDir),
     );
   }
 
@@ -145,8 +178,20 @@ class Migration {
 
   async run(): Promise<MigrationReport> {
     try {
+      // An earlier run's cutover is settled before anything else is run or sent.
+      const recovery = await this.recover();
+      if (recovery === 'handed-over-before') return this.report;
+      if (recovery === 'handed-over-now') {
+        await this.finish();
+        return this.report;
+      }
       this.phase('connect');
       await this.connect();
+      if (recovery === 'cutover') {
+        await this.cutover.run(null);
+        await this.finish();
+        return this.report;
+      }
       // The record starts before the copy, so what changes while copying is caught.
       await this.record.watch(
         this.sources.watched,
@@ -171,11 +216,11 @@ class Migration {
         if (answer === false) throw new P2VError('CANCELLED', 'cutover not confirmed');
         // Not confirmed yet: keep the target close behind while the technician decides.
         await this.round(false);
-        decision = await this.decide(true);
+        decision = await this.decide(this.options.cutoverRequested?.() ?? false);
       }
-      await this.cutover(decision);
-      this.report.ok = true;
-      await this.state.setPhase('done');
+      await this.state.setPhase('cutover');
+      await this.cutover.run(decision);
+      await this.finish();
     } catch (error) {
       const failure =
         error instanceof P2VError
@@ -186,7 +231,7 @@ class Migration {
       await this.state.save().catch(() => undefined);
       throw failure;
     } finally {
-      this.report.finishedAt = new Date().toISOString();
+      this.report.finishedAt ??= new Date().toISOString();
       await this.record.stopWatching().catch(() => undefined);
       await this.record.flush().catch(() => undefined);
       await this.index.flush().catch(() => undefined);
@@ -194,6 +239,38 @@ class Migration {
       await this.client?.close().catch(() => undefined);
     }
     return this.report;
+  }
+
+  /**
+   * Reads the cutover journal (and a finished state) first: a migration handed over is said so
+   * and nothing runs; an interrupted cutover is rolled back, resumed, or settled with the agent.
+   */
+  private async recover(): Promise<Recovery> {
+    const standing = this.journal.standing();
+    if (this.state.stored.phase === 'done' || standing.kind === 'handed-over') {
+      const at =
+        standing.kind === 'handed-over' ? standing.at : (this.report.finishedAt ?? 'unknown');
+      this.report.ok = true;
+      this.report.error = null;
+      await this.state.setPhase('done');
+      const { host, port, fingerprint } = this.target;
+      this.options.emit({ type: 'handed-over-before', at, target: { host, port, fingerprint } });
+      return 'handed-over-before';
+    }
+    this.report.finishedAt = null;
+    if (standing.kind === 'none') return 'rounds';
+    this.phase('cutover');
+    this.warn(`interrupted.${standing.kind}`, { since: standing.since });
+    return this.cutover.recover(this.options.resumeCutover ?? false);
+  }
+
+  /** The program runs on the target: the migration is done. */
+  private async finish(): Promise<void> {
+    this.report.ok = true;
+    this.report.error = null;
+    this.report.finishedAt = new Date().toISOString();
+    await this.state.setPhase('done');
+    this.phase('done');
   }
 
   private phase(phase: MigrationPhase): void {
@@ -223,17 +300,18 @@ class Migration {
     if (this.options.signal?.aborted) throw new P2VError('CANCELLED');
   }
 
-  private async connect(): Promise<AgentClient> {
+  private async connect(cancellable = true): Promise<AgentClient> {
     // A wrong address should fail in seconds; once paired, a restarting agent is waited for.
     const attempts = this.connectedOnce ? (this.options.reconnectAttempts ?? 30) : 3;
     const backoff = this.options.backoff ?? defaultBackoff;
     for (let attempt = 0; ; attempt++) {
-      this.checkCancelled();
+      if (cancellable) this.checkCancelled();
       try {
-        this.client = await AgentClient.connect(
-          this.target,
-          this.options.silenceLimitMs ? { silenceLimitMs: this.options.silenceLimitMs } : {},
-        );
+        this.client = await AgentClient.connect(this.target, {
+          migration: this.report.id,
+          ...(this.options.silenceLimitMs ? { silenceLimitMs: this.options.silenceLimitMs } : {}),
+        });
+        await this.checkAgentCutover(this.client);
         if (this.target === this.options.target) {
           this.report.target.hostname = this.client.agent.hostname;
           this.report.target.platform = this.client.agent.platform;
@@ -251,11 +329,43 @@ class Migration {
     }
   }
 
-  /** Runs a step; if the connection drops, reconnects and runs it again (it resumes by design). */
-  private async withReconnect<T>(step: (client: AgentClient) => Promise<T>): Promise<T> {
+  /**
+   * What the agent says of its cutover, before anything is sent or run: another migration's
+   * stop or handover ends this one at once (nothing is stopped here); this migration's stop
+   * that the journal says never led to a handover ask is undone, so the rounds can write.
+   */
+  private async checkAgentCutover(client: AgentClient): Promise<void> {
+    const cutover = client.agent.cutover;
+    if (!cutover) return;
+    const { host, port } = this.target;
+    const where = `the agent at ${host}:${port} recorded migration ${cutover.migration} as ${cutover.state} at ${cutover.at}`;
+    if (cutover.migration !== this.report.id) {
+      await client.close().catch(() => undefined);
+      throw new P2VError(
+        cutover.state === 'stopped' ? 'AGENT_STOPPED' : 'AGENT_HANDED_OVER',
+        `${where}; this is migration ${this.report.id}`,
+      );
+    }
+    const standing = this.journal.standing().kind;
+    if (standing !== 'none' && standing !== 'stopped') return;
+    if (cutover.state !== 'stopped') {
+      await client.close().catch(() => undefined);
+      throw new P2VError('AGENT_HANDED_OVER', `${where}, which this state folder does not know`);
+    }
+    await client.request({ t: 'reopen', migration: this.report.id });
+  }
+
+  /**
+   * Runs a step; if the connection drops, reconnects and runs it again (it resumes by design).
+   * Not `cancellable` once the target was asked to start the program: then only its answer ends it.
+   */
+  private async withReconnect<T>(
+    step: (client: AgentClient) => Promise<T>,
+    cancellable = true,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      this.checkCancelled();
-      const client = this.client ?? (await this.connect());
+      if (cancellable) this.checkCancelled();
+      const client = this.client ?? (await this.connect(cancellable));
       try {
         return await step(client);
       } catch (error) {
@@ -628,79 +738,24 @@ class Migration {
     return decision;
   }
 
-  private step(step: CutoverStep, detail?: string): void {
-    const at = new Date().toISOString();
-    this.report.cutover.timeline.push(detail ? { step, at, detail } : { step, at });
-    this.options.emit({ type: 'cutover', step, at, ...(detail ? { detail } : {}) });
-  }
-
-  private async cutover(decision: ConvergenceDecision): Promise<void> {
-    this.phase('cutover');
-    await this.state.setPhase('cutover');
-    this.step('confirmed', `predicted downtime ${decision.predictedDowntimeMs} ms`);
-    const stoppedAt = Date.now();
-    let handoverAsked = false;
-    try {
-      if (this.options.stopCommand) {
-        this.step('stop-command', this.options.stopCommand);
-        const { exitCode, output } = await runShell(
-          this.options.stopCommand,
-          process.cwd(),
-          this.options.signal,
-        );
-        this.checkCancelled();
-        if (exitCode !== 0)
-          throw new P2VError('NOT_STOPPED', `exit ${exitCode}: ${output.trim().slice(0, 500)}`);
-      }
-      this.step('stopped');
-      // The program is stopped: a stat walk catches any change whose event has not arrived yet.
-      await this.rescan();
-      this.step('final-round');
-      let unsent = await this.finalRounds();
-      this.phase('verify');
-      let mismatches = [...unsent, ...(await this.verify([]))];
-      if (mismatches.length > 0) {
-        const resent = mismatches.map(displayPath);
-        this.sendWholeAgain(mismatches);
-        unsent = await this.finalRounds();
-        mismatches = [...unsent, ...(await this.verify(resent))];
-      }
-      if (mismatches.length > 0) {
-        this.step('verify-failed', `${mismatches.length} files differ`);
-        throw new P2VError('VERIFY_FAILED', mismatches.slice(0, 5).join(', '));
-      }
-      this.step('verified');
-      // The last moment a cancel can still leave the program with the source.
-      this.checkCancelled();
-      await this.record.stopWatching();
-      this.phase('handover');
-      const client = this.client ?? (await this.connect());
-      this.step('stop-request');
-      await client.request({ t: 'stop' });
-      this.step('stop-answered');
-      this.step('handover');
-      handoverAsked = true;
-      const started = await client.request<'started'>({ t: 'handover' });
-      if (started.exitCode !== null && started.exitCode !== 0) {
-        this.step('rollback', `handover command exited ${started.exitCode}`);
-        await this.rollback();
-        throw new P2VError(
-          'HANDOVER_FAILED',
-          `exit ${started.exitCode}: ${started.output.trim().slice(0, 500)}`,
-        );
-      }
-      this.step('started', started.output.trim().slice(0, 500) || undefined);
-    } catch (error) {
-      // Until the target is asked to start the program, whatever went wrong (a failed stop or
-      // verification, a cancel, a connection lost for good) leaves it with the source: started
-      // again there, not left down. Once asked, only the target knows whether it started.
-      if (!handoverAsked) await this.rollback();
-      else if (!(error instanceof P2VError && error.code === 'HANDOVER_FAILED'))
-        this.warn('handoverAnswerLost');
-      throw error;
+  /**
+   * After the stop: a stat walk catches any change whose event has not arrived yet, the last
+   * rounds send it, and every file is compared by checksum; what differs is sent whole once
+   * more and compared again. Returns the paths that still differ.
+   */
+  private async lastRoundsAndVerify(step: (step: CutoverStep) => Promise<void>): Promise<string[]> {
+    await this.rescan();
+    await step('final-round');
+    let unsent = await this.finalRounds();
+    this.phase('verify');
+    let mismatches = [...unsent, ...(await this.verify([]))];
+    if (mismatches.length > 0) {
+      const resent = mismatches.map(displayPath);
+      this.sendWholeAgain(mismatches);
+      unsent = await this.finalRounds();
+      mismatches = [...unsent, ...(await this.verify(resent))];
     }
-    this.report.cutover.downtimeMs = Date.now() - stoppedAt;
-    this.phase('done');
+    return mismatches.map(displayPath);
   }
 
   /**
@@ -759,17 +814,6 @@ class Migration {
     };
     await this.state.save();
     return result.mismatches;
-  }
-
-  private async rollback(): Promise<void> {
-    if (!this.options.rollbackCommand) return;
-    this.step('rollback', this.options.rollbackCommand);
-    const { exitCode, output } = await runShell(this.options.rollbackCommand, process.cwd());
-    if (exitCode !== 0)
-      this.warn('rollbackFailed', {
-        exitCode: String(exitCode),
-        output: output.trim().slice(0, 500),
-      });
   }
 }
 

@@ -3,7 +3,7 @@ import type { MachineInspection } from '../../shared/inspection.ts';
 import { DiskPlan, type StartedVm, type VmProgress } from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /**
  * A path relative to the target root, as raw bytes carried in a latin1 string (one char per
@@ -14,6 +14,7 @@ const id = z.number().int().nonnegative();
 const owner = { uid: z.number().int().nonnegative(), gid: z.number().int().nonnegative() };
 const times = { mtimeNs: z.string().regex(/^\d{1,25}$/), atimeNs: z.string().regex(/^\d{1,25}$/) };
 const mode = z.number().int().min(0).max(0o7777);
+const migrationId = z.string().regex(/^[\w-]{1,64}$/);
 
 /** The most files one `list` answer carries. */
 export const LIST_MAX = 50_000;
@@ -34,7 +35,17 @@ export const VmRequestSchema = z.object({
 
 /** Requests the source sends; every one is answered in order, each answer carrying its id. */
 export const Request = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('hello'), id, version: z.number().int(), token: z.string().max(512) }),
+  z.object({
+    t: z.literal('hello'),
+    id,
+    version: z.number().int(),
+    token: z.string().max(512),
+    /**
+     * The migration this session writes for: its newest session fences the older ones, so
+     * nothing a stale connection still has buffered is committed.
+     */
+    migration: migrationId.optional(),
+  }),
   z.object({ t: z.literal('sig'), id, path: rawPath, blockSize: z.number().int() }),
   z.object({
     t: z.literal('put'),
@@ -68,8 +79,10 @@ export const Request = z.discriminatedUnion('t', [
   }),
   z.object({ t: z.literal('remove'), id, path: rawPath }),
   z.object({ t: z.literal('hash'), id, paths: z.array(rawPath).max(1024), full: z.boolean() }),
-  z.object({ t: z.literal('stop'), id }),
-  z.object({ t: z.literal('handover'), id }),
+  z.object({ t: z.literal('stop'), id, migration: migrationId }),
+  z.object({ t: z.literal('handover'), id, migration: migrationId }),
+  /** Takes writes again after a stop that did not lead to a handover (the source rolled back). */
+  z.object({ t: z.literal('reopen'), id, migration: migrationId }),
   z.object({ t: z.literal('ping'), id }),
   z.object({ t: z.literal('describe'), id }),
   z.object({ t: z.literal('vmStart'), id, vm: VmRequestSchema }),
@@ -91,6 +104,23 @@ export interface AgentInfo {
   canChown: boolean;
   /** The command the agent runs at handover (its own --on-handover), shown to the technician. */
   handoverCommand: string | null;
+  /** Where the agent's cutover stands, kept across its restarts; null while it takes writes. */
+  cutover: AgentCutover | null;
+}
+
+/**
+ * The agent's side of a cutover, persisted before it is answered: `stopped` (it takes no more
+ * writes), `handing-over` (its handover command runs), `handed-over` or `handover-failed` (the
+ * command's result), `unknown` (the command was started and the agent lost track of it: only a
+ * look at the target tells whether the program runs there).
+ */
+export interface AgentCutover {
+  migration: string;
+  state: 'stopped' | 'handing-over' | 'handed-over' | 'handover-failed' | 'unknown';
+  /** When the state was entered. */
+  at: string;
+  exitCode?: number | null;
+  output?: string;
 }
 
 /** Answers from the agent. Signature data follows sigHead as signature frames until sigEnd. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type {
@@ -22,6 +21,7 @@ import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
 import { inspectMachine } from '../inspection/inspect-machine.ts';
 import { loadStoredReport } from '../migration/migration-state.ts';
 import { runMigration } from '../migration/migrate.ts';
+import { stateFolderFor } from '../migration/state-key.ts';
 import { checkMigration, toMigrationCheck } from '../preflight/check-migration.ts';
 import { measureSources, type SourceMeasure } from '../preflight/measure-sources.ts';
 import { builtInProfiles, driversOfInterest } from '../profiles/load-profile.ts';
@@ -186,7 +186,10 @@ export class WizardService implements WizardApi {
       this.answerCutover = null;
       this.setStage('cutting-over');
       answer(true);
-    } else if (this.stage === 'running') this.cutoverAsked = true;
+    } else if (this.stage === 'running' || (this.stage === 'awaiting-cutover' && this.running))
+      // Before convergence, or during an extra round (a click that raced its start): the engine
+      // cuts over as soon as it asks.
+      this.cutoverAsked = true;
     else throw new P2VError('BAD_ARGUMENT', 'no migration is waiting for a cutover');
   }
 
@@ -299,6 +302,7 @@ export class WizardService implements WizardApi {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.answerCutover = null;
+        this.log.add({ type: 'extra-round' });
         resolve('another-round');
       }, CONFIRM_WAIT_MS);
       const abort = (): void => {
@@ -325,14 +329,14 @@ export class WizardService implements WizardApi {
     this.log.add(error ? { type: 'stage', stage, error } : { type: 'stage', stage });
   }
 
-  /** One state folder per migration: the same sources and target resume the same one. */
+  /** One state folder per migration, keyed as the CLI keys it: either resumes the other's. */
   private stateDir(): string {
     const request = this.request as MigrationRequest;
-    const id = createHash('sha256')
-      .update(JSON.stringify([request.sources, request.target.host, request.target.port]))
-      .digest('hex')
-      .slice(0, 12);
-    return join(this.options.dataDir, `migration-${id}`);
+    return stateFolderFor(
+      this.options.dataDir,
+      request.sources.map((s) => parseSourceArgument(s)),
+      request.target,
+    );
   }
 
   private reportDir(): string {

@@ -72,11 +72,23 @@ export class AgentClient {
     {
       timeoutMs = CONNECT_TIMEOUT_MS,
       silenceLimitMs = SILENCE_LIMIT_MS,
-    }: { timeoutMs?: number; silenceLimitMs?: number } = {},
+      migration,
+    }: {
+      timeoutMs?: number;
+      silenceLimitMs?: number;
+      /** The migration this connection writes for: it fences the migration's older sessions. */
+      migration?: string;
+    } = {},
   ): Promise<AgentClient> {
     const socket = await openPinned(address, timeoutMs);
     const conn = new Connection(socket);
-    await conn.send({ t: 'hello', id: 0, version: PROTOCOL_VERSION, token: address.token });
+    await conn.send({
+      t: 'hello',
+      id: 0,
+      version: PROTOCOL_VERSION,
+      token: address.token,
+      ...(migration ? { migration } : {}),
+    });
     // A peer that completes TLS but never answers (a port forward whose far end is still
     // booting) must not hold the caller forever: it retries instead.
     const timer = setTimeout(

@@ -31,6 +31,13 @@ export interface SessionView {
   vmLog: VmProgress[];
   result: { ok: boolean; downtimeMs: number | null } | null;
   error: ErrorInfo | null;
+  /** Set while one more round runs because nobody confirmed in time: Cutover waits for it. */
+  extraRound: boolean;
+  /** Set when an earlier run handed this migration over: nothing ran now. */
+  handedOverBefore: {
+    at: string;
+    target: { host: string; port: number; fingerprint: string };
+  } | null;
 }
 
 export const EMPTY_SESSION: SessionView = {
@@ -46,6 +53,8 @@ export const EMPTY_SESSION: SessionView = {
   vmLog: [],
   result: null,
   error: null,
+  extraRound: false,
+  handedOverBefore: null,
 };
 
 /** Applies one event: a pure function, so a reload replays the snapshot to the same view. */
@@ -60,6 +69,7 @@ export function reduceSession(previous: SessionView, event: SessionEvent): Sessi
       const next: SessionView = { ...view, stage: event.stage, error: event.error ?? null };
       if (event.stage === 'running' && view.stage !== 'awaiting-cutover') next.awaiting = null;
       if (event.stage === 'cutting-over' || event.stage === 'cancelled') next.awaiting = null;
+      if (event.stage !== 'awaiting-cutover') next.extraRound = false;
       return next;
     }
     case 'phase':
@@ -71,7 +81,13 @@ export function reduceSession(previous: SessionView, event: SessionEvent): Sessi
     case 'convergence':
       return { ...view, convergence: event.decision };
     case 'awaiting-cutover':
-      return { ...view, awaiting: event.decision, convergence: event.decision };
+      return { ...view, awaiting: event.decision, convergence: event.decision, extraRound: false };
+    case 'extra-round':
+      return { ...view, awaiting: null, extraRound: true };
+    case 'handed-over-before':
+      return { ...view, handedOverBefore: { at: event.at, target: event.target } };
+    case 'restarted':
+      return view;
     case 'cutover':
       return {
         ...view,

@@ -32,6 +32,11 @@ export function CutoverStep() {
           <p id="confirm-what">
             {stopCommand ? t('cutover.willStop', { command: stopCommand }) : t('cutover.noStop')}
           </p>
+          {session.extraRound ? (
+            <p role="status" data-testid="extra-round">
+              {t('cutover.extraRound')}
+            </p>
+          ) : null}
           {decision && Number.isFinite(decision.predictedDowntimeMs) ? (
             <p>
               {t('cutover.predicted', {
@@ -44,7 +49,7 @@ export function CutoverStep() {
               type="button"
               className="primary danger"
               onClick={() => void cutOver()}
-              disabled={call.busy}
+              disabled={call.busy || session.extraRound}
             >
               {t('cutover.confirm')}
             </button>

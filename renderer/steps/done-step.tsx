@@ -43,6 +43,14 @@ export function DoneStep() {
       <p className={ok ? 'ok' : 'bad'} role="status" data-testid="done-result">
         {ok ? t('done.ok') : t('done.failed')}
       </p>
+      {session.handedOverBefore ? (
+        <p data-testid="handed-over-before">
+          {t('done.handedOverBefore', {
+            at: new Date(session.handedOverBefore.at).toLocaleString(),
+            target: `${session.handedOverBefore.target.host}:${session.handedOverBefore.target.port}`,
+          })}
+        </p>
+      ) : null}
       <ErrorBox error={session.error} />
       {verification ? (
         <p data-testid="verification">

@@ -27,6 +27,8 @@ export function SyncStep() {
         <p className="ok" role="status" data-testid="converged">
           {t('sync.converged', { reason: t(`reasons.${session.awaiting.reason}`) })}
         </p>
+      ) : session.extraRound ? (
+        <p role="status">{t('cutover.extraRound')}</p>
       ) : (
         <p>{t('sync.notConverged')}</p>
       )}

@@ -164,12 +164,16 @@ export const en = {
     confirm: 'Stop and cut over',
     cancel: 'Not yet',
     abort: 'Abort the cutover: start the program here again',
+    extraRound:
+      'Nobody confirmed in time, so one more round is keeping the target close. Cutover is available again when it ends, in a moment.',
     timeline: 'Timeline',
   },
   done: {
     heading: 'Done',
     ok: 'The migration completed and the target took over.',
     failed: 'The migration did not complete.',
+    handedOverBefore:
+      'This migration was handed over to {{target}} at {{at}}. Nothing was run now: the program runs on the target.',
     verification: 'Verification: {{result}}, {{files}} files compared by checksum',
     passed: 'passed',
     failedShort: 'FAILED',
@@ -211,8 +215,11 @@ export const en = {
     'stop-request': 'Stop request sent to the agent',
     'stop-answered': 'Agent answered the stop request',
     handover: 'Handover started',
+    'handover-failed': 'The target could not start the program',
     started: 'Program started on the target',
-    rollback: 'Rolled back on the source',
+    rollback: 'Rollback started on the source',
+    'rolled-back': 'Rolled back: the program runs on the source again',
+    resumed: 'An interrupted cutover was picked up again',
   },
   roles: {
     storage: 'storage',
@@ -447,6 +454,18 @@ export const en = {
     handoverAnswerLost:
       'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
     rollbackFailed: 'The rollback command failed (exit {{exitCode}}): {{output}}',
+    noRollbackCommand:
+      'No rollback command was given: the program stays stopped on the source until you start it.',
+    interrupted: {
+      stopped:
+        'An earlier run was interrupted after it stopped the program on the source ({{since}}), before the target was asked to take over.',
+      'stop-asked':
+        'An earlier run was interrupted after it asked the target to stop ({{since}}): asking the agent where the cutover stands.',
+      'handover-asked':
+        'An earlier run was interrupted after it asked the target to start the program ({{since}}): asking the agent whether it did.',
+      'rolling-back':
+        'An earlier run was interrupted while it started the program on the source again ({{since}}): the rollback runs again.',
+    },
   },
   errors: {
     AUTH_FAILED:
@@ -476,6 +495,12 @@ export const en = {
     BAD_ARGUMENT: 'An option is missing or invalid.',
     STATE_MISMATCH:
       'The state directory belongs to another migration. Use a new --state directory.',
+    STATE_CORRUPT:
+      'A state file cannot be read. Nothing was run: it may say that the program was stopped or handed over. Look at the file named here before moving it away.',
+    AGENT_HANDED_OVER:
+      'This agent already handed a migration over: the program may be running on the target. Nothing was stopped here. To migrate onto it again, start the agent with --accept-new-migration or on a new root.',
+    HANDOVER_UNKNOWN:
+      'The target was asked to start the program and has not said whether it did. Nothing was started here. Check on the target whether the program runs before starting it anywhere.',
     PARSE_FAILED:
       'A system tool printed something P2V Wizard cannot read. The inspection lists it as unknown; check the tool by hand.',
     PROFILE_INVALID: 'The VM profile is not valid. Fix the file or pick a built-in profile.',

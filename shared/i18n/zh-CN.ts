@@ -162,12 +162,15 @@ export const zhCN: Catalog = {
     confirm: '停止并切换',
     cancel: '暂不切换',
     abort: '中止切换：在本机重新启动程序',
+    extraRound: '因无人及时确认，正在再同步一轮以保持目标接近源。本轮结束后即可再次切换。',
     timeline: '时间线',
   },
   done: {
     heading: '完成',
     ok: '迁移已完成，目标端已接管。',
     failed: '迁移未完成。',
+    handedOverBefore:
+      '此迁移已于 {{at}} 移交给 {{target}}。本次未执行任何操作：程序正在目标上运行。',
     verification: '校验：{{result}}，按校验和比较了 {{files}} 个文件',
     passed: '通过',
     failedShort: '失败',
@@ -209,8 +212,11 @@ export const zhCN: Catalog = {
     'stop-request': '已向代理发送停止请求',
     'stop-answered': '代理已应答停止请求',
     handover: '开始交接',
+    'handover-failed': '目标端无法启动程序',
     started: '程序已在目标端启动',
-    rollback: '已在源主机回滚',
+    rollback: '已在源主机开始回滚',
+    'rolled-back': '回滚完成：程序已在源主机重新运行',
+    resumed: '已接续被中断的切换',
   },
   roles: {
     storage: '存储',
@@ -434,6 +440,14 @@ export const zhCN: Catalog = {
     handoverAnswerLost:
       '已请求目标启动程序，但一直没有收到应答：程序可能已在目标上运行。在源上再次启动它之前，请先在目标上检查。',
     rollbackFailed: '回滚命令失败（退出码 {{exitCode}}）：{{output}}',
+    noRollbackCommand: '未提供回滚命令：在您手动启动之前，程序在源主机上保持停止。',
+    interrupted: {
+      stopped: '上一次运行在源主机上停止程序之后（{{since}}）、请求目标接管之前被中断。',
+      'stop-asked': '上一次运行在请求目标停止之后（{{since}}）被中断：正在向代理查询切换进展。',
+      'handover-asked':
+        '上一次运行在请求目标启动程序之后（{{since}}）被中断：正在向代理查询程序是否已启动。',
+      'rolling-back': '上一次运行在源主机上重新启动程序时（{{since}}）被中断：将再次执行回滚。',
+    },
   },
   errors: {
     AUTH_FAILED: '代理拒绝了配对令牌。请复制代理输出的令牌后重试。',
@@ -454,6 +468,12 @@ export const zhCN: Catalog = {
     AGENT_STOPPED: '代理已应答停止请求，不再接受写入。如需继续发送，请开始新的迁移。',
     BAD_ARGUMENT: '缺少选项或选项无效。',
     STATE_MISMATCH: '状态目录属于另一次迁移。请使用新的 --state 目录。',
+    STATE_CORRUPT:
+      '无法读取状态文件。未执行任何命令：该文件可能记录了程序已停止或已移交。移走它之前请先查看此处指出的文件。',
+    AGENT_HANDED_OVER:
+      '此代理已完成一次迁移的移交：程序可能正在目标上运行。本机未停止任何程序。若要再次迁移到它，请用 --accept-new-migration 或新的根目录启动代理。',
+    HANDOVER_UNKNOWN:
+      '已请求目标启动程序，但目标尚未告知是否成功。本机未启动任何程序。在任何地方启动程序之前，请先在目标上确认程序是否在运行。',
     PARSE_FAILED: '系统工具的输出无法识别。检查结果中该项标为未知，请手动确认。',
     PROFILE_INVALID: '虚拟机配置无效。请修正该文件或选择内置配置。',
     BLOCKED: '复制前的检查发现了阻止此次迁移的问题，未复制任何数据。请按提示解决后重试。',

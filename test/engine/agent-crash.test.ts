@@ -73,6 +73,11 @@ describe('the agent killed at random moments while it applies changes', () => {
     let killsMidTransfer = 0;
 
     for (let trial = 0; trial < TRIALS; trial++) {
+      if (trial > 0) {
+        // Each trial is a new migration onto an agent that handed the last one over: a choice.
+        await agent.stop();
+        agent = await startAgentProcess([...agentArgs, '--accept-new-migration']);
+      }
       const before = await fileHashes(target);
       if (trial > 0) await mutate(source);
       const after = await fileHashes(source);

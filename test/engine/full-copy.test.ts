@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,20 +90,23 @@ describe('full copy of a tree with every kind of entry', () => {
     }
   });
 
-  it('refuses writes once it has answered the stop request, and verification catches it', async () => {
+  it('refuses another migration once it handed one over, before anything is sent', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(base, 'source/after-handover.txt'), 'too late\n');
     await assert.rejects(
       migrateTo(agent, join(base, 'source'), join(base, 'state-after-handover')),
-      (error: Error & { code?: string }) => error.code === 'VERIFY_FAILED',
+      (error: Error & { code?: string }) => error.code === 'AGENT_HANDED_OVER',
     );
+    assert.ok(!existsSync(join(base, 'target/after-handover.txt')), 'nothing was written');
     await rm(join(base, 'source/after-handover.txt'));
   });
 
   it('sends only the blocks that differ to a target that holds an older copy', async () => {
     // A second window: the conversion host's agent was restarted on the same target root.
     await agent.close();
-    agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'));
+    agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'), null, {
+      acceptNewMigration: true,
+    });
     const { writeFile, open } = await import('node:fs/promises');
     const big = await open(join(base, 'source/big.bin'), 'r+');
     await big.write(Buffer.alloc(4096, 7), 0, 4096, 4096 * 100);

@@ -57,7 +57,7 @@ describe('memory stays bounded however large the data', () => {
     // A new agent session for the second window, after the first one handed over.
     await agent.stop();
     const exit = agent.events.find((e) => e.event === 'exit');
-    const again = await startAgentProcess(agentArgs);
+    const again = await startAgentProcess([...agentArgs, '--accept-new-migration']);
     const second = await migrateCli(
       migrateArgs(again, source, ['--state', join(base, 'state-2'), '--max-rounds', '1']),
     );

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import type { MigrationEvent } from '../../shared/events.ts';
 import type { MigrationReport } from '../../shared/report.ts';
-import { startAgent, type RunningAgent } from '../../engine/agent/agent-server.ts';
+import {
+  startAgent,
+  type AgentOptions,
+  type RunningAgent,
+} from '../../engine/agent/agent-server.ts';
 import { runMigration, type MigrationOptions } from '../../engine/migration/migrate.ts';
 
 /** Starts an in-process agent on 127.0.0.1 writing into `root`. */
@@ -9,8 +13,9 @@ export function startTestAgent(
   root: string,
   stateDir: string,
   handoverCommand: string | null = null,
+  more: Partial<AgentOptions> = {},
 ): Promise<RunningAgent> {
-  return startAgent({ root, stateDir, host: '127.0.0.1', port: 0, handoverCommand });
+  return startAgent({ root, stateDir, host: '127.0.0.1', port: 0, handoverCommand, ...more });
 }
 
 /** Runs a migration of `source` (mapped onto the target root) with test-friendly defaults. */

@@ -4,5 +4,5 @@ import { AgentClient } from '../../engine/source/agent-client.ts';
 
 const [host, port, token, fingerprint] = process.argv.slice(2) as [string, string, string, string];
 const client = await AgentClient.connect({ host, port: Number(port), token, fingerprint });
-await client.request({ t: 'stop' });
+await client.request({ t: 'stop', migration: 'another-migration' });
 await client.close();
