@@ -191,6 +191,49 @@ describe('a cutover that cannot complete hands nothing over', () => {
   });
 });
 
+describe('a cancel (Ctrl-C, SIGTERM, SIGHUP in the CLI) at each cutover step', () => {
+  const beforeHandover = [
+    'confirmed',
+    'stop-command',
+    'stopped',
+    'final-round',
+    'verified',
+    'stop-request',
+    'stop-answered',
+  ] as const;
+  for (const step of [...beforeHandover, 'handover'] as const) {
+    const asked = step === 'handover';
+    it(`at ${step} ${asked ? 'waits for the handover' : 'rolls back and leaves the target open'}, and a re-run finishes`, async () => {
+      const { base, source, agent, rollbackCommand, rolledBack, handedOver } =
+        await oneFileCutover();
+      const cancel = new AbortController();
+      const state = join(base, 'state');
+      try {
+        const run = migrateTo(agent, source, state, {
+          stopCommand: 'true',
+          rollbackCommand,
+          signal: cancel.signal,
+          emit: (event) => {
+            if (event.type === 'cutover' && event.step === step) cancel.abort();
+          },
+        });
+        if (asked) {
+          assert.equal((await run).report.ok, true, 'the handover asked for was seen through');
+          assert.ok(handedOver() && !rolledBack());
+          return;
+        }
+        await assert.rejects(run, { code: 'CANCELLED' });
+        assert.ok(rolledBack() && !handedOver(), 'started again here, never there');
+        const again = await migrateTo(agent, source, state, { rollbackCommand });
+        assert.equal(again.report.ok, true, 'the target took writes and the handover again');
+        assert.ok(handedOver());
+      } finally {
+        await agent.close();
+      }
+    });
+  }
+});
+
 describe('a target file changed behind the migration’s back', () => {
   it('is found by the verification and sent again, though the source never changed it', async () => {
     const base = await tempDir();

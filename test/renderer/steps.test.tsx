@@ -383,6 +383,27 @@ describe('the wizard’s steps', () => {
     assert.equal(store.getState().step, 'cutover');
   });
 
+  it('Cutover: waits while an extra round runs, and is offered again when the engine asks', async () => {
+    const { fake } = show(<CutoverStep />);
+    const decision = {
+      converged: true,
+      reason: 'threshold',
+      predictedDowntimeMs: 800,
+      pendingFiles: 1,
+    } as const;
+    fake.emit({ type: 'stage', stage: 'awaiting-cutover' });
+    fake.emit({ type: 'awaiting-cutover', decision });
+    await screen.findByRole('alertdialog');
+    assert.equal((button('Stop and cut over') as HTMLButtonElement).disabled, false);
+    // Nobody confirmed in time: the engine syncs once more.
+    fake.emit({ type: 'extra-round' });
+    await screen.findByTestId('extra-round');
+    assert.equal((button('Stop and cut over') as HTMLButtonElement).disabled, true);
+    fake.emit({ type: 'awaiting-cutover', decision });
+    await waitFor(() => assert.equal(screen.queryByTestId('extra-round'), null));
+    assert.equal((button('Stop and cut over') as HTMLButtonElement).disabled, false);
+  });
+
   it('Cutover: names what will be stopped and the predicted downtime; confirming starts it', async () => {
     const { fake, store } = show(<CutoverStep />);
     store.setState({

@@ -97,6 +97,24 @@ describe('the wizard service drives the engine for the window', () => {
     );
   });
 
+  it('takes a Cutover clicked during an extra round, and reports the rule that converged', async () => {
+    const other = new WizardService({ dataDir: join(base, 'wizard-extra') });
+    try {
+      const extra = nextEvent(other, (e) => e.type === 'extra-round');
+      await other.startMigration({ ...request, target: await freshTarget('target-extra') });
+      // Nobody confirmed within the wait: one more round runs, and the technician clicks now.
+      await extra;
+      const done = nextEvent(other, stageIs('done'));
+      await other.cutOver();
+      await done;
+      const session = await other.getSession();
+      assert.equal(session.report?.ok, true);
+      assert.equal(session.report?.convergence?.reason, 'threshold');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('checks, migrates, waits for the technician at the cutover, and reports', async () => {
     const summary = await service.check({
       profile: 'kvm-virtio',
