@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,16 @@ import {
   type RawPath,
 } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
+import { isAbsence } from '../paths/absence.ts';
 import { statKey } from '../paths/stat-key.ts';
-import { entryFrom, kindOf, sameStat, SourceIndex, unsettled } from '../record/source-index.ts';
+import {
+  entryFrom,
+  kindOf,
+  modifiedNearRead,
+  sameStat,
+  SourceIndex,
+  unsettled,
+} from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks } from '../source/hard-links.ts';
@@ -108,6 +117,8 @@ class Migration {
   private currentPhase: MigrationPhase | null = null;
   private readonly wholeRetry = new Set<RawPath>();
   private readonly cutover: JournaledCutover;
+  /** Paths the source could not look at (EACCES, EIO…): their error and the last round it came. */
+  private readonly failing = new Map<RawPath, { code: string; round: number }>();
 
   private constructor(
     private readonly options: MigrationOptions,
@@ -543,6 +554,8 @@ class Migration {
             this.index.delete(item.target);
           } else {
             const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
+            if (entry && outcome.readFromMs && modifiedNearRead(item.info, outcome.readFromMs))
+              entry.racy = true;
             if (entry) this.index.set(item.target, outcome.stable ? entry : unsettled(entry));
             if (!outcome.stable) this.record.mark(fromFsName(item.source));
             this.wholeRetry.delete(item.target);
@@ -613,16 +626,28 @@ class Migration {
         if (item.info?.isFile()) bytes += Number(item.info.size);
       }
     };
+    /** Target folders where a path could not be seen this round: nothing below is removed. */
+    const unsure = new Set<RawPath>();
     const addSource = async (
       source: RawPath,
       target: RawPath,
       walkNewDirs: boolean,
     ): Promise<void> => {
-      const info = await lstat(Buffer.from(source, 'latin1'), { bigint: true }).catch(() => null);
-      if (!info) {
-        if (this.index.get(target)) add({ source: null, target, info: null });
+      let info: BigIntStats;
+      try {
+        info = await lstat(Buffer.from(source, 'latin1'), { bigint: true });
+      } catch (error) {
+        if (isAbsence(error)) {
+          if (this.index.get(target)) add({ source: null, target, info: null });
+          return;
+        }
+        // Not seen is not gone: the target keeps its copy, the record keeps the path for the
+        // next round, and the technician hears which error it was.
+        unsure.add(parentRaw(target));
+        this.pathFailing(target, error as NodeJS.ErrnoException);
         return;
       }
+      this.failing.delete(target);
       if (info.isDirectory() && walkNewDirs && !this.index.get(target)) {
         for await (const entry of this.sources.walkBelow(source, target, onError)) add(entry);
         return;
@@ -665,8 +690,22 @@ class Migration {
         if (entry) await addSource(entry.source, other, false);
       }
     }
-    const items = [...byTarget.values()].sort(compareItems);
+    const items = [...byTarget.values()]
+      .filter((item) => item.source !== null || !isBelowAny(item.target, unsure))
+      .sort(compareItems);
     return { items, taken, bytes };
+  }
+
+  /** A path that could not be looked at this round: warned the first time only. */
+  private pathFailing(target: RawPath, error: NodeJS.ErrnoException): void {
+    const round = this.report.rounds.length + 1;
+    const known = this.failing.get(target);
+    const code = error.code ?? 'EIO';
+    this.failing.set(target, { code, round });
+    if (!known) {
+      const path = displayPath(target);
+      this.warn('keptUnreadable', { path, code, ...errorParams(error) }, path);
+    }
   }
 
   private async pendingWork(): Promise<{ files: number; bytes: number }> {
@@ -730,7 +769,20 @@ class Migration {
   private async decide(requested: boolean): Promise<ConvergenceDecision> {
     const pending = await this.pendingWork();
     const history = this.report.rounds.filter((r) => !r.final);
-    const rule = decideConvergence(history, pending, this.options);
+    let rule = decideConvergence(history, pending, this.options);
+    // Paths the source keeps failing to read would differ after the stop: the cutover waits
+    // for them (up to the round limit, after which the verification decides) and says why.
+    const latest = this.report.rounds.length;
+    const stuck = [...this.failing].filter(([, f]) => f.round === latest);
+    if (stuck.length > 0 && rule.converged && rule.reason !== 'max-rounds') {
+      rule = { ...rule, converged: false, reason: 'continue' };
+      const [first] = stuck;
+      this.warn('pathsFailing', {
+        count: stuck.length,
+        path: displayPath(first?.[0] ?? ''),
+        code: first?.[1].code ?? '',
+      });
+    }
     const decision: ConvergenceDecision =
       requested && !rule.converged ? { ...rule, converged: true, reason: 'requested' } : rule;
     this.report.convergence = decision;
@@ -828,6 +880,13 @@ function errorParams(error: Error): { reason: string; detail: string } {
       detail: error.detail ? ` (${error.detail})` : '',
     };
   return { reason: error.message, detail: '' };
+}
+
+/** Whether a target path is one of `folders` or below one. */
+function isBelowAny(target: RawPath, folders: Set<RawPath>): boolean {
+  for (let path = target; path.length > 0; path = parentRaw(path))
+    if (folders.has(path)) return true;
+  return folders.has('');
 }
 
 /** Removals first, then parents before children. */

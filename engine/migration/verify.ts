@@ -22,7 +22,8 @@ type Expected = (entry: IndexEntry) => Promise<string | null | typeof UNKNOWN>;
 /**
  * Compares every tracked file's whole-file checksum on the source and the target. In 'cached'
  * mode each side reuses a checksum it computed while sending or applying, as long as the file's
- * inode, size, mtime and ctime are unchanged; 'full' re-reads everything on both sides.
+ * inode, size, mtime and ctime are unchanged and the file was not modified within a timestamp
+ * tick of its read (racy: the source reads it again); 'full' re-reads everything on both sides.
  */
 export function verifyTarget(
   client: AgentClient,
@@ -34,7 +35,7 @@ export function verifyTarget(
     const source = Buffer.from(entry.source, 'latin1');
     const info = await lstat(source, { bigint: true }).catch(() => null);
     if (!info?.isFile()) return null;
-    if (mode === 'cached' && entry.hash && sameStat(entry, info)) return entry.hash;
+    if (mode === 'cached' && entry.hash && !entry.racy && sameStat(entry, info)) return entry.hash;
     return hashFile(source);
   });
 }

@@ -16,6 +16,22 @@ export interface IndexEntry {
   nlink: number;
   /** Whole-file checksum of what was sent, for files. */
   hash: string | null;
+  /**
+   * Modified less than a timestamp tick before it was read: a write just after the read can
+   * leave size, mtime and ctime as they were, so the stat cannot vouch for the checksum and the
+   * verification reads the file again.
+   */
+  racy?: boolean;
+}
+
+/** The coarsest timestamp tick to expect: 2 s where times carry no sub-second part (FAT, ext3). */
+function tickNs(mtimeNs: bigint): bigint {
+  return mtimeNs % 1_000_000_000n === 0n ? 2_000_000_000n : 20_000_000n;
+}
+
+/** Whether a file modified at `info.mtimeNs` and read from `readFromMs` on is racily clean. */
+export function modifiedNearRead(info: BigIntStats, readFromMs: number): boolean {
+  return info.mtimeNs + tickNs(info.mtimeNs) > BigInt(readFromMs) * 1_000_000n;
 }
 
 /** The stat fields that say a file is unchanged since it was sent. */

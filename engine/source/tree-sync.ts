@@ -20,8 +20,14 @@ export type SyncItem = SourceEntry | { source: null; target: RawPath; info: null
 
 /** What the caller learns about each item. */
 export interface SyncHooks {
-  /** The target now holds the item as read; `stable` is false if it changed while being read. */
-  applied(item: SyncItem, outcome: { hash: string | null; stable: boolean }): void;
+  /**
+   * The target now holds the item as read; `stable` is false if it changed while being read;
+   * `readFromMs` is when a file's read began (wall clock).
+   */
+  applied(
+    item: SyncItem,
+    outcome: { hash: string | null; stable: boolean; readFromMs?: number },
+  ): void;
   /** The item could not be synced this time; it stays to be tried again. */
   failed(item: SyncItem, error: Error): void;
   /** Bytes of the source read so far for the current file, for progress. */
@@ -174,6 +180,7 @@ export async function syncItems(
     totals.files++;
     const sig = signature ?? client.requestSignature(target, blockSizeFor(Number(info.size)));
     let result;
+    const readFromMs = Date.now();
     try {
       result = await sendFileDelta(
         client,
@@ -197,7 +204,7 @@ export async function syncItems(
       after.mtimeNs === info.mtimeNs &&
       after.ctimeNs === info.ctimeNs &&
       after.ino === info.ino;
-    const outcome = { hash: result.hash, stable };
+    const outcome = { hash: result.hash, stable, readFromMs };
     if (result.applied) {
       track(item, result.applied, () => hooks.applied(item, outcome));
     } else {

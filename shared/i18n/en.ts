@@ -454,6 +454,10 @@ export const en = {
     handoverAnswerLost:
       'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
     rollbackFailed: 'The rollback command failed (exit {{exitCode}}): {{output}}',
+    keptUnreadable:
+      '{{path}} could not be read on the source ({{reason}}): the target keeps its copy and nothing below its folder is removed; it is tried again each round.',
+    pathsFailing:
+      '{{count}} paths still cannot be read on the source ({{path}}: {{code}}), so the cutover waits: they would differ after the stop. Give the source access or leave them out with --exclude.',
     noRollbackCommand:
       'No rollback command was given: the program stays stopped on the source until you start it.',
     interrupted: {

@@ -440,6 +440,10 @@ export const zhCN: Catalog = {
     handoverAnswerLost:
       '已请求目标启动程序，但一直没有收到应答：程序可能已在目标上运行。在源上再次启动它之前，请先在目标上检查。',
     rollbackFailed: '回滚命令失败（退出码 {{exitCode}}）：{{output}}',
+    keptUnreadable:
+      '无法在源上读取 {{path}}（{{reason}}）：目标保留其副本，其所在文件夹下不删除任何内容；每一轮都会重试。',
+    pathsFailing:
+      '仍有 {{count}} 个路径无法在源上读取（{{path}}：{{code}}），因此切换等待：停止后它们会不一致。请授予源访问权限，或用 --exclude 排除它们。',
     noRollbackCommand: '未提供回滚命令：在您手动启动之前，程序在源主机上保持停止。',
     interrupted: {
       stopped: '上一次运行在源主机上停止程序之后（{{since}}）、请求目标接管之前被中断。',
