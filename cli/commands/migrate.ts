@@ -57,6 +57,7 @@ interface MigrateFlags {
   ioTimeout: string;
   restart?: boolean;
   resumeCutover?: boolean;
+  crossMounts?: boolean;
 }
 
 const VM_BOOTS: VmBoot[] = ['direct', 'grub-bios', 'grub-efi'];
@@ -160,6 +161,10 @@ export function registerMigrateCommand(program: Command): void {
     .option(
       '--no-default-excludes',
       'do not leave out /proc, /sys, /dev, /run, /tmp and swap files',
+    )
+    .option(
+      '--cross-mounts',
+      'also copy filesystems mounted below the sources (by default each is left out and listed)',
     )
     .option('--state <dir>', 'where the record and the resume state are kept')
     .option(
@@ -275,6 +280,7 @@ export function registerMigrateCommand(program: Command): void {
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
         emit,
         resumeCutover: Boolean(flags.resumeCutover),
+        crossMounts: Boolean(flags.crossMounts),
         restart: Boolean(flags.restart),
       } as const;
       const vm = await vmRequest(flags);

@@ -92,6 +92,8 @@ export interface MigrationOptions extends ConvergencePolicy {
   resumeCutover?: boolean;
   /** Starts over: the state of an earlier migration in `stateDir` is moved aside first. */
   restart?: boolean;
+  /** Enter filesystems mounted below the sources (by default they are left out and listed). */
+  crossMounts?: boolean;
 }
 
 const defaultBackoff = (attempt: number): Promise<void> =>
@@ -171,6 +173,7 @@ class Migration {
       options.sources,
       [...options.excludes, options.stateDir],
       options.useDefaultExcludes,
+      options.crossMounts ?? false,
     );
     sources.hold(state.stored.heldByTarget ?? []);
     return new Migration(
@@ -499,6 +502,8 @@ class Migration {
   /** The full copy; after a crash it skips what the index shows the target already holds. */
   private async copy(): Promise<void> {
     this.phase('copy');
+    for (const mount of this.sources.mountsLeftOut)
+      this.warn('mountNotCrossed', { path: mount.path, type: mount.type }, mount.path);
     const started = Date.now();
     const expected = this.options.sourceTotals ?? (await measureSet(this.sources));
     const meter = new ProgressMeter('copy', expected.bytes, expected.files, this.options.emit);

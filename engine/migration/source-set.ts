@@ -2,6 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { displayPath, fromText, joinRaw, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import { DEFAULT_EXCLUDES, type SourceMapping } from '../source/source-map.ts';
+import { readMountTable, type Mount } from '../source/mount-table.ts';
 import {
   makeExcludeTest,
   walkFrom,
@@ -9,6 +10,10 @@ import {
   type ExcludeTest,
   type SourceEntry,
 } from '../source/walk.ts';
+
+/** Filesystems that are kernel views or memory, never data: not entered, and not worth a word. */
+const KERNEL_VIEWS =
+  /^(proc|sysfs|devtmpfs|devpts|tmpfs|cgroup2?|securityfs|pstore|efivarfs|bpf|debugfs|tracefs|mqueue|hugetlbfs|configfs|fusectl|autofs|binfmt_misc|rpc_pipefs|nsfs|ramfs|overlay)$/;
 
 /** Where a source path lands, if it is part of the migration. */
 export interface Located {
@@ -25,6 +30,8 @@ interface SourceRoot {
   excluded: ExcludeTest;
   /** Source paths (as text) whose target copy the target owns now: never sent again. */
   held: Set<string>;
+  /** Filesystems mounted below this folder that the walk does not enter. */
+  notCrossed: Mount[];
 }
 
 /**
@@ -47,10 +54,17 @@ export function defaultExcludesFor(dir: string): string[] {
 export class SourceSet {
   private readonly roots: SourceRoot[];
 
+  /**
+   * `crossMounts` false (the default, rsync's -x): a filesystem mounted below a source folder
+   * (NFS, FUSE, a backup disk, a bind mount) is not entered; its mount point folder is kept.
+   * `mounts` is the mount table, read from the system unless given.
+   */
   constructor(
     readonly mappings: SourceMapping[],
     excludes: string[],
     useDefaultExcludes: boolean,
+    crossMounts = false,
+    mounts: Mount[] = crossMounts ? [] : readMountTable(),
   ) {
     this.roots = mappings
       .map((mapping) => {
@@ -62,10 +76,30 @@ export class SourceSet {
           patterns.flatMap((p) => [p, `${p.replace(/\/+$/, '')}/**`]),
         );
         const held = new Set<string>();
-        const excluded: ExcludeTest = (path) => held.has(path) || matches(path);
-        return { mapping, raw: fromText(mapping.dir), patterns, excluded, held };
+        const base = mapping.dir.endsWith('/') ? mapping.dir : `${mapping.dir}/`;
+        const notCrossed = crossMounts
+          ? []
+          : mounts.filter((m) => m.path.startsWith(base) && !matches(m.path));
+        const inside = notCrossed.map((m) => `${m.path}/`);
+        const excluded: ExcludeTest = (path) =>
+          held.has(path) || matches(path) || inside.some((prefix) => path.startsWith(prefix));
+        return { mapping, raw: fromText(mapping.dir), patterns, excluded, held, notCrossed };
       })
       .sort((a, b) => b.raw.length - a.raw.length);
+  }
+
+  /**
+   * Filesystems mounted below the sources that are not copied (the folders they are mounted on
+   * are), each once: a mount that is itself a source folder is copied and not listed.
+   */
+  get mountsLeftOut(): Mount[] {
+    const sourceDirs = new Set(this.mappings.map((m) => m.dir));
+    const seen = new Map<string, Mount>();
+    for (const root of this.roots)
+      for (const mount of root.notCrossed)
+        if (!sourceDirs.has(mount.path) && !KERNEL_VIEWS.test(mount.type))
+          seen.set(mount.path, mount);
+    return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
   /** Each source folder with the paths and globs the watcher need not watch inside it. */

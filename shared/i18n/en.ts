@@ -454,6 +454,8 @@ export const en = {
     handoverAnswerLost:
       'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
     rollbackFailed: 'The rollback command failed (exit {{exitCode}}): {{output}}',
+    mountNotCrossed:
+      '{{path}} is another filesystem ({{type}}) mounted inside a source: not copied, only its folder. Add it with --source {{path}} or --cross-mounts if the VM needs it.',
     keptUnreadable:
       '{{path}} could not be read on the source ({{reason}}): the target keeps its copy and nothing below its folder is removed; it is tried again each round.',
     pathsFailing:

@@ -440,6 +440,8 @@ export const zhCN: Catalog = {
     handoverAnswerLost:
       '已请求目标启动程序，但一直没有收到应答：程序可能已在目标上运行。在源上再次启动它之前，请先在目标上检查。',
     rollbackFailed: '回滚命令失败（退出码 {{exitCode}}）：{{output}}',
+    mountNotCrossed:
+      '{{path}} 是挂载在源内的另一个文件系统（{{type}}）：不复制其内容，只保留该文件夹。如果虚拟机需要它，请用 --source {{path}} 或 --cross-mounts 加入。',
     keptUnreadable:
       '无法在源上读取 {{path}}（{{reason}}）：目标保留其副本，其所在文件夹下不删除任何内容；每一轮都会重试。',
     pathsFailing:
