@@ -64,6 +64,11 @@ export interface MigrationReport {
     durationMs: number;
     /** What the first pass found different and was sent again before the second. */
     resent?: string[];
+    /** The mirror check: entries the source does not have, removed or still there. */
+    extraneousRemoved?: number;
+    extraneousLeft?: string[];
+    /** Folder mode or owner, symlink target or hard-link group that differs. */
+    shapeDiffers?: { path: string; what: string }[];
   } | null;
   /** `message` in English; `said`, where present, is the same sentence for the report's language. */
   warnings: { message: string; path?: string; said?: Message }[];

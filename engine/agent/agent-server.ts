@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Connection, SILENCE_LIMIT_MS } from '../protocol/connection.ts';
 import { serveSession, settleHandover, type AgentContext } from './agent-session.ts';
@@ -87,6 +87,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     stateDir: options.stateDir,
     handoverRunning: null,
     writer: null,
+    ownFolders: new Set(
+      [options.stateDir, options.vmDir ?? `${root.path.replace(/\/+$/, '')}.vm`].map((dir) =>
+        Buffer.from(resolve(dir), 'utf8').toString('latin1'),
+      ),
+    ),
     silenceLimitMs: options.silenceLimitMs ?? SILENCE_LIMIT_MS,
     ...(options.onHandedOver ? { onHandedOver: options.onHandedOver } : {}),
     vms: new VmSupervisor({

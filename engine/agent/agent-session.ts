@@ -36,6 +36,7 @@ import { statKey } from '../paths/stat-key.ts';
 import type { TargetRoot } from './target-root.ts';
 import { describeTarget } from './describe-target.ts';
 import { listFiles } from './list-files.ts';
+import { listTree } from './list-tree.ts';
 import type { TempJournal } from './temp-journal.ts';
 import type { VmSupervisor } from './vm-supervisor.ts';
 
@@ -64,6 +65,8 @@ export interface AgentContext {
   handoverRunning: Promise<void> | null;
   /** The newest session that writes for a migration; older ones are fenced. */
   writer: Session | null;
+  /** The agent's own folders, if they are inside the root: never listed as part of the tree. */
+  ownFolders: ReadonlySet<string>;
   /** How long a paired source may say nothing before the session ends. */
   silenceLimitMs: number;
   /** Called once a handover succeeded and its connection closed. */
@@ -194,6 +197,7 @@ function tokensMatch(given: string, expected: string): boolean {
 
 /** Requests still answered after the stop request: they write nothing, or are the cutover's own. */
 const AFTER_STOP = new Set<Request['t']>([
+  'tree',
   'sig',
   'hash',
   'ping',
@@ -295,6 +299,12 @@ async function dispatch(session: Session, ctx: AgentContext, request: Request): 
       ctx.log('vm-ready', { pid: started.pid, agentPort: started.agentPort });
       return send(conn, { t: 'vmReady', id: request.id, vm: started });
     }
+    case 'tree':
+      return send(conn, {
+        t: 'treePage',
+        id: request.id,
+        ...listTree(ctx.root, request.path, request.after, request.max, ctx.ownFolders),
+      });
     case 'list':
       return send(conn, {
         t: 'listing',
@@ -347,6 +357,7 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'remove':
     case 'hash':
     case 'list':
+    case 'tree':
     case 'stop':
     case 'handover':
     case 'reopen':

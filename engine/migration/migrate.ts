@@ -47,6 +47,7 @@ import { JournaledCutover, type Recovery } from './cutover.ts';
 import { ProgressMeter } from './progress-meter.ts';
 import { SourceSet } from './source-set.ts';
 import { checkAgainstSent, verifyTarget } from './verify.ts';
+import { checkMirror, type MirrorResult } from './mirror-check.ts';
 import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
 
@@ -528,6 +529,8 @@ class Migration {
     const totals = await this.sync(items(), meter, new Map());
     meter.finish();
     await this.index.compact();
+    // A target that held an older copy: what the source no longer has goes now, not at the stop.
+    await this.mirror(false);
     const previous = this.report.copy;
     this.report.copy = {
       files: totals.files + (previous?.files ?? 0),
@@ -805,14 +808,56 @@ class Migration {
     await step('final-round');
     let unsent = await this.finalRounds();
     this.phase('verify');
-    let mismatches = [...unsent, ...(await this.verify([]))];
+    let mirror = await this.mirror(true);
+    if (mirror?.removed.length) unsent = await this.finalRounds();
+    let mismatches = [...unsent, ...(await this.verify([])), ...shapePaths(mirror)];
     if (mismatches.length > 0) {
       const resent = mismatches.map(displayPath);
       this.sendWholeAgain(mismatches);
       unsent = await this.finalRounds();
-      mismatches = [...unsent, ...(await this.verify(resent))];
+      mirror = await this.mirror(true);
+      mismatches = [...unsent, ...(await this.verify(resent)), ...shapePaths(mirror)];
     }
-    return mismatches.map(displayPath);
+    const verification = this.report.verification;
+    if (mirror && verification) {
+      verification.extraneousRemoved = mirror.removed.length;
+      verification.extraneousLeft = mirror.left.map(displayPath);
+      verification.shapeDiffers = mirror.differing.map((d) => ({
+        path: displayPath(d.path),
+        what: d.what,
+      }));
+      verification.ok &&= mirror.left.length === 0 && mirror.differing.length === 0;
+      await this.state.save();
+    }
+    return [...mismatches, ...(mirror?.left ?? [])].map(displayPath);
+  }
+
+  /**
+   * The mirror check against the agent the copy went to: what the source does not have is
+   * removed; with `compareShape`, folder modes and owners, symlink targets and hard-link groups
+   * are compared. A VM's agent is left alone: its tree is the mirrored copy plus what the VM's
+   * own boot and the agent it runs made, which are the VM's.
+   */
+  private async mirror(compareShape: boolean): Promise<MirrorResult | null> {
+    if (this.target !== this.options.target) return null;
+    const held = new Set(this.state.stored.heldByTarget ?? []);
+    const result = await this.withReconnect((client) =>
+      checkMirror(client, this.index, this.sources, {
+        remove: true,
+        compareShape,
+        owners: client.agent.canChown,
+        held,
+      }),
+    );
+    if (result.removed.length > 0) this.warn('extraneousRemoved', { count: result.removed.length });
+    // A removal changed its folder's times: the folder goes again with the source's.
+    for (const parent of new Set(result.removed.map(parentRaw))) {
+      const entry = this.index.get(parent);
+      if (!entry) continue;
+      this.index.set(parent, unsettled(entry));
+      this.record.mark(entry.source);
+    }
+    return result;
   }
 
   /**
@@ -885,6 +930,11 @@ function errorParams(error: Error): { reason: string; detail: string } {
       detail: error.detail ? ` (${error.detail})` : '',
     };
   return { reason: error.message, detail: '' };
+}
+
+/** The paths whose folder mode or owner, symlink target or hard links differ. */
+function shapePaths(mirror: MirrorResult | null): RawPath[] {
+  return (mirror?.differing ?? []).map((d) => d.path);
 }
 
 /** Whether a target path is one of `folders` or below one. */

@@ -142,6 +142,31 @@ export class SourceSet {
     return { mapping: root.mapping, target: joinRaw(root.mapping.target, rest) };
   }
 
+  /**
+   * The source path a target path comes from: the deepest mapping that holds it, or null where
+   * no source maps (the folders above a mapped target) or the source path is excluded.
+   */
+  sourceFor(target: RawPath): RawPath | null {
+    let best: SourceRoot | null = null;
+    for (const root of this.roots) {
+      const base = root.mapping.target;
+      const inside = base === '' || target === base || target.startsWith(`${base}/`);
+      if (inside && (!best || base.length > best.mapping.target.length)) best = root;
+    }
+    if (!best) return null;
+    const rest = target.slice(best.mapping.target.length).replace(/^\/+/, '');
+    const source = rest ? joinRaw(best.raw, rest) : best.raw;
+    return this.locate(source) ? source : null;
+  }
+
+  /** The distinct target folders the sources map to, none inside another. */
+  get targetTops(): RawPath[] {
+    const targets = [...new Set(this.mappings.map((m) => m.target))].sort();
+    return targets.filter(
+      (t) => !targets.some((o) => o !== t && (o === '' || t.startsWith(`${o}/`))),
+    );
+  }
+
   /** Every entry of every source, each folder before its contents. */
   async *walkAll(onError: (path: string, error: Error) => void): AsyncGenerator<SourceEntry> {
     for (const mapping of this.mappings) {

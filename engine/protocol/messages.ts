@@ -18,6 +18,23 @@ const migrationId = z.string().regex(/^[\w-]{1,64}$/);
 
 /** The most files one `list` answer carries. */
 export const LIST_MAX = 50_000;
+/** The most entries one `tree` answer carries: well under a frame at ~200 bytes each. */
+export const TREE_PAGE_MAX = 5_000;
+
+/** One entry of the target's tree as `tree` lists it. */
+export interface TreeEntry {
+  /** Relative to the listed folder, raw bytes in latin1. */
+  path: string;
+  kind: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  uid: number;
+  gid: number;
+  /** As a decimal string: inode numbers pass 2^53 on some filesystems. */
+  ino: string;
+  nlink: number;
+  /** A symlink's target, raw bytes in latin1. */
+  link?: string;
+}
 
 /** What the source asks for after the full copy (shared/vm-image.ts VmRequest). */
 export const VmRequestSchema = z.object({
@@ -87,6 +104,13 @@ export const Request = z.discriminatedUnion('t', [
   z.object({ t: z.literal('describe'), id }),
   z.object({ t: z.literal('vmStart'), id, vm: VmRequestSchema }),
   z.object({
+    t: z.literal('tree'),
+    id,
+    path: z.string().max(4096),
+    after: z.string().min(1).max(4096).nullable(),
+    max: z.number().int().positive().max(TREE_PAGE_MAX),
+  }),
+  z.object({
     t: z.literal('list'),
     id,
     path: z.string().max(4096),
@@ -152,6 +176,8 @@ export type Response =
       truncated: boolean;
     }
   | { t: 'started'; id: number; exitCode: number | null; output: string }
+  /** One page of `tree`; `next` is the `after` of the next page, null after the last. */
+  | { t: 'treePage'; id: number; entries: TreeEntry[]; next: string | null }
   /** Sent any number of times before the answer to `vmStart`. */
   | { t: 'vmProgress'; id: number; progress: VmProgress }
   | { t: 'vmReady'; id: number; vm: StartedVm }

@@ -10,9 +10,11 @@ import {
 import { FrameType } from '../protocol/frame.ts';
 import {
   PROTOCOL_VERSION,
+  TREE_PAGE_MAX,
   type AgentInfo,
   type Request,
   type Response,
+  type TreeEntry,
 } from '../protocol/messages.ts';
 import { SignatureStream } from './signature-stream.ts';
 import type { VmProgress, VmRequest } from '../../shared/vm-image.ts';
@@ -136,6 +138,24 @@ export class AgentClient {
       });
       this.conn.send({ ...body, id }).catch(reject);
     });
+  }
+
+  /**
+   * Every entry the target holds below `path`, a page at a time: memory stays bounded however
+   * large the tree.
+   */
+  async *listTree(path: string, pageSize = TREE_PAGE_MAX): AsyncGenerator<TreeEntry> {
+    let after: string | null = null;
+    do {
+      const page: Extract<Simple, { t: 'treePage' }> = await this.request<'treePage'>({
+        t: 'tree',
+        path,
+        after,
+        max: pageSize,
+      });
+      yield* page.entries;
+      after = page.next;
+    } while (after !== null);
   }
 
   /** Asks the agent to build and start the VM; its progress messages arrive before the answer. */

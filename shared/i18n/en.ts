@@ -456,6 +456,8 @@ export const en = {
     rollbackFailed: 'The rollback command failed (exit {{exitCode}}): {{output}}',
     mountNotCrossed:
       '{{path}} is another filesystem ({{type}}) mounted inside a source: not copied, only its folder. Add it with --source {{path}} or --cross-mounts if the VM needs it.',
+    extraneousRemoved:
+      '{{count}} files and folders on the target that this machine does not have were removed, so the target is an exact copy.',
     keptUnreadable:
       '{{path}} could not be read on the source ({{reason}}): the target keeps its copy and nothing below its folder is removed; it is tried again each round.',
     pathsFailing:

@@ -442,6 +442,7 @@ export const zhCN: Catalog = {
     rollbackFailed: '回滚命令失败（退出码 {{exitCode}}）：{{output}}',
     mountNotCrossed:
       '{{path}} 是挂载在源内的另一个文件系统（{{type}}）：不复制其内容，只保留该文件夹。如果虚拟机需要它，请用 --source {{path}} 或 --cross-mounts 加入。',
+    extraneousRemoved: '已删除目标上本机没有的 {{count}} 个文件和文件夹，使目标与本机完全一致。',
     keptUnreadable:
       '无法在源上读取 {{path}}（{{reason}}）：目标保留其副本，其所在文件夹下不删除任何内容；每一轮都会重试。',
     pathsFailing:
