@@ -1,5 +1,5 @@
 // Builds the one-file agent, dist/p2v-agent: a Node single executable application holding the
-// agent's bundle and, as an asset, the native xxhash addon (engine/checksum/xxhash-binding.ts).
+// agent's bundle and, as assets, the native xxhash and xattr addons (engine/paths/native-addon.ts).
 // A technician copies this one file to a conversion host; the VM builder puts it into the VM.
 // Rebuilt only when the bundle is newer than the binary.
 import { execFileSync } from 'node:child_process';
@@ -37,6 +37,8 @@ export async function ensureAgentBinary() {
   mkdirSync(work, { recursive: true });
   try {
     const addon = require('node-gyp-build').resolve(join(root, 'node_modules', 'xxhash-addon'));
+    // The prebuilt xattr addon of this platform (the package's main file is the .node itself).
+    const xattr = require.resolve(`@napi-rs/xattr-${process.platform}-${process.arch}-gnu`);
     const config = join(work, 'sea-config.json');
     const blob = join(work, 'agent.blob');
     writeFileSync(
@@ -46,7 +48,7 @@ export async function ensureAgentBinary() {
         output: blob,
         disableExperimentalSEAWarning: true,
         useCodeCache: false,
-        assets: { 'xxhash-addon.node': addon },
+        assets: { 'xxhash-addon.node': addon, 'xattr.node': xattr },
       }),
     );
     execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'ignore' });

@@ -67,7 +67,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const identity = await loadOrCreateIdentity(options.stateDir);
   const token = options.token ?? (await loadOrCreateToken(options.stateDir));
   const root = await TargetRoot.open(options.root);
-  const { journal, removed } = await TempJournal.open(options.stateDir);
+  const { journal, removed: journaled } = await TempJournal.open(options.stateDir);
+  // The journal is not fsynced: what a power loss took from it is found by name.
+  const removed = journaled + root.sweepTempFiles(journal.liveFiles);
   const { record, forgotten } = await HandoverRecord.open(
     options.stateDir,
     root.path,

@@ -250,28 +250,34 @@ async function dispatch(session: Session, ctx: AgentContext, request: Request): 
     }
     case 'putEnd':
       throw new P2VError('BAD_FRAME', 'putEnd without put');
-    case 'mkdir':
-      return answerAfterDirectorySync(
-        conn,
-        ctx,
-        request,
-        makeDirectory(ctx.root, request, ctx.canChown),
-      );
-    case 'symlink':
-      return answerAfterDirectorySync(
-        conn,
-        ctx,
-        request,
-        makeSymlink(ctx.root, request, ctx.canChown),
-      );
+    case 'mkdir': {
+      let warning: string | undefined;
+      const dir = makeDirectory(ctx.root, request, ctx.canChown, (w) => (warning = w));
+      return answerAfterDirectorySync(conn, ctx, request, dir, warning);
+    }
+    case 'symlink': {
+      let warning: string | undefined;
+      const dir = makeSymlink(ctx.root, request, ctx.canChown, (w) => (warning = w));
+      return answerAfterDirectorySync(conn, ctx, request, dir, warning);
+    }
     case 'link':
       return answerAfterDirectorySync(conn, ctx, request, makeHardLink(ctx.root, request));
-    case 'meta':
-      if (request.kind === 'file') {
-        const { full } = ctx.root.place(request.path, false);
-        ctx.hashes.keepAcross(full, () => setMetadata(ctx.root, request, ctx.canChown));
-      } else setMetadata(ctx.root, request, ctx.canChown);
-      return send(conn, { t: 'ack', id: request.id });
+    case 'meta': {
+      let warning: string | undefined;
+      const set = (): void => setMetadata(ctx.root, request, ctx.canChown, (w) => (warning = w));
+      const { full, dir } = ctx.root.place(request.path, false);
+      if (request.kind === 'file') ctx.hashes.keepAcross(full, set);
+      else set();
+      // Acknowledged once on disk: the entry's own inode, or a symlink's folder (a symlink
+      // cannot be opened to be fsynced; its folder's journal commit carries it).
+      return answerAfterDirectorySync(
+        conn,
+        ctx,
+        request,
+        request.kind === 'symlink' ? dir : full,
+        warning,
+      );
+    }
     case 'remove': {
       const removed = removeEntry(ctx.root, request);
       if (removed) ctx.hashes.forget(removed.full);
@@ -320,12 +326,14 @@ function answerAfterDirectorySync(
   ctx: AgentContext,
   request: Request & { path: string },
   dir: Buffer | null,
+  warning?: string,
 ): Promise<void> {
-  if (!dir) return send(conn, { t: 'ack', id: request.id });
+  const said = warning ? { warning } : {};
+  if (!dir) return send(conn, { t: 'ack', id: request.id, ...said });
   ctx.commits.addMadeEntry(request.path, dir, async (error) => {
     const answer: Response = error
       ? { t: 'fail', id: request.id, error: toErrorInfo(error) }
-      : { t: 'ack', id: request.id };
+      : { t: 'ack', id: request.id, ...said };
     await send(conn, answer).catch(() => undefined);
   });
   return Promise.resolve();

@@ -16,6 +16,7 @@ import {
 import { P2VError } from '../../shared/errors.ts';
 import { isAllZero, WholeFileHash } from '../checksum/block-checksums.ts';
 import { displayPath } from '../paths/raw-path.ts';
+import { applyXattrs } from '../paths/xattrs.ts';
 import { nsToSeconds } from '../paths/times.ts';
 import { FrameType, type Frame } from '../protocol/frame.ts';
 import type { RequestOf } from '../protocol/messages.ts';
@@ -41,6 +42,8 @@ export interface ReceivedFile {
   temp: Buffer;
   placement: Placement;
   hash: string;
+  /** What could not be set on it (extended attributes), said in the acknowledgement. */
+  warning: string | null;
 }
 
 /**
@@ -73,6 +76,7 @@ export async function receivePut(
   let out: number | null = null;
   let ended = false;
   let finalHash = '';
+  let warning: string | null = null;
   try {
     if (request.base) base = openBase(placement.full);
     out = openSync(temp, 'wx', 0o600);
@@ -128,6 +132,9 @@ export async function receivePut(
     if (canChown) fchownSync(out, request.uid, request.gid);
     fchmodSync(out, request.mode);
     futimesSync(out, nsToSeconds(request.atimeNs), nsToSeconds(request.mtimeNs));
+    // After the owner (a chown drops file capabilities) and the data, before the rename: the
+    // file appears with its labels, capabilities and ACLs or not at all.
+    if (request.xattrs) warning = applyXattrs(temp, request.xattrs);
   } catch (error) {
     if (out !== null) closeSync(out);
     tryUnlinkSync(temp);
@@ -139,17 +146,23 @@ export async function receivePut(
   } finally {
     if (base !== null) closeSync(base);
   }
-  return { fd: out, temp, placement, hash: finalHash };
+  return { fd: out, temp, placement, hash: finalHash, warning };
 }
 
 /** `replaceWith` with synchronous calls, for the commit of many small files. */
 export function replaceWithSync(temp: Buffer, target: Buffer): void {
-  try {
-    if (lstatSync(target).isDirectory()) rmSync(target, { recursive: true, force: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (!existing?.isDirectory()) {
+    renameSync(temp, target);
+    return;
   }
+  // A folder becomes a file or a link: the folder is set aside whole (a temp name the sweep at
+  // start removes), the new entry renamed in, and only then the old folder removed, so a crash
+  // never leaves the folder half deleted.
+  const aside = Buffer.concat([temp, Buffer.from('.old')]);
+  renameSync(target, aside);
   renameSync(temp, target);
+  rmSync(aside, { recursive: true, force: true });
 }
 
 function openBase(full: Buffer): number | null {

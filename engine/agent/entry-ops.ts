@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { P2VError } from '../../shared/errors.ts';
+import { applyXattrs, type Xattr } from '../paths/xattrs.ts';
 import { nsToSeconds } from '../paths/times.ts';
 import type { RequestOf } from '../protocol/messages.ts';
 import { replaceWithSync } from './apply-put.ts';
@@ -49,6 +50,7 @@ export function makeDirectory(
   root: TargetRoot,
   request: RequestOf<'mkdir'>,
   canChown: boolean,
+  warn: (warning: string) => void,
 ): Buffer | null {
   const placement = root.place(request.path, true);
   const existing = lstatOrNull(placement.full);
@@ -60,6 +62,7 @@ export function makeDirectory(
   }
   if (canChown) chownSync(placement.full, request.uid, request.gid);
   chmodSync(placement.full, request.mode);
+  setXattrs(placement.full, request.xattrs, warn);
   setTimes(placement.full, request, false);
   return created ? placement.dir : null;
 }
@@ -69,6 +72,7 @@ export function makeSymlink(
   root: TargetRoot,
   request: RequestOf<'symlink'>,
   canChown: boolean,
+  warn: (warning: string) => void,
 ): Buffer {
   if (request.target.includes('\0')) throw new P2VError('BAD_PATH', 'NUL in symlink target');
   const placement = root.place(request.path, true);
@@ -76,6 +80,7 @@ export function makeSymlink(
   symlinkSync(Buffer.from(request.target, 'latin1'), temp);
   try {
     if (canChown) lchownSync(temp, request.uid, request.gid);
+    setXattrs(temp, request.xattrs, warn);
     setTimes(temp, request, true);
     replaceWithSync(temp, placement.full);
   } catch (error) {
@@ -105,7 +110,12 @@ export function makeHardLink(root: TargetRoot, request: RequestOf<'link'>): Buff
 }
 
 /** Sets owner, mode and times of an entry of the given kind. */
-export function setMetadata(root: TargetRoot, request: RequestOf<'meta'>, canChown: boolean): void {
+export function setMetadata(
+  root: TargetRoot,
+  request: RequestOf<'meta'>,
+  canChown: boolean,
+  warn: (warning: string) => void,
+): void {
   const { full } = root.place(request.path, false);
   const info = lstatSync(full);
   const kindMatches =
@@ -115,12 +125,25 @@ export function setMetadata(root: TargetRoot, request: RequestOf<'meta'>, canCho
   if (!kindMatches) throw new P2VError('BAD_PATH', `not a ${request.kind}`);
   if (request.kind === 'symlink') {
     if (canChown) lchownSync(full, request.uid, request.gid);
+    setXattrs(full, request.xattrs, warn);
     setTimes(full, request, true);
     return;
   }
   if (canChown) chownSync(full, request.uid, request.gid);
   chmodSync(full, request.mode);
+  setXattrs(full, request.xattrs, warn);
   setTimes(full, request, false);
+}
+
+/** Sets an entry's extended attributes when the request carries them; what fails is said. */
+function setXattrs(
+  path: Buffer,
+  xattrs: Xattr[] | undefined,
+  warn: (warning: string) => void,
+): void {
+  if (!xattrs) return;
+  const problem = applyXattrs(path, xattrs);
+  if (problem) warn(`extended attributes: ${problem}`);
 }
 
 /** Removes an entry, a whole folder included; a symlink itself, never what it points to. */

@@ -1,10 +1,8 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { P2VError } from '../../shared/errors.ts';
 import type { TreeEntry } from '../protocol/messages.ts';
-import type { TargetRoot } from './target-root.ts';
-
-/** The agent's own temp files beside targets, never part of the migrated tree. */
-const TEMP_NAME = /^\.p2v-[0-9a-f]+\.tmp$/;
+import { readXattrs, xattrDigest } from '../paths/xattrs.ts';
+import { isAgentTemp, type TargetRoot } from './target-root.ts';
 
 /**
  * One page of every entry below a folder inside the root (the folder itself not included), in a
@@ -38,7 +36,7 @@ export function listTree(
     for (const name of names) {
       const text = name.toString('latin1');
       if (first !== undefined && text < first) continue;
-      if (TEMP_NAME.test(text)) continue;
+      if (isAgentTemp(text)) continue;
       const full = Buffer.concat([dir, Buffer.from('/'), name]);
       if (skip.has(full.toString('latin1'))) continue;
       const path = relative ? `${relative}/${text}` : text;
@@ -55,6 +53,15 @@ export function listTree(
   };
   const complete = walk(start, '', cursor);
   return { entries, next: complete ? null : (entries.at(-1)?.path ?? after) };
+}
+
+/** The digest of an entry's attributes; one that cannot be read counts as none. */
+function attributesOf(full: Buffer): string {
+  try {
+    return xattrDigest(readXattrs(full));
+  } catch {
+    return '';
+  }
 }
 
 function describe(full: Buffer, path: string, info: BigIntStats): TreeEntry {
@@ -76,5 +83,6 @@ function describe(full: Buffer, path: string, info: BigIntStats): TreeEntry {
     ...(kind === 'symlink'
       ? { link: readlinkSync(full, { encoding: 'buffer' }).toString('latin1') }
       : {}),
+    xattrs: attributesOf(full),
   };
 }

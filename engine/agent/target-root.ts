@@ -1,4 +1,13 @@
-import { lstatSync, mkdirSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  type Stats,
+} from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { confinePath, type ConfineOptions } from '../paths/confine.ts';
@@ -40,10 +49,40 @@ export class TargetRoot {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !makeParents) throw error;
         mkdirSync(dir, { mode: 0o755 });
+        // The new folder's name lives in its parent: on disk before anything is put in it.
+        syncFolderSync(dir.subarray(0, dir.lastIndexOf(0x2f)));
       }
     }
     const name = Buffer.from(parts[parts.length - 1] as string, 'latin1');
     return { dir, name, full: Buffer.concat([dir, Buffer.from('/'), name]) };
+  }
+
+  /**
+   * Removes the agent's temp files anywhere below the root that `live` does not hold: after a
+   * power loss the temp journal may have lost lines, and a stray temp file must not reach the
+   * VM's image. Returns how many were removed.
+   */
+  sweepTempFiles(live: ReadonlySet<string>): number {
+    let removed = 0;
+    const stack: Buffer[] = [Buffer.from(this.path, 'utf8')];
+    while (stack.length > 0) {
+      const dir = stack.pop() as Buffer;
+      let names: Buffer[];
+      try {
+        names = readdirSync(dir, { encoding: 'buffer' });
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const full = Buffer.concat([dir, Buffer.from('/'), name]);
+        const info = lstatSync(full, { throwIfNoEntry: false });
+        if (isAgentTemp(name.toString('latin1')) && !live.has(full.toString('latin1'))) {
+          rmSync(full, { recursive: true, force: true });
+          removed++;
+        } else if (info?.isDirectory()) stack.push(full);
+      }
+    }
+    return removed;
   }
 
   /** Makes a path inside the root for the agent's own temp file next to `placement`. */
@@ -56,5 +95,19 @@ export class TargetRoot {
       throw new P2VError('BAD_PATH', `symlink on the way: ${JSON.stringify(raw)}`);
     if (!info.isDirectory())
       throw new P2VError('BAD_PATH', `not a directory on the way: ${JSON.stringify(raw)}`);
+  }
+}
+
+/** The agent's own temp names: a file being received, a link being made, a folder set aside. */
+export function isAgentTemp(name: string): boolean {
+  return /^\.p2v-[0-9a-z]+\.tmp(\.old)?$/.test(name);
+}
+
+function syncFolderSync(dir: Buffer): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -48,6 +48,11 @@ export class TempJournal {
     this.append(`+${line}\n`);
   }
 
+  /** The temp files in flight, as full paths in latin1. */
+  get liveFiles(): ReadonlySet<string> {
+    return this.live;
+  }
+
   /** Notes a temp file gone (renamed over its target or removed). */
   remove(path: Buffer): void {
     const line = path.toString('latin1');

@@ -36,7 +36,7 @@ import {
 } from '../record/source-index.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
-import { HardLinks } from '../source/hard-links.ts';
+import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
 import { decideConvergence, type ConvergencePolicy } from './convergence.ts';
@@ -122,6 +122,7 @@ class Migration {
   private readonly cutover: JournaledCutover;
   /** Paths the source could not look at (EACCES, EIO…): their error and the last round it came. */
   private readonly failing = new Map<RawPath, { code: string; round: number }>();
+  private attributeWarnings = 0;
 
   private constructor(
     private readonly options: MigrationOptions,
@@ -545,13 +546,36 @@ class Migration {
     await this.state.save();
   }
 
+  /**
+   * Names of hard-linked inodes the index holds, by source dev:ino, built once a pass: a name
+   * counts only while its stat is the inode's current one (its content went with it).
+   */
+  private sentNames(): SentName {
+    let byInode: Map<string, RawPath[]> | null = null;
+    return (key, entry) => {
+      if (!byInode) {
+        byInode = new Map();
+        for (const [target, known] of this.index.entries) {
+          if (known.kind !== 'file' || known.nlink < 2) continue;
+          const inode = `${known.dev}:${known.ino}`;
+          byInode.set(inode, [...(byInode.get(inode) ?? []), target]);
+        }
+      }
+      for (const target of byInode.get(key) ?? []) {
+        const known = this.index.get(target);
+        if (target !== entry.target && known && sameStat(known, entry.info)) return target;
+      }
+      return null;
+    };
+  }
+
   /** One pass of the tree sync with the index, the record and progress kept up to date. */
   private sync(
     items: AsyncIterable<SyncItem> | Iterable<SyncItem>,
     meter: ProgressMeter,
     taken: Map<RawPath, TakenPath[]>,
   ): Promise<SyncTotals> {
-    const links = new HardLinks();
+    const links = new HardLinks(this.sentNames());
     const client = this.client as AgentClient;
     return syncItems(
       client,
@@ -564,6 +588,7 @@ class Migration {
             const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
             if (entry && outcome.readFromMs && modifiedNearRead(item.info, outcome.readFromMs))
               entry.racy = true;
+            if (entry && outcome.xattrs !== undefined) entry.xattrs = outcome.xattrs;
             if (entry) this.index.set(item.target, outcome.stable ? entry : unsettled(entry));
             if (!outcome.stable) this.record.mark(fromFsName(item.source));
             this.wholeRetry.delete(item.target);
@@ -587,6 +612,7 @@ class Migration {
         },
         progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
         hardLinkPrimary: (entry) => links.primaryFor(entry),
+        warned: (item, warning) => this.attributeWarning(item.target, warning),
         wholeFile: (entry) => this.wholeRetry.has(entry.target),
       },
       'delta',
@@ -702,6 +728,17 @@ class Migration {
       .filter((item) => item.source !== null || !isBelowAny(item.target, unsure))
       .sort(compareItems);
     return { items, taken, bytes };
+  }
+
+  /**
+   * What the target could not set (extended attributes on a file system without them, a
+   * namespace only root writes): said for the first path and then counted, not once per file.
+   */
+  private attributeWarning(target: RawPath, warning: string): void {
+    this.attributeWarnings++;
+    if (this.attributeWarnings > 1) return;
+    const path = displayPath(target);
+    this.warn('attributesNotSet', { path, detail: warning }, path);
   }
 
   /** A path that could not be looked at this round: warned the first time only. */

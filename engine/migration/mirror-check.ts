@@ -17,7 +17,7 @@ export interface MirrorResult {
   removed: RawPath[];
   /** Extraneous entries still there (their removal failed, or `remove` was off). */
   left: RawPath[];
-  /** Entries whose folder mode or owner, symlink target or hard-link group differs. */
+  /** Entries whose extended attributes, folder mode or owner, symlink target or hard-link group differs. */
   differing: { path: RawPath; what: string }[];
 }
 
@@ -56,7 +56,10 @@ export async function checkMirror(
       const known = index.get(path);
       if (known) {
         if (options.compareShape) {
-          const what = await shapeDiffers(known.source, entry, options.owners);
+          const what =
+            known.xattrs !== undefined && known.xattrs !== entry.xattrs
+              ? 'extended attributes'
+              : await shapeDiffers(known.source, entry, options.owners);
           if (what) result.differing.push({ path, what });
           // Only names that share an inode on either side are kept: memory stays bounded.
           if (entry.kind === 'file' && (known.nlink > 1 || entry.nlink > 1))

@@ -15,6 +15,16 @@ const owner = { uid: z.number().int().nonnegative(), gid: z.number().int().nonne
 const times = { mtimeNs: z.string().regex(/^\d{1,25}$/), atimeNs: z.string().regex(/^\d{1,25}$/) };
 const mode = z.number().int().min(0).max(0o7777);
 const migrationId = z.string().regex(/^[\w-]{1,64}$/);
+/** Extended attributes, exactly as the entry should have them; absent leaves them alone. */
+const xattrs = z
+  .array(
+    z.object({
+      name: z.string().regex(/^(user|trusted|security|system)\.[\x21-\x7e]{1,250}$/),
+      value: z.string().max(88_000),
+    }),
+  )
+  .max(128)
+  .optional();
 
 /** The most files one `list` answer carries. */
 export const LIST_MAX = 50_000;
@@ -34,6 +44,8 @@ export interface TreeEntry {
   nlink: number;
   /** A symlink's target, raw bytes in latin1. */
   link?: string;
+  /** Digest of its extended attributes ('' for none; engine/paths/xattrs.ts). */
+  xattrs: string;
 }
 
 /** What the source asks for after the full copy (shared/vm-image.ts VmRequest). */
@@ -73,9 +85,10 @@ export const Request = z.discriminatedUnion('t', [
     ...owner,
     ...times,
     base: z.boolean(),
+    xattrs,
   }),
   z.object({ t: z.literal('putEnd'), id, hash: z.string().regex(/^[0-9a-f]{32}$/) }),
-  z.object({ t: z.literal('mkdir'), id, path: rawPath, mode, ...owner, ...times }),
+  z.object({ t: z.literal('mkdir'), id, path: rawPath, mode, ...owner, ...times, xattrs }),
   z.object({
     t: z.literal('symlink'),
     id,
@@ -83,6 +96,7 @@ export const Request = z.discriminatedUnion('t', [
     target: z.string().min(1).max(4096),
     ...owner,
     ...times,
+    xattrs,
   }),
   z.object({ t: z.literal('link'), id, path: rawPath, existing: rawPath }),
   z.object({
@@ -93,6 +107,7 @@ export const Request = z.discriminatedUnion('t', [
     mode,
     ...owner,
     ...times,
+    xattrs,
   }),
   z.object({ t: z.literal('remove'), id, path: rawPath }),
   z.object({ t: z.literal('hash'), id, paths: z.array(rawPath).max(1024), full: z.boolean() }),

@@ -22,6 +22,8 @@ export interface IndexEntry {
    * verification reads the file again.
    */
   racy?: boolean;
+  /** Digest of the extended attributes sent with it ('' for none; engine/paths/xattrs.ts). */
+  xattrs?: string;
 }
 
 /** The coarsest timestamp tick to expect: 2 s where times carry no sub-second part (FAT, ext3). */

@@ -1,4 +1,5 @@
 import type { BigIntStats } from 'node:fs';
+import type { Xattr } from '../paths/xattrs.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import {
   ENTRY_BYTES,
@@ -60,6 +61,7 @@ export async function sendFileDelta(
   targetPath: string,
   info: BigIntStats,
   mode: 'delta' | 'whole',
+  xattrs: Xattr[] = [],
 ): Promise<FileDeltaResult> {
   const head = await signature.head();
   const useBase = head.exists && mode === 'delta';
@@ -78,6 +80,7 @@ export async function sendFileDelta(
       gid: Number(info.gid),
       ...wireTimes(info),
       base: useBase,
+      xattrs,
     }));
   let dirtyBytes = 0;
   let holeStart = -1;

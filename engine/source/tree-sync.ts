@@ -1,6 +1,7 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
+import { readXattrs, xattrDigest, type Xattr } from '../paths/xattrs.ts';
 import { blockSizeFor } from '../checksum/block-checksums.ts';
 import { displayPath, fromFsName, type RawPath } from '../paths/raw-path.ts';
 import { wireTimes } from '../paths/times.ts';
@@ -26,8 +27,10 @@ export interface SyncHooks {
    */
   applied(
     item: SyncItem,
-    outcome: { hash: string | null; stable: boolean; readFromMs?: number },
+    outcome: { hash: string | null; stable: boolean; readFromMs?: number; xattrs?: string },
   ): void;
+  /** The target took the item but said something about it (attributes it could not set). */
+  warned?(item: SyncItem, warning: string): void;
   /** The item could not be synced this time; it stays to be tried again. */
   failed(item: SyncItem, error: Error): void;
   /** Bytes of the source read so far for the current file, for progress. */
@@ -81,7 +84,12 @@ export async function syncItems(
   let connectionError: Error | null = null;
 
   const track = (item: SyncItem, promise: Promise<unknown>, onDone: () => void): void => {
-    const settled = promise.then(onDone, (error: Error) => {
+    const done = (answer: unknown): void => {
+      const warning = (answer as { warning?: string } | null)?.warning;
+      if (warning) hooks.warned?.(item, warning);
+      onDone();
+    };
+    const settled = promise.then(done, (error: Error) => {
       if (
         error instanceof P2VError &&
         (error.code === 'CONNECTION_LOST' || error.code === 'BAD_FRAME')
@@ -147,12 +155,26 @@ export async function syncItems(
     }
     const { info, target } = item;
     const owner = { uid: Number(info.uid), gid: Number(info.gid), ...wireTimes(info) };
+    // Read before the entry goes: labels, capabilities and ACLs travel with it.
+    let attributes: Xattr[] = [];
+    try {
+      attributes = readXattrs(item.source);
+    } catch (error) {
+      hooks.warned?.(item, `extended attributes not read: ${(error as Error).message}`);
+    }
+    const digest = xattrDigest(attributes);
     if (info.isDirectory()) {
       directories.push(item);
       track(
         item,
-        client.request({ t: 'mkdir', path: target, mode: Number(info.mode & 0o7777n), ...owner }),
-        () => hooks.applied(item, { hash: null, stable: true }),
+        client.request({
+          t: 'mkdir',
+          path: target,
+          mode: Number(info.mode & 0o7777n),
+          ...owner,
+          xattrs: attributes,
+        }),
+        () => hooks.applied(item, { hash: null, stable: true, xattrs: digest }),
       );
       return;
     }
@@ -160,8 +182,14 @@ export async function syncItems(
       const link = await readlink(item.source, { encoding: 'buffer' });
       track(
         item,
-        client.request({ t: 'symlink', path: target, target: fromFsName(link), ...owner }),
-        () => hooks.applied(item, { hash: null, stable: true }),
+        client.request({
+          t: 'symlink',
+          path: target,
+          target: fromFsName(link),
+          ...owner,
+          xattrs: attributes,
+        }),
+        () => hooks.applied(item, { hash: null, stable: true, xattrs: digest }),
       );
       return;
     }
@@ -189,6 +217,7 @@ export async function syncItems(
         target,
         info,
         hooks.wholeFile?.(item) ? 'whole' : mode,
+        attributes,
       );
     } catch (error) {
       await sig.drain().catch(() => undefined);
@@ -204,7 +233,7 @@ export async function syncItems(
       after.mtimeNs === info.mtimeNs &&
       after.ctimeNs === info.ctimeNs &&
       after.ino === info.ino;
-    const outcome = { hash: result.hash, stable, readFromMs };
+    const outcome = { hash: result.hash, stable, readFromMs, xattrs: digest };
     if (result.applied) {
       track(item, result.applied, () => hooks.applied(item, outcome));
     } else {
@@ -216,6 +245,7 @@ export async function syncItems(
           kind: 'file',
           mode: Number(info.mode & 0o7777n),
           ...owner,
+          xattrs: attributes,
         }),
         () => hooks.applied(item, outcome),
       );

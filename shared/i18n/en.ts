@@ -458,6 +458,8 @@ export const en = {
       '{{path}} is another filesystem ({{type}}) mounted inside a source: not copied, only its folder. Add it with --source {{path}} or --cross-mounts if the VM needs it.',
     extraneousRemoved:
       '{{count}} files and folders on the target that this machine does not have were removed, so the target is an exact copy.',
+    attributesNotSet:
+      'The target could not set every extended attribute (SELinux labels, capabilities, ACLs), first on {{path}}: {{detail}}. Check that the agent runs as root on a file system that keeps them.',
     keptUnreadable:
       '{{path}} could not be read on the source ({{reason}}): the target keeps its copy and nothing below its folder is removed; it is tried again each round.',
     pathsFailing:

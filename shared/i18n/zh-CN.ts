@@ -443,6 +443,8 @@ export const zhCN: Catalog = {
     mountNotCrossed:
       '{{path}} 是挂载在源内的另一个文件系统（{{type}}）：不复制其内容，只保留该文件夹。如果虚拟机需要它，请用 --source {{path}} 或 --cross-mounts 加入。',
     extraneousRemoved: '已删除目标上本机没有的 {{count}} 个文件和文件夹，使目标与本机完全一致。',
+    attributesNotSet:
+      '目标无法设置全部扩展属性（SELinux 标签、能力、ACL），首个为 {{path}}：{{detail}}。请确认代理以 root 运行，且文件系统支持扩展属性。',
     keptUnreadable:
       '无法在源上读取 {{path}}（{{reason}}）：目标保留其副本，其所在文件夹下不删除任何内容；每一轮都会重试。',
     pathsFailing:

@@ -134,6 +134,19 @@ describe(
         '-c',
         `import os; os.setxattr(${JSON.stringify(join(tree, 'etc/hostname'))}, 'user.p2v', b'kept')`,
       ]);
+      if (isRoot) {
+        // What a RHEL or Debian guest needs kept: an SELinux label, a file capability, an ACL.
+        await writeFile(join(tree, 'var/ping'), randomBytes(1000));
+        execFileSync('setfattr', [
+          '-n',
+          'security.selinux',
+          '-v',
+          'system_u:object_r:ping_exec_t:s0',
+          join(tree, 'var/ping'),
+        ]);
+        execFileSync('setcap', ['cap_net_raw+ep', join(tree, 'var/ping')]);
+        execFileSync('setfacl', ['-m', 'u:65534:r', join(tree, 'var/ping')]);
+      }
       await writeFile(join(tree, 'boot/vmlinuz-6.1.0'), randomBytes(50_000));
       await writeFile(join(tree, 'boot/efi/EFI/debian/grubx64.efi'), randomBytes(20_000));
     });
@@ -193,6 +206,12 @@ describe(
           /Type: character special.*\n[\s\S]*Device major\/minor number: 01:03/,
         );
       assert.match(debugfs(at(image, 3), 'ea_list /etc/hostname'), /user\.p2v.*kept/);
+      if (isRoot) {
+        const attributes = debugfs(at(image, 3), 'ea_list /var/ping');
+        assert.match(attributes, /security\.selinux.*ping_exec_t/);
+        assert.match(attributes, /security\.capability/);
+        assert.match(attributes, /system\.posix_acl_access/);
+      }
       assert.match(debugfs(at(image, 3), 'stat /etc/hostname'), /mtime: 0x5f5e1000/);
       const sparse = debugfs(at(image, 3), 'stat /var/sparse.img');
       assert.match(sparse, /Size: 20971523/);
