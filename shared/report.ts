@@ -70,6 +70,8 @@ export interface MigrationReport {
     /** Folder mode or owner, symlink target or hard-link group that differs. */
     shapeDiffers?: { path: string; what: string }[];
   } | null;
+  /** Changes the watcher missed and the re-scans before the cutover decision found. */
+  watcherMissed?: number;
   /** `message` in English; `said`, where present, is the same sentence for the report's language. */
   warnings: { message: string; path?: string; said?: Message }[];
   /** Absent in reports written before the check existed. */

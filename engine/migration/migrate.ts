@@ -209,10 +209,11 @@ class Migration {
         return this.report;
       }
       // The record starts before the copy, so what changes while copying is caught.
-      await this.record.watch(
+      const unwatched = await this.record.watch(
         this.sources.watched,
         (path) => this.sources.locate(Buffer.from(path, 'utf8').toString('latin1')) === null,
       );
+      if (unwatched) this.warn('watcherUnavailable', { reason: unwatched.message });
       if (this.state.stored.phase === 'copy') {
         await this.withReconnect(() => this.copy());
         await this.state.setPhase(this.options.vm ? 'vm' : 'rounds');
@@ -620,7 +621,10 @@ class Migration {
     );
   }
 
-  /** A size/mtime walk over all sources that marks in the record whatever the index disagrees with. */
+  /**
+   * A size/mtime walk over all sources that marks in the record whatever the index disagrees
+   * with; returns how many paths it marked that the record did not hold yet.
+   */
   private async rescan(): Promise<number> {
     const seen = new Set<RawPath>();
     let marked = 0;
@@ -630,14 +634,15 @@ class Migration {
         continue;
       const known = this.index.get(entry.target);
       if (!known || !sameStat(known, entry.info)) {
-        this.record.mark(fromFsName(entry.source));
-        marked++;
+        const source = fromFsName(entry.source);
+        if (!this.record.has(source)) marked++;
+        this.record.mark(source);
       }
     }
     for (const [target, entry] of this.index.entries) {
       if (seen.has(target)) continue;
+      if (!this.record.has(entry.source)) marked++;
       this.record.mark(entry.source);
-      marked++;
     }
     this.record.lostEvents = 0;
     return marked;
@@ -803,11 +808,28 @@ class Migration {
       if (this.record.lostEvents > 0) {
         this.warn('lostEvents');
         await this.rescan();
-      }
-      const decision = await this.decide(this.options.cutoverRequested?.() ?? false);
+      } else if (!this.record.watching) await this.rescan();
+      let decision = await this.decide(this.options.cutoverRequested?.() ?? false);
+      const trusted = decision.reason === 'max-rounds' || decision.reason === 'requested';
+      if (decision.converged && !trusted && (await this.watcherMissed()))
+        decision = await this.decide(this.options.cutoverRequested?.() ?? false);
       if (decision.converged) return decision;
       await this.round(false);
     }
+  }
+
+  /**
+   * The watcher is not trusted with the cutover decision: inotify drops events when its queue
+   * overflows (and the watcher library does not say so), so before the rounds may end a stat
+   * re-scan looks for changes it missed. What it finds goes in the next round; the count is in
+   * the report. Returns whether it found any.
+   */
+  private async watcherMissed(): Promise<boolean> {
+    const missed = await this.rescan();
+    if (missed === 0) return false;
+    this.report.watcherMissed = (this.report.watcherMissed ?? 0) + missed;
+    this.warn('watcherMissed', { count: missed });
+    return true;
   }
 
   /** The convergence rule on the rounds so far; `requested` when the technician cuts over now. */
@@ -847,13 +869,25 @@ class Migration {
     this.phase('verify');
     let mirror = await this.mirror(true);
     if (mirror?.removed.length) unsent = await this.finalRounds();
-    let mismatches = [...unsent, ...(await this.verify([])), ...shapePaths(mirror)];
+    // The record is read again after the verification: a change that arrived meanwhile (the
+    // program was stopped, so something else wrote) is not handed over unnoticed.
+    let mismatches = [
+      ...unsent,
+      ...(await this.verify([])),
+      ...shapePaths(mirror),
+      ...(await this.settleRecord()),
+    ];
     if (mismatches.length > 0) {
-      const resent = mismatches.map(displayPath);
+      const resent = [...new Set(mismatches)].map(displayPath);
       this.sendWholeAgain(mismatches);
       unsent = await this.finalRounds();
       mirror = await this.mirror(true);
-      mismatches = [...unsent, ...(await this.verify(resent)), ...shapePaths(mirror)];
+      mismatches = [
+        ...unsent,
+        ...(await this.verify(resent)),
+        ...shapePaths(mirror),
+        ...(await this.settleRecord()),
+      ];
     }
     const verification = this.report.verification;
     if (mirror && verification) {

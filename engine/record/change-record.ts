@@ -23,6 +23,8 @@ export class ChangeRecord {
   readonly events = new EventEmitter();
   /** Watcher errors and lossy names since the last rescan: the next rescan must not be skipped. */
   lostEvents = 0;
+  /** False when the watcher could not start: every round then re-scans. */
+  watching = false;
   private constructor(private readonly log: JsonLog) {}
 
   static async open(stateDir: string): Promise<ChangeRecord> {
@@ -41,6 +43,21 @@ export class ChangeRecord {
    * as text: a name that was not valid UTF-8 comes back lossy, so its folder is marked instead.
    */
   async watch(
+    dirs: { dir: string; skipped: string[] }[],
+    ignored: (path: string) => boolean,
+  ): Promise<Error | null> {
+    try {
+      await this.subscribeAll(dirs, ignored);
+      this.watching = true;
+      return null;
+    } catch (error) {
+      // Out of inotify watches (ENOSPC), or no watcher here: the migration re-scans instead.
+      await this.stopWatching().catch(() => undefined);
+      return error as Error;
+    }
+  }
+
+  private async subscribeAll(
     dirs: { dir: string; skipped: string[] }[],
     ignored: (path: string) => boolean,
   ): Promise<void> {
@@ -71,7 +88,13 @@ export class ChangeRecord {
   }
 
   async stopWatching(): Promise<void> {
+    this.watching = false;
     for (const subscription of this.subscriptions.splice(0)) await subscription.unsubscribe();
+  }
+
+  /** Whether the source path is dirty now. */
+  has(source: RawPath): boolean {
+    return this.dirty.has(source);
   }
 
   /** Records a changed source path (raw bytes). */

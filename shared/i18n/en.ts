@@ -460,6 +460,10 @@ export const en = {
       '{{count}} files and folders on the target that this machine does not have were removed, so the target is an exact copy.',
     attributesNotSet:
       'The target could not set every extended attribute (SELinux labels, capabilities, ACLs), first on {{path}}: {{detail}}. Check that the agent runs as root on a file system that keeps them.',
+    watcherMissed:
+      'A re-scan before deciding to cut over found {{count}} changes the file watcher missed (its queue can overflow on a busy machine); they go in another round.',
+    watcherUnavailable:
+      'The file watcher could not start ({{reason}}): every round re-scans the sources instead, which costs a stat of every file.',
     keptUnreadable:
       '{{path}} could not be read on the source ({{reason}}): the target keeps its copy and nothing below its folder is removed; it is tried again each round.',
     pathsFailing:

@@ -445,6 +445,10 @@ export const zhCN: Catalog = {
     extraneousRemoved: '已删除目标上本机没有的 {{count}} 个文件和文件夹，使目标与本机完全一致。',
     attributesNotSet:
       '目标无法设置全部扩展属性（SELinux 标签、能力、ACL），首个为 {{path}}：{{detail}}。请确认代理以 root 运行，且文件系统支持扩展属性。',
+    watcherMissed:
+      '决定切换前的重新扫描发现了文件监视器遗漏的 {{count}} 处更改（繁忙的机器上其队列可能溢出）；它们将在下一轮发送。',
+    watcherUnavailable:
+      '文件监视器无法启动（{{reason}}）：改为每一轮重新扫描源，这需要对每个文件执行一次 stat。',
     keptUnreadable:
       '无法在源上读取 {{path}}（{{reason}}）：目标保留其副本，其所在文件夹下不删除任何内容；每一轮都会重试。',
     pathsFailing:
