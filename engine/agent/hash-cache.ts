@@ -18,6 +18,11 @@ interface Entry {
  */
 export class HashCache {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * The same checksums by stat key (inode, size, mtime, ctime): every name of a hard-linked file
+   * shares them, so the verification reads a linked file once, not once per name.
+   */
+  private readonly byInode = new Map<string, string>();
 
   private constructor(private readonly log: JsonLog | null) {}
 
@@ -30,6 +35,7 @@ export class HashCache {
       if (entry) cache.entries.set(path, entry);
       else cache.entries.delete(path);
     }
+    for (const { key, hash } of cache.entries.values()) cache.byInode.set(key, hash);
     await (cache.log as JsonLog).compact(cache.entries);
     return cache;
   }
@@ -44,6 +50,7 @@ export class HashCache {
     const path = full.toString('latin1');
     const entry = { hash, key: statKey(info) };
     this.entries.set(path, entry);
+    this.byInode.set(entry.key, hash);
     this.log?.append([path, entry]);
   }
 
@@ -74,8 +81,11 @@ export class HashCache {
       throw error;
     }
     if (!info.isFile()) return null;
+    const key = statKey(info);
     const cached = this.entries.get(full.toString('latin1'));
-    if (allowCached && cached && cached.key === statKey(info)) return cached.hash;
+    if (allowCached && cached && cached.key === key) return cached.hash;
+    const linked = allowCached ? this.byInode.get(key) : undefined;
+    if (linked) return linked;
     const hash = await hashFile(full);
     this.rememberAs(full, hash, info);
     return hash;

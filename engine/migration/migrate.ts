@@ -586,7 +586,15 @@ class Migration {
           if (item.source === null) {
             this.index.delete(item.target);
           } else {
-            const entry = entryFrom(fromFsName(item.source), item.info, outcome.hash);
+            // Another name of an inode already sent shares its checksum and what it was read as.
+            const primary = outcome.linkedTo ? this.index.get(outcome.linkedTo) : undefined;
+            const entry = entryFrom(
+              fromFsName(item.source),
+              item.info,
+              outcome.hash ?? primary?.hash ?? null,
+            );
+            if (entry && primary?.racy) entry.racy = true;
+            if (entry && primary?.xattrs !== undefined) entry.xattrs = primary.xattrs;
             if (entry && outcome.readFromMs && modifiedNearRead(item.info, outcome.readFromMs))
               entry.racy = true;
             if (entry && outcome.xattrs !== undefined) entry.xattrs = outcome.xattrs;

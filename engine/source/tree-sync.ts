@@ -27,7 +27,14 @@ export interface SyncHooks {
    */
   applied(
     item: SyncItem,
-    outcome: { hash: string | null; stable: boolean; readFromMs?: number; xattrs?: string },
+    outcome: {
+      hash: string | null;
+      stable: boolean;
+      readFromMs?: number;
+      xattrs?: string;
+      /** A hard link made to this name of the same inode, which holds its checksum. */
+      linkedTo?: RawPath;
+    },
   ): void;
   /** The target took the item but said something about it (attributes it could not set). */
   warned?(item: SyncItem, warning: string): void;
@@ -201,7 +208,7 @@ export async function syncItems(
       // Another name of a file already sent: it counts as a file done, with no bytes.
       hooks.progress(item, 0);
       track(item, client.request({ t: 'link', path: target, existing: primary }), () =>
-        hooks.applied(item, { hash: null, stable: true }),
+        hooks.applied(item, { hash: null, stable: true, linkedTo: primary }),
       );
       return;
     }
