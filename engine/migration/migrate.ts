@@ -2,7 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isTransient, P2VError } from '../../shared/errors.ts';
+import { P2VError } from '../../shared/errors.ts';
 import type {
   ConvergenceDecision,
   CutoverStep,
@@ -34,7 +34,8 @@ import {
   SourceIndex,
   unsettled,
 } from '../record/source-index.ts';
-import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
+import type { AgentAddress, AgentClient } from '../source/agent-client.ts';
+import { AgentLink } from './agent-link.ts';
 import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
@@ -97,9 +98,6 @@ export interface MigrationOptions extends ConvergencePolicy {
   crossMounts?: boolean;
 }
 
-const defaultBackoff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
-
 /**
  * Runs a whole migration: full copy with the change record already running, shrinking delta
  * rounds until they converge, then the cutover (stop, last round, verification, stop request,
@@ -111,12 +109,10 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 }
 
 class Migration {
-  private client: AgentClient | null = null;
-  /** The copy's agent, or the one inside the VM once it answered. */
-  private target: AgentAddress;
+  /** The link to the copy's agent, or to the one inside the VM once it answered. */
+  private readonly link: AgentLink;
   /** Entries reported as not copied (unreadable, special files), with the stat they had then. */
   private readonly skipped = new Map<RawPath, string>();
-  private connectedOnce = false;
   private currentPhase: MigrationPhase | null = null;
   private readonly wholeRetry = new Set<RawPath>();
   private readonly cutover: JournaledCutover;
@@ -132,21 +128,29 @@ class Migration {
     private readonly sources: SourceSet,
     private readonly journal: CutoverJournal,
   ) {
-    this.target = state.stored.vmTarget ?? options.target;
+    this.link = new AgentLink(state.stored.vmTarget ?? options.target, {
+      migrationId: state.report.id,
+      ...(options.reconnectAttempts ? { reconnectAttempts: options.reconnectAttempts } : {}),
+      ...(options.silenceLimitMs ? { silenceLimitMs: options.silenceLimitMs } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      checkCancelled: () => this.checkCancelled(),
+      emit: options.emit,
+      onConnected: (client, first) => this.onConnected(client, first),
+    });
     this.cutover = new JournaledCutover({
       migrationId: state.report.id,
       stopCommand: options.stopCommand,
       rollbackCommand: options.rollbackCommand,
       report: state.report,
       journal,
-      target: () => this.target,
-      client: () => this.client,
+      target: () => this.link.target,
+      client: () => this.link.client,
       emit: options.emit,
       phase: (phase) => this.phase(phase),
       warn: (key, params) => this.warn(key, params),
       checkCancelled: () => this.checkCancelled(),
       ...(options.signal ? { signal: options.signal } : {}),
-      withReconnect: (step, cancellable) => this.withReconnect(step, cancellable),
+      withReconnect: (step, cancellable) => this.link.withReconnect(step, cancellable),
       lastRoundsAndVerify: (step) => this.lastRoundsAndVerify(step),
       stopWatching: () => this.record.stopWatching(),
     });
@@ -202,7 +206,7 @@ class Migration {
         return this.report;
       }
       this.phase('connect');
-      await this.connect();
+      await this.link.connect();
       if (recovery === 'cutover') {
         await this.cutover.run(null);
         await this.finish();
@@ -215,7 +219,7 @@ class Migration {
       );
       if (unwatched) this.warn('watcherUnavailable', { reason: unwatched.message });
       if (this.state.stored.phase === 'copy') {
-        await this.withReconnect(() => this.copy());
+        await this.link.withReconnect(() => this.copy());
         await this.state.setPhase(this.options.vm ? 'vm' : 'rounds');
       } else if (this.state.resumed) {
         this.warn('resumed');
@@ -253,7 +257,7 @@ class Migration {
       await this.record.flush().catch(() => undefined);
       await this.index.flush().catch(() => undefined);
       await this.state.save().catch(() => undefined);
-      await this.client?.close().catch(() => undefined);
+      await this.link.close();
     }
     return this.report;
   }
@@ -270,7 +274,7 @@ class Migration {
       this.report.ok = true;
       this.report.error = null;
       await this.state.setPhase('done');
-      const { host, port, fingerprint } = this.target;
+      const { host, port, fingerprint } = this.link.target;
       this.options.emit({ type: 'handed-over-before', at, target: { host, port, fingerprint } });
       return 'handed-over-before';
     }
@@ -304,46 +308,18 @@ class Migration {
     this.options.emit({ type: 'warning', ...warning });
   }
 
-  private emitReconnect(attempt: number, error: unknown): void {
-    this.options.emit({
-      type: 'reconnect',
-      attempt,
-      reason: (error as Error).message,
-      ...(error instanceof P2VError ? { error: error.toJSON() } : {}),
-    });
-  }
-
   private checkCancelled(): void {
     if (this.options.signal?.aborted) throw new P2VError('CANCELLED');
   }
 
-  private async connect(cancellable = true): Promise<AgentClient> {
-    // A wrong address should fail in seconds; once paired, a restarting agent is waited for.
-    const attempts = this.connectedOnce ? (this.options.reconnectAttempts ?? 30) : 3;
-    const backoff = this.options.backoff ?? defaultBackoff;
-    for (let attempt = 0; ; attempt++) {
-      if (cancellable) this.checkCancelled();
-      try {
-        this.client = await AgentClient.connect(this.target, {
-          migration: this.report.id,
-          ...(this.options.silenceLimitMs ? { silenceLimitMs: this.options.silenceLimitMs } : {}),
-        });
-        await this.checkAgentCutover(this.client);
-        if (this.target === this.options.target) {
-          this.report.target.hostname = this.client.agent.hostname;
-          this.report.target.platform = this.client.agent.platform;
-        } else if (this.report.vm) this.report.vm.agent.hostname = this.client.agent.hostname;
-        if (!this.connectedOnce && !this.client.agent.canChown) {
-          this.warn('notRoot');
-        }
-        this.connectedOnce = true;
-        return this.client;
-      } catch (error) {
-        if (!isTransient(error) || attempt + 1 >= attempts) throw error;
-        this.emitReconnect(attempt + 1, error);
-        await backoff(attempt);
-      }
-    }
+  /** A new connection: what the agent says of its cutover first, then who it is for the report. */
+  private async onConnected(client: AgentClient, first: boolean): Promise<void> {
+    await this.checkAgentCutover(client);
+    if (this.link.target === this.options.target) {
+      this.report.target.hostname = client.agent.hostname;
+      this.report.target.platform = client.agent.platform;
+    } else if (this.report.vm) this.report.vm.agent.hostname = client.agent.hostname;
+    if (first && !client.agent.canChown) this.warn('notRoot');
   }
 
   /**
@@ -354,7 +330,7 @@ class Migration {
   private async checkAgentCutover(client: AgentClient): Promise<void> {
     const cutover = client.agent.cutover;
     if (!cutover) return;
-    const { host, port } = this.target;
+    const { host, port } = this.link.target;
     const where = `the agent at ${host}:${port} recorded migration ${cutover.migration} as ${cutover.state} at ${cutover.at}`;
     if (cutover.migration !== this.report.id) {
       await client.close().catch(() => undefined);
@@ -373,31 +349,6 @@ class Migration {
   }
 
   /**
-   * Runs a step; if the connection drops, reconnects and runs it again (it resumes by design).
-   * Not `cancellable` once the target was asked to start the program: then only its answer ends it.
-   */
-  private async withReconnect<T>(
-    step: (client: AgentClient) => Promise<T>,
-    cancellable = true,
-  ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      if (cancellable) this.checkCancelled();
-      const client = this.client ?? (await this.connect(cancellable));
-      try {
-        return await step(client);
-      } catch (error) {
-        if (!isTransient(error) && !(error instanceof P2VError && error.code === 'BAD_FRAME'))
-          throw error;
-        if (attempt + 1 >= (this.options.reconnectAttempts ?? 30)) throw error;
-        this.emitReconnect(attempt + 1, error);
-        client.conn.destroy();
-        this.client = null;
-        await (this.options.backoff ?? defaultBackoff)(attempt);
-      }
-    }
-  }
-
-  /**
    * Asks the target to build the VM from the copy with an agent inside and start it, then moves
    * the migration over to that agent. A lost connection asks again and joins the same build.
    */
@@ -407,7 +358,7 @@ class Migration {
     const started = Date.now();
     if ((await this.pendingWork()).files > 0) await this.round(false);
     this.phase('vm');
-    const { vm } = await this.withReconnect((client) =>
+    const { vm } = await this.link.withReconnect((client) =>
       client.startVm(request, (progress) => this.options.emit({ type: 'vm', progress })),
     );
     const address: AgentAddress = {
@@ -438,10 +389,7 @@ class Migration {
     // Where the agent is and that the VM is up are saved at once: a resume goes to the VM.
     this.state.stored.vmTarget = address;
     await this.state.setPhase('vm-check');
-    await this.client?.close().catch(() => undefined);
-    this.client = null;
-    this.target = address;
-    await this.connect();
+    await this.link.moveTo(address);
   }
 
   /**
@@ -470,7 +418,7 @@ class Migration {
     const tell = (key: string, params?: MessageParams): void =>
       this.options.emit({ type: 'vm', progress: vmLine('check', key, params) });
     tell('checking');
-    const result = await this.withReconnect((client) =>
+    const result = await this.link.withReconnect((client) =>
       checkAgainstSent(client, this.index, this.options.emit),
     );
     const differing = result.mismatches.map(displayPath);
@@ -577,7 +525,7 @@ class Migration {
     taken: Map<RawPath, TakenPath[]>,
   ): Promise<SyncTotals> {
     const links = new HardLinks(this.sentNames());
-    const client = this.client as AgentClient;
+    const client = this.link.client as AgentClient;
     return syncItems(
       client,
       items,
@@ -781,7 +729,7 @@ class Migration {
   private async round(final: boolean): Promise<RoundSummary> {
     const number = this.report.rounds.length + 1;
     const startedAt = new Date();
-    const summary = await this.withReconnect(async () => {
+    const summary = await this.link.withReconnect(async () => {
       const { items, taken, bytes } = await this.roundItems();
       const files = items.filter((i) => i.info?.isFile()).length;
       const meter = new ProgressMeter('rounds', bytes, files, this.options.emit);
@@ -918,9 +866,9 @@ class Migration {
    * own boot and the agent it runs made, which are the VM's.
    */
   private async mirror(compareShape: boolean): Promise<MirrorResult | null> {
-    if (this.target !== this.options.target) return null;
+    if (this.link.target !== this.options.target) return null;
     const held = new Set(this.state.stored.heldByTarget ?? []);
-    const result = await this.withReconnect((client) =>
+    const result = await this.link.withReconnect((client) =>
       checkMirror(client, this.index, this.sources, {
         remove: true,
         compareShape,
@@ -981,7 +929,7 @@ class Migration {
    */
   private async verify(resent: string[]): Promise<RawPath[]> {
     const started = Date.now();
-    const result = await this.withReconnect((client) =>
+    const result = await this.link.withReconnect((client) =>
       verifyTarget(client, this.index, this.options.verify, this.options.emit),
     );
     const earlier = resent.length > 0 ? (this.report.verification?.durationMs ?? 0) : 0;
