@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { shellQuote } from '../../engine/shell-command.ts';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -113,6 +115,30 @@ describe('the wizard service drives the engine for the window', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('closing (a quit, SIGTERM in browser mode) during a cutover waits for its rollback', async () => {
+    const other = new WizardService({ dataDir: join(base, 'wizard-close') });
+    const rolledBack = join(base, 'rolled-back-on-close');
+    const stopping = once(process, 'SIGUSR2');
+    const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
+    await other.startMigration({
+      ...request,
+      target: await freshTarget('target-close'),
+      // A stop command that says it runs, then hangs: the window closes meanwhile.
+      stopCommand: `kill -USR2 ${process.pid}; sleep 600`,
+      rollbackCommand: `touch ${shellQuote(rolledBack)}`,
+    });
+    await waiting;
+    await other.cutOver();
+    await stopping;
+    await other.close();
+    assert.ok(existsSync(rolledBack), 'the rollback ran before close returned');
+    const session = await other.getSession();
+    assert.ok(
+      session.events.some((e) => e.type === 'cutover' && e.step === 'rolled-back'),
+      'the journal says it rolled back',
+    );
   });
 
   it('checks, migrates, waits for the technician at the cutover, and reports', async () => {
