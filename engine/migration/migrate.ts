@@ -867,7 +867,13 @@ class Migration {
    */
   private async mirror(compareShape: boolean): Promise<MirrorResult | null> {
     if (this.link.target !== this.options.target) return null;
-    const held = new Set(this.state.stored.heldByTarget ?? []);
+    const drivers = this.report.check?.driverFiles;
+    const held = new Set<RawPath>([
+      ...(this.state.stored.heldByTarget ?? []),
+      ...(drivers?.files ?? []).map((file) =>
+        joinRaw(fromText(drivers?.targetDir.replace(/^\/+/, '') ?? ''), fromText(file.path)),
+      ),
+    ]);
     const result = await this.link.withReconnect((client) =>
       checkMirror(client, this.index, this.sources, {
         remove: true,

@@ -1,6 +1,6 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { isAbsence } from '../paths/absence.ts';
-import { joinRaw, type RawPath } from '../paths/raw-path.ts';
+import { joinRaw, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import type { TreeEntry } from '../protocol/messages.ts';
 import type { SourceIndex } from '../record/source-index.ts';
 import type { AgentClient } from '../source/agent-client.ts';
@@ -28,7 +28,10 @@ export interface MirrorOptions {
   compareShape: boolean;
   /** Owners can be compared: the agent runs as root. */
   owners: boolean;
-  /** Target paths the target owns on purpose (a rebuilt initramfs): never removed. */
+  /**
+   * Target paths the target owns on purpose (a rebuilt initramfs, driver difference files sent
+   * before the copy): never removed, nor the folders that hold them, nor what is below them.
+   */
   held: ReadonlySet<RawPath>;
 }
 
@@ -45,6 +48,14 @@ export async function checkMirror(
   options: MirrorOptions,
 ): Promise<MirrorResult> {
   const result: MirrorResult = { listed: 0, removed: [], left: [], differing: [] };
+  const kept = new Set<RawPath>();
+  for (const path of options.held)
+    for (let up = parentRaw(path); up.length > 0; up = parentRaw(up)) kept.add(up);
+  const isHeld = (path: RawPath): boolean => {
+    if (kept.has(path)) return true;
+    for (let up = path; up.length > 0; up = parentRaw(up)) if (options.held.has(up)) return true;
+    return false;
+  };
   const extraneous: RawPath[] = [];
   const links = new LinkGroups();
   for (const top of sources.targetTops) {
@@ -67,7 +78,7 @@ export async function checkMirror(
         }
         continue;
       }
-      if (options.held.has(path) || !(await provablyGone(sources.sourceFor(path)))) continue;
+      if (isHeld(path) || !(await provablyGone(sources.sourceFor(path)))) continue;
       extraneous.push(path);
       if (entry.kind === 'dir') removedFolder = path;
     }
