@@ -293,6 +293,9 @@ async function dispatch(session: Session, ctx: AgentContext, request: Request): 
       });
     case 'vmStart': {
       ctx.log('vm-start', { boot: request.vm.boot, format: request.vm.format });
+      // Every commit is done (vmStart waits for them): no temp file may go into the image.
+      const swept = ctx.root.sweepTempFiles(ctx.journal.liveFiles);
+      if (swept > 0) ctx.log('swept-temp-files', { count: swept });
       const started = await ctx.vms.start(request.vm, (progress) => {
         void send(conn, { t: 'vmProgress', id: request.id, progress }).catch(() => undefined);
       });
