@@ -1,4 +1,3 @@
-import type { BigIntStats } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,6 @@ import type {
   RoundSummary,
 } from '../../shared/events.ts';
 import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
-import { keyParam } from '../../shared/i18n/render-message.ts';
 import type { MessageParams } from '../../shared/i18n/message.ts';
 import { say } from '../i18n/say.ts';
 import { vmLine } from '../vm/vm-line.ts';
@@ -24,7 +22,6 @@ import {
   type RawPath,
 } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
-import { isAbsence } from '../paths/absence.ts';
 import { statKey } from '../paths/stat-key.ts';
 import {
   entryFrom,
@@ -36,6 +33,8 @@ import {
 } from '../record/source-index.ts';
 import type { AgentAddress, AgentClient } from '../source/agent-client.ts';
 import { AgentLink } from './agent-link.ts';
+import { RoundPlanner } from './round-planner.ts';
+import { errorParams } from './error-params.ts';
 import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
@@ -116,8 +115,7 @@ class Migration {
   private currentPhase: MigrationPhase | null = null;
   private readonly wholeRetry = new Set<RawPath>();
   private readonly cutover: JournaledCutover;
-  /** Paths the source could not look at (EACCES, EIO…): their error and the last round it came. */
-  private readonly failing = new Map<RawPath, { code: string; round: number }>();
+  private readonly planner: RoundPlanner;
   private attributeWarnings = 0;
 
   private constructor(
@@ -128,6 +126,9 @@ class Migration {
     private readonly sources: SourceSet,
     private readonly journal: CutoverJournal,
   ) {
+    this.planner = new RoundPlanner(record, sources, index, (key, params, path) =>
+      this.warn(key, params, path),
+    );
     this.link = new AgentLink(state.stored.vmTarget ?? options.target, {
       migrationId: state.report.id,
       ...(options.reconnectAttempts ? { reconnectAttempts: options.reconnectAttempts } : {}),
@@ -356,7 +357,7 @@ class Migration {
     // What changed since the copy goes to the conversion host first: the image is fresher, and
     // a migration resumed after a fix on the source (a rebuilt initramfs) builds with the fix.
     const started = Date.now();
-    if ((await this.pendingWork()).files > 0) await this.round(false);
+    if ((await this.planner.pending()).files > 0) await this.round(false);
     this.phase('vm');
     const { vm } = await this.link.withReconnect((client) =>
       client.startVm(request, (progress) => this.options.emit({ type: 'vm', progress })),
@@ -604,93 +605,6 @@ class Migration {
     return marked;
   }
 
-  /** Turns what the record holds into ordered sync items. */
-  private async roundItems(): Promise<{
-    items: SyncItem[];
-    taken: Map<RawPath, TakenPath[]>;
-    bytes: number;
-  }> {
-    const taken = new Map<RawPath, TakenPath[]>();
-    const byTarget = new Map<RawPath, SyncItem>();
-    const onError = (path: string, error: Error): void =>
-      this.warn('notCopied', errorParams(error), path);
-    let bytes = 0;
-    const add = (item: SyncItem): void => {
-      if (!byTarget.has(item.target)) {
-        byTarget.set(item.target, item);
-        if (item.info?.isFile()) bytes += Number(item.info.size);
-      }
-    };
-    /** Target folders where a path could not be seen this round: nothing below is removed. */
-    const unsure = new Set<RawPath>();
-    const addSource = async (
-      source: RawPath,
-      target: RawPath,
-      walkNewDirs: boolean,
-    ): Promise<void> => {
-      let info: BigIntStats;
-      try {
-        info = await lstat(Buffer.from(source, 'latin1'), { bigint: true });
-      } catch (error) {
-        if (isAbsence(error)) {
-          if (this.index.get(target)) add({ source: null, target, info: null });
-          return;
-        }
-        // Not seen is not gone: the target keeps its copy, the record keeps the path for the
-        // next round, and the technician hears which error it was.
-        unsure.add(parentRaw(target));
-        this.pathFailing(target, error as NodeJS.ErrnoException);
-        return;
-      }
-      this.failing.delete(target);
-      if (info.isDirectory() && walkNewDirs && !this.index.get(target)) {
-        for await (const entry of this.sources.walkBelow(source, target, onError)) add(entry);
-        return;
-      }
-      add({ source: Buffer.from(source, 'latin1'), target, info });
-    };
-    for (const item of this.record.take()) {
-      const located = this.sources.locate(item.source);
-      if (!located) {
-        this.record.clear(item);
-        continue;
-      }
-      const list = taken.get(located.target) ?? [];
-      list.push(item);
-      taken.set(located.target, list);
-      await addSource(item.source, located.target, true);
-      // A change inside a folder changes the folder's times too.
-      const parentSource = parentRaw(item.source);
-      const parentTarget = parentRaw(located.target);
-      if (
-        parentTarget &&
-        parentTarget.startsWith(located.mapping.target) &&
-        this.sources.locate(parentSource)
-      ) {
-        await addSource(parentSource, parentTarget, false);
-      }
-    }
-    // Every name of a hard-linked file follows its content.
-    const groups = new Map<string, RawPath[]>();
-    for (const [target, entry] of this.index.entries) {
-      if (entry.kind === 'file' && entry.nlink > 1) {
-        const key = `${entry.dev}:${entry.ino}`;
-        groups.set(key, [...(groups.get(key) ?? []), target]);
-      }
-    }
-    for (const item of [...byTarget.values()]) {
-      if (!item.info?.isFile() || item.info.nlink < 2n) continue;
-      for (const other of groups.get(`${item.info.dev}:${item.info.ino}`) ?? []) {
-        const entry = this.index.get(other);
-        if (entry) await addSource(entry.source, other, false);
-      }
-    }
-    const items = [...byTarget.values()]
-      .filter((item) => item.source !== null || !isBelowAny(item.target, unsure))
-      .sort(compareItems);
-    return { items, taken, bytes };
-  }
-
   /**
    * What the target could not set (extended attributes on a file system without them, a
    * namespace only root writes): said for the first path and then counted, not once per file.
@@ -702,35 +616,11 @@ class Migration {
     this.warn('attributesNotSet', { path, detail: warning }, path);
   }
 
-  /** A path that could not be looked at this round: warned the first time only. */
-  private pathFailing(target: RawPath, error: NodeJS.ErrnoException): void {
-    const round = this.report.rounds.length + 1;
-    const known = this.failing.get(target);
-    const code = error.code ?? 'EIO';
-    this.failing.set(target, { code, round });
-    if (!known) {
-      const path = displayPath(target);
-      this.warn('keptUnreadable', { path, code, ...errorParams(error) }, path);
-    }
-  }
-
-  private async pendingWork(): Promise<{ files: number; bytes: number }> {
-    let bytes = 0;
-    const taken = this.record.take();
-    for (const item of taken) {
-      const info = await lstat(Buffer.from(item.source, 'latin1'), { bigint: true }).catch(
-        () => null,
-      );
-      if (info?.isFile()) bytes += Number(info.size);
-    }
-    return { files: taken.length, bytes };
-  }
-
   private async round(final: boolean): Promise<RoundSummary> {
     const number = this.report.rounds.length + 1;
     const startedAt = new Date();
     const summary = await this.link.withReconnect(async () => {
-      const { items, taken, bytes } = await this.roundItems();
+      const { items, taken, bytes } = await this.planner.plan(this.report.rounds.length + 1);
       const files = items.filter((i) => i.info?.isFile()).length;
       const meter = new ProgressMeter('rounds', bytes, files, this.options.emit);
       const totals = await this.sync(items, meter, taken);
@@ -790,20 +680,19 @@ class Migration {
 
   /** The convergence rule on the rounds so far; `requested` when the technician cuts over now. */
   private async decide(requested: boolean): Promise<ConvergenceDecision> {
-    const pending = await this.pendingWork();
+    const pending = await this.planner.pending();
     const history = this.report.rounds.filter((r) => !r.final);
     let rule = decideConvergence(history, pending, this.options);
     // Paths the source keeps failing to read would differ after the stop: the cutover waits
     // for them (up to the round limit, after which the verification decides) and says why.
-    const latest = this.report.rounds.length;
-    const stuck = [...this.failing].filter(([, f]) => f.round === latest);
+    const stuck = this.planner.failingIn(this.report.rounds.length);
     if (stuck.length > 0 && rule.converged && rule.reason !== 'max-rounds') {
       rule = { ...rule, converged: false, reason: 'continue' };
       const [first] = stuck;
       this.warn('pathsFailing', {
         count: stuck.length,
-        path: displayPath(first?.[0] ?? ''),
-        code: first?.[1].code ?? '',
+        path: displayPath(first?.path ?? ''),
+        code: first?.code ?? '',
       });
     }
     const decision: ConvergenceDecision =
@@ -952,37 +841,9 @@ class Migration {
   }
 }
 
-/**
- * Why a path failed, for a warning: a P2V error by its catalog key, so the report says it in its
- * language; anything else (the OS's own words) as it came.
- */
-function errorParams(error: Error): { reason: string; detail: string } {
-  if (error instanceof P2VError)
-    return {
-      reason: keyParam(`errors.${error.code}`),
-      detail: error.detail ? ` (${error.detail})` : '',
-    };
-  return { reason: error.message, detail: '' };
-}
-
 /** The paths whose folder mode or owner, symlink target or hard links differ. */
 function shapePaths(mirror: MirrorResult | null): RawPath[] {
   return (mirror?.differing ?? []).map((d) => d.path);
-}
-
-/** Whether a target path is one of `folders` or below one. */
-function isBelowAny(target: RawPath, folders: Set<RawPath>): boolean {
-  for (let path = target; path.length > 0; path = parentRaw(path))
-    if (folders.has(path)) return true;
-  return folders.has('');
-}
-
-/** Removals first, then parents before children. */
-function compareItems(a: SyncItem, b: SyncItem): number {
-  if ((a.source === null) !== (b.source === null)) return a.source === null ? -1 : 1;
-  const ka = a.target.replaceAll('/', '\u0000');
-  const kb = b.target.replaceAll('/', '\u0000');
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function freshReport(

@@ -1,0 +1,15 @@
+import { P2VError } from '../../shared/errors.ts';
+import { keyParam } from '../../shared/i18n/render-message.ts';
+
+/**
+ * Why a path failed, for a warning: a P2V error by its catalog key, so the report says it in its
+ * language; anything else (the OS's own words) as it came.
+ */
+export function errorParams(error: Error): { reason: string; detail: string } {
+  if (error instanceof P2VError)
+    return {
+      reason: keyParam(`errors.${error.code}`),
+      detail: error.detail ? ` (${error.detail})` : '',
+    };
+  return { reason: error.message, detail: '' };
+}
