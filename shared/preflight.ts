@@ -2,7 +2,13 @@ import type { Message } from './i18n/message.ts';
 
 /** One pre-flight finding: blockers stop the wizard before any copy; warnings need a reading. */
 export interface PreflightCheck {
-  id: 'free-space' | 'hibernation' | 'encryption' | 'duplicate-identity' | 'target-unknown';
+  id:
+    | 'free-space'
+    | 'hibernation'
+    | 'encryption'
+    | 'duplicate-identity'
+    | 'target-unknown'
+    | 'xattrs';
   level: 'ok' | 'warning' | 'blocker';
   title: string;
   /** What was found and what to do about it. */

@@ -10,6 +10,8 @@ import { liveProfile } from '../profiles/live-profile.ts';
 import { driversOfInterest, loadProfile } from '../profiles/load-profile.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 import { preflightChecks, type TargetFacts } from './preflight-checks.ts';
+import { existsSync } from 'node:fs';
+import { readXattrs } from '../paths/xattrs.ts';
 import { say } from '../i18n/say.ts';
 
 /** Where difference files go when neither the technician nor the profile names a place. */
@@ -74,6 +76,7 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
     target,
     Boolean(options.sharedNetwork),
     options.selectedBytes === undefined,
+    sourceCarriesXattrs(),
   );
   const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
   let driverFiles: DriverFilesResult | null = null;
@@ -130,4 +133,19 @@ export function toMigrationCheck(result: CheckResult): MigrationCheck {
     preflight: result.preflight,
     driverFiles: result.driverFiles,
   };
+}
+
+/**
+ * Whether this machine's files carry what only extended attributes keep: SELinux is on, or the
+ * root or a usual binary has labels, capabilities or ACLs.
+ */
+function sourceCarriesXattrs(): boolean {
+  if (existsSync('/sys/fs/selinux/enforce')) return true;
+  return ['/', '/usr/bin/ping', '/usr/bin/newuidmap'].some((path) => {
+    try {
+      return readXattrs(Buffer.from(path)).length > 0;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -7,7 +7,12 @@ import { say } from '../i18n/say.ts';
 /** What the checks know about the target, from its agent's `describe` answer. */
 export interface TargetFacts {
   machine: MachineInspection;
-  root: { path: string; freeBytes: number; totalBytes: number };
+  root: {
+    path: string;
+    freeBytes: number;
+    totalBytes: number;
+    xattrs?: { user: boolean; privileged: boolean };
+  };
   /** The agent runs inside the VM (its identity is the VM's), not on a conversion host. */
   agentInVm: boolean;
 }
@@ -26,10 +31,13 @@ export function preflightChecks(
   sharedNetwork: boolean,
   /** The bytes are every volume's used space, before the technician picked what to move. */
   estimate = false,
+  /** The source's files carry SELinux labels, capabilities or ACLs. */
+  sourceHasXattrs = false,
 ): PreflightCheck[] {
   const checks: PreflightCheck[] = [];
   if (!target) checks.push(check('target-unknown', 'warning', 'targetUnknown'));
   else checks.push(freeSpace(selectedBytes, target, estimate));
+  if (target?.root.xattrs && sourceHasXattrs) checks.push(attributes(target));
   checks.push(hibernation(source));
   checks.push(encryption(source));
   checks.push(identity(source, target, sharedNetwork));
@@ -54,6 +62,16 @@ function check(
     titleMessage: title.message,
     detailMessage: body.message,
   };
+}
+
+/** Whether the target's root keeps what the source's files carry beside their data. */
+function attributes(target: TargetFacts): PreflightCheck {
+  const kept = target.root.xattrs as { user: boolean; privileged: boolean };
+  const params = { root: target.root.path };
+  if (!kept.user) return check('xattrs', 'warning', 'xattrsLost', 'xattrsLost', params);
+  if (!kept.privileged)
+    return check('xattrs', 'warning', 'xattrsUnprivileged', 'xattrsUnprivileged', params);
+  return check('xattrs', 'ok', 'xattrsKept', 'xattrsKept', params);
 }
 
 function freeSpace(selectedBytes: number, target: TargetFacts, estimate: boolean): PreflightCheck {

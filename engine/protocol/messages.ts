@@ -180,8 +180,13 @@ export type Response =
       t: 'described';
       id: number;
       machine: MachineInspection;
-      /** Space on the filesystem that holds the agent's root. */
-      root: { path: string; freeBytes: number; totalBytes: number };
+      /** Space on the filesystem that holds the agent's root, and the attributes it keeps. */
+      root: {
+        path: string;
+        freeBytes: number;
+        totalBytes: number;
+        xattrs?: { user: boolean; privileged: boolean };
+      };
     }
   | {
       t: 'listing';

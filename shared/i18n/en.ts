@@ -283,6 +283,15 @@ export const en = {
     ARCH: 'The source is {{arch}}; {{profile}} runs {{offered}}.',
   },
   preflight: {
+    xattrsLostTitle: 'The target cannot keep extended attributes',
+    xattrsLost:
+      'Files under {{root}} take no extended attributes: SELinux labels, file capabilities (ping, newuidmap) and ACLs of this machine would be lost. Use a target folder on ext4, XFS or btrfs.',
+    xattrsUnprivilegedTitle: 'Labels and capabilities need the agent as root',
+    xattrsUnprivileged:
+      'Under {{root}} the agent can set user attributes only: SELinux labels, file capabilities and trusted attributes need it to run as root.',
+    xattrsKeptTitle: 'Extended attributes are kept',
+    xattrsKept:
+      '{{root}} keeps SELinux labels, file capabilities and ACLs: they are copied with the files.',
     targetUnknownTitle: 'Target not checked',
     targetUnknown: 'No agent was asked: free space and the VM’s identity were not checked.',
     spaceBlockedTitle: 'Not enough space on the target',

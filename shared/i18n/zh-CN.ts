@@ -272,6 +272,14 @@ export const zhCN: Catalog = {
     ARCH: '源主机为 {{arch}} 架构；{{profile}} 运行 {{offered}}。',
   },
   preflight: {
+    xattrsLostTitle: '目标端无法保留扩展属性',
+    xattrsLost:
+      '{{root}} 下的文件不支持扩展属性：本机的 SELinux 标签、文件能力（ping、newuidmap）和 ACL 会丢失。请使用 ext4、XFS 或 btrfs 上的目标文件夹。',
+    xattrsUnprivilegedTitle: '标签和能力需要代理以 root 运行',
+    xattrsUnprivileged:
+      '在 {{root}} 下代理只能设置用户属性：SELinux 标签、文件能力和 trusted 属性需要代理以 root 运行。',
+    xattrsKeptTitle: '保留扩展属性',
+    xattrsKept: '{{root}} 可保留 SELinux 标签、文件能力和 ACL：它们会随文件一起复制。',
     targetUnknownTitle: '未检查目标端',
     targetUnknown: '未询问代理：未检查可用空间和虚拟机的身份信息。',
     spaceBlockedTitle: '目标端空间不足',

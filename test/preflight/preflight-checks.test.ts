@@ -21,6 +21,34 @@ const level = (checks: ReturnType<typeof preflightChecks>, id: string) =>
   checks.find((c) => c.id === id)?.level;
 
 describe('pre-flight checks', () => {
+  it('says whether the target keeps extended attributes, where the source has them', async () => {
+    const source = await inspectMachine([], fixtureHost('debian-12'));
+    const vm = await inspectMachine([], fixtureHost('ubuntu-22.04'));
+    const keeping = (user: boolean, privileged: boolean): TargetFacts => {
+      const facts = target(vm, 100 * GiB);
+      return { ...facts, root: { ...facts.root, xattrs: { user, privileged } } };
+    };
+    const none = preflightChecks(source, GiB, keeping(false, false), false, false, true);
+    assert.equal(level(none, 'xattrs'), 'warning');
+    assert.match(
+      none.find((c) => c.id === 'xattrs')?.detail ?? '',
+      /SELinux labels.*would be lost/,
+    );
+    assert.equal(
+      level(preflightChecks(source, GiB, keeping(true, false), false, false, true), 'xattrs'),
+      'warning',
+    );
+    assert.equal(
+      level(preflightChecks(source, GiB, keeping(true, true), false, false, true), 'xattrs'),
+      'ok',
+    );
+    // A source without any says nothing about them.
+    assert.equal(
+      level(preflightChecks(source, GiB, keeping(false, false), false, false, false), 'xattrs'),
+      undefined,
+    );
+  });
+
   it('free space: enough, tight, not enough', async () => {
     const source = await inspectMachine([], fixtureHost('debian-12'));
     const vm = await inspectMachine([], fixtureHost('ubuntu-22.04'));
