@@ -30,6 +30,8 @@ export function listTree(
   }
   const entries: TreeEntry[] = [];
   const cursor = after === null ? [] : after.split('/');
+  // The tree is one filesystem: what is mounted below it is listed as its folder only.
+  const device = lstatSync(start).dev;
   const walk = (dir: Buffer, relative: string, below: string[]): boolean => {
     const names = readdirSync(dir, { encoding: 'buffer' }).sort(Buffer.compare);
     const [first, ...rest] = below;
@@ -47,7 +49,8 @@ export function listTree(
         if (entries.length === max) return false;
         entries.push(describe(full, path, info));
       }
-      if (info.isDirectory() && !walk(full, path, resumed ? rest : [])) return false;
+      const inside = info.isDirectory() && BigInt(device) === info.dev;
+      if (inside && !walk(full, path, resumed ? rest : [])) return false;
     }
     return true;
   };

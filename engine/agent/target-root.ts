@@ -58,13 +58,16 @@ export class TargetRoot {
   }
 
   /**
-   * Removes the agent's temp files anywhere below the root that `live` does not hold: after a
-   * power loss the temp journal may have lost lines, and a stray temp file must not reach the
-   * VM's image. Returns how many were removed.
+   * Removes the agent's temp files anywhere below the root, on the root's own filesystem, that
+   * `live` does not hold: after a power loss the temp journal may have lost lines, and a stray
+   * temp file must not reach the VM's image. Returns how many were removed.
    */
   sweepTempFiles(live: ReadonlySet<string>): number {
     let removed = 0;
-    const stack: Buffer[] = [Buffer.from(this.path, 'utf8')];
+    const top = Buffer.from(this.path, 'utf8');
+    // One filesystem: an agent whose root is a VM's / must not walk /proc, /sys or /run.
+    const device = lstatSync(top).dev;
+    const stack: Buffer[] = [top];
     while (stack.length > 0) {
       const dir = stack.pop() as Buffer;
       let names: Buffer[];
@@ -79,7 +82,7 @@ export class TargetRoot {
         if (isAgentTemp(name.toString('latin1')) && !live.has(full.toString('latin1'))) {
           rmSync(full, { recursive: true, force: true });
           removed++;
-        } else if (info?.isDirectory()) stack.push(full);
+        } else if (info?.isDirectory() && info.dev === device) stack.push(full);
       }
     }
     return removed;
