@@ -74,6 +74,11 @@ async function interruptAt(step: string, interruption: Interruption): Promise<st
       `${label}: a third run says it was handed over`,
     );
     assert.equal(checkOneSide(rig, 'SIGINT', `${label}, a third run`), 'target');
+    assert.equal(
+      rig.commandsRun().filter((c) => c === 'handover').length,
+      1,
+      `${label}: the handover command ran once (${rig.commandsRun().join(', ')})`,
+    );
     return `${label}: exit ${run.code ?? run.signal} → ${after}`;
   } finally {
     await rig.close();

@@ -55,7 +55,7 @@ export class CutoverRig {
       '--listen',
       `127.0.0.1:${port}`,
       '--on-handover',
-      rig.startCommand('target'),
+      rig.noted('handover', rig.startCommand('target')),
     ];
     rig.agent = await startAgentProcess(rig.agentArgs);
     const started = await runShell(rig.startCommand('source'), rig.base);
@@ -124,13 +124,13 @@ export class CutoverRig {
     }
   }
 
-  /** Which of the source's commands ran, in order ('stop', 'rollback'). */
+  /** Which of the commands ran, in order ('stop', 'rollback' here, 'handover' on the target). */
   commandsRun(): string[] {
     const file = join(this.base, 'run', 'commands');
     return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
   }
 
-  private noted(name: string, command: string): string {
+  noted(name: string, command: string): string {
     return `echo ${name} >> ${shellQuote(join(this.base, 'run', 'commands'))}\n${command}`;
   }
 
