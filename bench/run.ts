@@ -47,7 +47,14 @@ function run(command: string, args: string[]): Promise<{ seconds: number; stdout
 }
 
 async function ours(base: string, target: string, label: string): Promise<Run> {
-  const agent = await startAgentProcess(['--root', target, '--state', join(base, 'agent-state')]);
+  // Each run is a new migration onto the same target: a choice the agent is told of.
+  const agent = await startAgentProcess([
+    '--root',
+    target,
+    '--state',
+    join(base, 'agent-state'),
+    '--accept-new-migration',
+  ]);
   const reportDir = join(base, 'reports', label);
   const { seconds, stdout } = await run(process.execPath, [
     P2V_BIN,
@@ -225,7 +232,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await rm(base, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) await rm(base, { recursive: true, force: true });
   }
 }
 
