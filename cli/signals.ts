@@ -1,5 +1,5 @@
 /** The signals that end a migration the same way: Ctrl-C, a service stop, a dropped SSH session. */
-const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * While a migration runs, SIGINT, SIGTERM and SIGHUP all cancel it through `controller`: before

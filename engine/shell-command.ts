@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 
 /** Output kept from a command; more is cut, so a chatty command cannot fill memory. */
-const MAX_OUTPUT = 64 * 1024;
+export const MAX_OUTPUT = 64 * 1024;
 /** After the command exits, how long what it wrote may take to be read. */
 const OUTPUT_GRACE_MS = 500;
 

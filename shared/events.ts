@@ -68,18 +68,20 @@ export type MigrationEvent =
   | { type: 'restarted'; archivedTo: string };
 
 /** The named moments of a cutover, in order. */
-export type CutoverStep =
-  | 'confirmed'
-  | 'stop-command'
-  | 'stopped'
-  | 'final-round'
-  | 'verified'
-  | 'verify-failed'
-  | 'stop-request'
-  | 'stop-answered'
-  | 'handover'
-  | 'handover-failed'
-  | 'started'
-  | 'rollback'
-  | 'rolled-back'
-  | 'resumed';
+export const CUTOVER_STEPS = [
+  'confirmed',
+  'stop-command',
+  'stopped',
+  'final-round',
+  'verified',
+  'verify-failed',
+  'stop-request',
+  'stop-answered',
+  'handover',
+  'handover-failed',
+  'started',
+  'rollback',
+  'rolled-back',
+  'resumed',
+] as const;
+export type CutoverStep = (typeof CUTOVER_STEPS)[number];

@@ -7,6 +7,7 @@ import { startBrowserBridge } from '../../engine/bridge/browser-bridge.ts';
 import { WizardService } from '../../engine/session/wizard-service.ts';
 import { parseHostPort } from '../parse-options.ts';
 import { P2VError } from '../../shared/errors.ts';
+import { ENDING_SIGNALS } from '../signals.ts';
 
 /** Opens a path or URL with the desktop's default handler; false where there is none. */
 export function openWithDesktop(target: string): Promise<boolean> {
@@ -73,6 +74,6 @@ export function registerUiCommand(program: Command): void {
           .then(() => bridge.close())
           .finally(() => process.exit(0));
       };
-      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+      for (const signal of ENDING_SIGNALS) process.on(signal, shutdown);
     });
 }

@@ -306,7 +306,14 @@ async function dispatch(session: Session, ctx: AgentContext, request: Request): 
       return send(conn, {
         t: 'treePage',
         id: request.id,
-        ...listTree(ctx.root, request.path, request.after, request.max, ctx.ownFolders),
+        ...listTree(
+          ctx.root,
+          request.path,
+          request.after,
+          request.max,
+          ctx.ownFolders,
+          request.attributes,
+        ),
       });
     case 'list':
       return send(conn, {

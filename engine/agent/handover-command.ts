@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_OUTPUT } from '../shell-command.ts';
 
-/** Output kept from the handover command, as runShell keeps. */
-const MAX_OUTPUT = 64 * 1024;
 /** How often a restarted agent looks whether a handover command it lost track of has ended. */
 const POLL_MS = 250;
 

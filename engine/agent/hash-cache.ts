@@ -68,7 +68,11 @@ export class HashCache {
 
   forget(full: Buffer): void {
     const path = full.toString('latin1');
-    if (this.entries.delete(path)) this.log?.append([path, null]);
+    const entry = this.entries.get(path);
+    if (!entry) return;
+    this.entries.delete(path);
+    if (this.byInode.get(entry.key) === entry.hash) this.byInode.delete(entry.key);
+    this.log?.append([path, null]);
   }
 
   /** The file's whole-file checksum, or null if it is not a regular file. */

@@ -18,6 +18,7 @@ export function listTree(
   after: string | null,
   max: number,
   skip: ReadonlySet<string>,
+  attributes: boolean,
 ): { entries: TreeEntry[]; next: string | null } {
   let start: Buffer;
   try {
@@ -47,7 +48,7 @@ export function listTree(
       const resumed = first !== undefined && text === first;
       if (!resumed) {
         if (entries.length === max) return false;
-        entries.push(describe(full, path, info));
+        entries.push(describe(full, path, info, attributes));
       }
       const inside = info.isDirectory() && BigInt(device) === info.dev;
       if (inside && !walk(full, path, resumed ? rest : [])) return false;
@@ -67,7 +68,7 @@ function attributesOf(full: Buffer): string {
   }
 }
 
-function describe(full: Buffer, path: string, info: BigIntStats): TreeEntry {
+function describe(full: Buffer, path: string, info: BigIntStats, attributes: boolean): TreeEntry {
   const kind = info.isFile()
     ? 'file'
     : info.isDirectory()
@@ -86,6 +87,6 @@ function describe(full: Buffer, path: string, info: BigIntStats): TreeEntry {
     ...(kind === 'symlink'
       ? { link: readlinkSync(full, { encoding: 'buffer' }).toString('latin1') }
       : {}),
-    xattrs: attributesOf(full),
+    ...(attributes ? { xattrs: attributesOf(full) } : {}),
   };
 }

@@ -1,13 +1,5 @@
-import {
-  closeSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  type Stats,
-} from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, type Stats } from 'node:fs';
+import { syncDirectorySync } from '../storage/durable-write.ts';
 import { mkdir, realpath } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { confinePath, type ConfineOptions } from '../paths/confine.ts';
@@ -50,7 +42,7 @@ export class TargetRoot {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !makeParents) throw error;
         mkdirSync(dir, { mode: 0o755 });
         // The new folder's name lives in its parent: on disk before anything is put in it.
-        syncFolderSync(dir.subarray(0, dir.lastIndexOf(0x2f)));
+        syncDirectorySync(dir.subarray(0, dir.lastIndexOf(0x2f)));
       }
     }
     const name = Buffer.from(parts[parts.length - 1] as string, 'latin1');
@@ -104,13 +96,4 @@ export class TargetRoot {
 /** The agent's own temp names: a file being received, a link being made, a folder set aside. */
 export function isAgentTemp(name: string): boolean {
   return /^\.p2v-[0-9a-z]+\.tmp(\.old)?$/.test(name);
-}
-
-function syncFolderSync(dir: Buffer): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

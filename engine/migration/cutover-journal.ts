@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
-import type { CutoverStep } from '../../shared/events.ts';
+import { CUTOVER_STEPS, type CutoverStep } from '../../shared/events.ts';
 import { appendLineDurably } from '../storage/durable-write.ts';
 
 /** One step of a cutover as written before the step's action began. */
@@ -27,22 +27,7 @@ export type CutoverStanding =
   | { kind: 'stopped' | 'stop-asked' | 'handover-asked' | 'rolling-back'; since: string }
   | { kind: 'handed-over'; at: string };
 
-const STEPS = new Set<CutoverStep>([
-  'confirmed',
-  'stop-command',
-  'stopped',
-  'final-round',
-  'verified',
-  'verify-failed',
-  'stop-request',
-  'stop-answered',
-  'handover',
-  'handover-failed',
-  'started',
-  'rollback',
-  'rolled-back',
-  'resumed',
-]);
+const STEPS = new Set<CutoverStep>(CUTOVER_STEPS);
 
 /**
  * The cutover journal (`cutover.jsonl` in the state folder): every step is on disk before the

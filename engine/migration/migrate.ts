@@ -116,7 +116,7 @@ class Migration {
   private readonly wholeRetry = new Set<RawPath>();
   private readonly cutover: JournaledCutover;
   private readonly planner: RoundPlanner;
-  private attributeWarnings = 0;
+  private attributesWarned = false;
 
   private constructor(
     private readonly options: MigrationOptions,
@@ -607,11 +607,11 @@ class Migration {
 
   /**
    * What the target could not set (extended attributes on a file system without them, a
-   * namespace only root writes): said for the first path and then counted, not once per file.
+   * namespace only root writes): said for the first path only, not once per file.
    */
   private attributeWarning(target: RawPath, warning: string): void {
-    this.attributeWarnings++;
-    if (this.attributeWarnings > 1) return;
+    if (this.attributesWarned) return;
+    this.attributesWarned = true;
     const path = displayPath(target);
     this.warn('attributesNotSet', { path, detail: warning }, path);
   }

@@ -112,16 +112,8 @@ export function newMigrationId(): string {
 
 /** The report a state dir holds, finished or not. */
 export async function loadStoredReport(stateDir: string): Promise<MigrationReport> {
-  let stored: StoredMigration;
-  try {
-    stored = JSON.parse(
-      await readFile(join(stateDir, 'migration.json'), 'utf8'),
-    ) as StoredMigration;
-  } catch (error) {
-    throw new P2VError(
-      'BAD_ARGUMENT',
-      `no migration state in ${stateDir}: ${(error as Error).message}`,
-    );
-  }
+  const file = join(stateDir, 'migration.json');
+  const stored = await readStored(file);
+  if (!stored) throw new P2VError('BAD_ARGUMENT', `no migration state in ${stateDir}`);
   return stored.report;
 }

@@ -60,7 +60,7 @@ export async function checkMirror(
   const links = new LinkGroups();
   for (const top of sources.targetTops) {
     let removedFolder: RawPath | null = null;
-    for await (const entry of client.listTree(top)) {
+    for await (const entry of client.listTree(top, options.compareShape)) {
       result.listed++;
       const path = joinRaw(top, entry.path);
       if (removedFolder && path.startsWith(`${removedFolder}/`)) continue;

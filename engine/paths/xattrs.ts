@@ -96,8 +96,11 @@ export function applyXattrs(path: Buffer, wanted: Xattr[]): string | null {
     }
   }
   for (const { name, value } of wanted) {
+    const bytes = Buffer.from(value, 'base64');
+    // Set only what differs: a set changes the ctime, and on SELinux a relabel needs rights.
+    if (present.includes(name) && lib.getAttributeSync(text, name)?.equals(bytes)) continue;
     try {
-      lib.setAttributeSync(text, name, Buffer.from(value, 'base64'));
+      lib.setAttributeSync(text, name, bytes);
     } catch (error) {
       problems.push(`${name}: ${(error as Error).message}`);
     }

@@ -44,8 +44,8 @@ export interface TreeEntry {
   nlink: number;
   /** A symlink's target, raw bytes in latin1. */
   link?: string;
-  /** Digest of its extended attributes ('' for none; engine/paths/xattrs.ts). */
-  xattrs: string;
+  /** Digest of its extended attributes ('' for none; engine/paths/xattrs.ts), when asked for. */
+  xattrs?: string;
 }
 
 /** What the source asks for after the full copy (shared/vm-image.ts VmRequest). */
@@ -124,6 +124,8 @@ export const Request = z.discriminatedUnion('t', [
     path: z.string().max(4096),
     after: z.string().min(1).max(4096).nullable(),
     max: z.number().int().positive().max(TREE_PAGE_MAX),
+    /** Also the digest of each entry's extended attributes (a read per entry), for a shape check. */
+    attributes: z.boolean(),
   }),
   z.object({
     t: z.literal('list'),

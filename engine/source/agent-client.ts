@@ -144,7 +144,11 @@ export class AgentClient {
    * Every entry the target holds below `path`, a page at a time: memory stays bounded however
    * large the tree.
    */
-  async *listTree(path: string, pageSize = TREE_PAGE_MAX): AsyncGenerator<TreeEntry> {
+  async *listTree(
+    path: string,
+    attributes: boolean,
+    pageSize = TREE_PAGE_MAX,
+  ): AsyncGenerator<TreeEntry> {
     let after: string | null = null;
     do {
       const page: Extract<Simple, { t: 'treePage' }> = await this.request<'treePage'>({
@@ -152,6 +156,7 @@ export class AgentClient {
         path,
         after,
         max: pageSize,
+        attributes,
       });
       yield* page.entries;
       after = page.next;
