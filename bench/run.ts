@@ -228,7 +228,7 @@ async function main(): Promise<void> {
       `| re-sync, MiB on the wire | ${mib(r.ours.wireBytes)} | ${mib(r.rsync.wireBytes)} | ${fmt(r.ours.wireBytes / r.rsync.wireBytes)} |`,
       `| peak RSS source / agent (MiB) | ${fmt(Math.max(f.ours.sourceRssMiB, r.ours.sourceRssMiB), 0)} / ${fmt(Math.max(f.ours.agentRssMiB, r.ours.agentRssMiB), 0)} | — | |`,
       '',
-      `Limits in the same run: page-cache read ${fmt(limits.pageCacheReadMiBs, 0)} MiB/s, loopback TCP ${fmt(limits.loopbackTcpMiBs, 0)} MiB/s, loopback TLS ${fmt(limits.loopbackTlsMiBs, 0)} MiB/s, weak+strong block sums ${fmt(limits.blockHashMiBs, 0)} MiB/s.`,
+      `Limits in the same run: page-cache read ${fmt(limits.pageCacheReadMiBs, 0)} MiB/s, loopback TCP ${fmt(limits.loopbackTcpMiBs, 0)} MiB/s, loopback TLS ${fmt(limits.loopbackTlsMiBs, 0)} MiB/s, block hashes ${fmt(limits.blockHashMiBs, 0)} MiB/s.`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

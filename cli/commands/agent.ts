@@ -96,6 +96,7 @@ export function configureAgent(command: Command): Command {
           ...(options.showToken ? { token: agent.token } : {}),
           root: agent.root,
           removedTempFiles: agent.removedTempFiles,
+          inPlaceRecovered: agent.inPlaceRecovered,
           cutover: agent.cutover,
           forgotten: agent.forgotten,
         };

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Connection, SILENCE_LIMIT_MS } from '../protocol/connection.ts';
-import { serveSession, type AgentContext } from './agent-session.ts';
+import { serveSession, type AgentContext, type AgentCounts } from './agent-session.ts';
 import { settleHandover } from './agent-cutover.ts';
 import { settleLostHandover } from './handover-command.ts';
 import { HandoverRecord } from './handover-record.ts';
@@ -10,6 +10,7 @@ import type { AgentCutover } from '../protocol/messages.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { PathTasks } from './path-tasks.ts';
 import { HashCache } from './hash-cache.ts';
+import { recoverInPlace } from './in-place-journal.ts';
 import { loadOrCreateIdentity, newPairingToken } from './identity.ts';
 import { TargetRoot } from './target-root.ts';
 import { TempJournal } from './temp-journal.ts';
@@ -58,6 +59,10 @@ export interface RunningAgent {
   cutover: AgentCutover | null;
   /** The cutover --accept-new-migration forgot at this start. */
   forgotten: AgentCutover | null;
+  /** Files an in-place apply a kill interrupted was finished for at this start, and torn journals dropped. */
+  inPlaceRecovered: { replayed: number; dropped: number };
+  /** How signatures were answered and files applied since the start. */
+  counts: AgentCounts;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const token = options.token ?? (await loadOrCreateToken(options.stateDir));
   const root = await TargetRoot.open(options.root);
   const { journal, removed: journaled } = await TempJournal.open(options.stateDir);
+  // In-place applies a kill interrupted: sealed ones are finished, torn ones dropped, before
+  // anything is read or answered.
+  const inPlace = recoverInPlace(options.stateDir);
+  if (inPlace.replayed.length > 0 || inPlace.dropped > 0)
+    log('in-place-recovered', { replayed: inPlace.replayed.length, dropped: inPlace.dropped });
   // The journal is not fsynced: what a power loss took from it is found by name.
   const removed = journaled + root.sweepTempFiles(journal.liveFiles);
   const { record, forgotten } = await HandoverRecord.open(
@@ -80,7 +90,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const context: AgentContext = {
     root,
     journal,
-    hashes: await HashCache.open(options.stateDir),
+    hashes: await HashCache.open(options.stateDir, inPlace.replayed),
     token,
     canChown: process.getuid?.() === 0,
     handoverCommand: options.handoverCommand ?? null,
@@ -96,6 +106,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       ),
     ),
     silenceLimitMs: options.silenceLimitMs ?? SILENCE_LIMIT_MS,
+    counts: { signaturesKept: 0, signaturesRead: 0, appliedInPlace: 0, appliedByRename: 0 },
     ...(options.onHandedOver ? { onHandedOver: options.onHandedOver } : {}),
     vms: new VmSupervisor({
       tree: root.path,
@@ -139,6 +150,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     token,
     root: root.path,
     removedTempFiles: removed,
+    inPlaceRecovered: { replayed: inPlace.replayed.length, dropped: inPlace.dropped },
+    counts: context.counts,
     cutover: record.current,
     forgotten,
     close: () =>

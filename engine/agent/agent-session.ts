@@ -1,14 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
 import {
+  blockSizeFor,
   ENTRY_BYTES,
   isValidBlockSize,
   WholeFileHash,
   writeSignature,
 } from '../checksum/block-checksums.ts';
+import { type EntryReader, type SignatureWriter, STORE_MIN } from './signature-store.ts';
 import { Connection, KEEPALIVE_EVERY_MS } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
@@ -36,6 +38,8 @@ import type { VmSupervisor } from './vm-supervisor.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const SIGNATURE_CHUNK = 1024 * 1024;
+/** Entries a frame of a kept signature carries (64 KiB). */
+const STORED_ENTRIES_PER_FRAME = 4096;
 /** Chunks of a large signature read between two turns of the event loop. */
 const YIELD_EVERY_CHUNKS = 16;
 
@@ -65,9 +69,23 @@ export interface AgentContext {
   silenceLimitMs: number;
   /** Called once a handover succeeded and its connection closed. */
   onHandedOver?: () => void;
+  /** How the agent answered and applied, since it started: logged at each disconnect. */
+  counts: AgentCounts;
   /** Builds and starts the VM the rounds go to. */
   vms: VmSupervisor;
   log: (event: string, detail?: Record<string, unknown>) => void;
+}
+
+/** What the agent did the cheap way and the dear way. */
+export interface AgentCounts {
+  /** Signatures answered from kept block hashes, without reading the file. */
+  signaturesKept: number;
+  /** Signatures answered by reading the file. */
+  signaturesRead: number;
+  /** Files changed in place under a redo journal. */
+  appliedInPlace: number;
+  /** Files rebuilt in a temp file and renamed over the target. */
+  appliedByRename: number;
 }
 
 /** One paired connection, and whether a newer session of its migration has fenced it. */
@@ -137,7 +155,7 @@ export async function serveSession(conn: Connection, ctx: AgentContext): Promise
     await ctx.signatures.waitAll();
     await ctx.commits.waitAll();
     // Logged after any half-applied file was cleaned up.
-    ctx.log('disconnected');
+    ctx.log('disconnected', { ...ctx.counts });
   }
 }
 
@@ -218,24 +236,22 @@ async function dispatch(session: Session, ctx: AgentContext, request: Request): 
     case 'sig':
       return answerSignature(conn, ctx, request);
     case 'put': {
-      const received = await receivePut(
-        ctx.root,
-        ctx.journal,
-        request,
-        () => conn.next(),
-        ctx.canChown,
-      );
+      const received = await receivePut(ctx, request, () => conn.next());
       ctx.commits.add(
         request.path,
         received,
         async (error) => {
           if (error) {
+            if (received.sig) ctx.hashes.signatures.remove(received.sig);
             const info = toErrorInfo(error);
             ctx.log('refused', { request: 'put', ...info });
             return send(conn, { t: 'fail', id: request.id, error: info }).catch(() => undefined);
           }
-          ctx.hashes.remember(received.placement.full, received.hash);
-          return send(conn, { t: 'ack', id: request.id }).catch(() => undefined);
+          ctx.hashes.remember(received.placement.full, received.hash, received.sig);
+          if (received.kind === 'in-place') ctx.counts.appliedInPlace++;
+          else ctx.counts.appliedByRename++;
+          const said = received.warning ? { warning: received.warning } : {};
+          return send(conn, { t: 'ack', id: request.id, ...said }).catch(() => undefined);
         },
         () => !session.fenced,
       );
@@ -391,7 +407,7 @@ async function answerSignature(
   if (!isValidBlockSize(request.blockSize))
     throw new P2VError('BAD_ARGUMENT', `block size ${request.blockSize}`);
   const full = placeExisting(ctx, request.path);
-  const info = full ? lstatOrNull(full) : null;
+  const info = full ? lstatSync(full, { bigint: true, throwIfNoEntry: false }) : undefined;
   if (!full || !info || !info.isFile()) {
     await send(conn, {
       t: 'sigHead',
@@ -402,7 +418,17 @@ async function answerSignature(
     });
     return send(conn, { t: 'sigEnd', id: request.id });
   }
-  if (info.size <= INLINE_SIGNATURE_MAX) return sendSignature(conn, ctx, request, full);
+  const stored = ctx.hashes.storedBlocks(full, info);
+  const kept =
+    stored && blockSizeFor(stored.size) === request.blockSize
+      ? ctx.hashes.signatures.open(stored)
+      : null;
+  if (kept) {
+    ctx.counts.signaturesKept++;
+    return sendStoredSignature(conn, request, kept);
+  }
+  ctx.counts.signaturesRead++;
+  if (info.size <= BigInt(INLINE_SIGNATURE_MAX)) return sendSignature(conn, ctx, request, full);
   // The source streams this file's changes while it reads the signature, so the connection
   // must keep being read meanwhile.
   return ctx.signatures.start(request.path, () =>
@@ -425,9 +451,41 @@ function placeExisting(ctx: AgentContext, path: string): Buffer | null {
 }
 
 /**
+ * Sends a signature the agent kept (signature-store.ts): no read of the file at all, only of its
+ * 16 bytes a block. The store was checked against the file's checksum when opened.
+ */
+async function sendStoredSignature(
+  conn: Connection,
+  request: RequestOf<'sig'>,
+  kept: EntryReader,
+): Promise<void> {
+  try {
+    await send(conn, {
+      t: 'sigHead',
+      id: request.id,
+      exists: true,
+      size: kept.size,
+      blockSize: request.blockSize,
+    });
+    const perFrame = STORED_ENTRIES_PER_FRAME;
+    for (let first = 0; first < kept.blocks; first += perFrame) {
+      const entries = kept.read(first, perFrame);
+      const body = Buffer.allocUnsafe(4 + entries.length);
+      body.writeUInt32BE(request.id, 0);
+      entries.copy(body, 4);
+      await conn.sendFrame(FrameType.signature, body);
+    }
+  } finally {
+    kept.close();
+  }
+  return send(conn, { t: 'sigEnd', id: request.id });
+}
+
+/**
  * Sends a file's signature; each frame starts with the request id, so other answers may come
- * between. The whole-file checksum is computed on the same read and remembered if the file did
- * not change meanwhile, so the cutover's verification need not read it again.
+ * between. The whole-file checksum (a hash of the same entries) is worked out on the same read
+ * and remembered if the file did not change meanwhile, so the cutover's verification need not
+ * read it again; a big file's entries are kept too, so the next signature is not read at all.
  */
 async function sendSignature(
   conn: Connection,
@@ -436,6 +494,7 @@ async function sendSignature(
   full: Buffer,
 ): Promise<void> {
   const fd = openSync(full, 'r');
+  let writer: SignatureWriter | null = null;
   try {
     const before = fstatSync(fd, { bigint: true });
     const size = Number(before.size);
@@ -452,6 +511,9 @@ async function sendSignature(
     );
     const data = Buffer.allocUnsafe(chunk);
     const whole = new WholeFileHash();
+    // The checksum is defined over blocks of the file's own block size (the one sources ask for).
+    const ownBlocks = request.blockSize === blockSizeFor(size);
+    writer = ownBlocks && size >= STORE_MIN ? ctx.hashes.signatures.writer() : null;
     for (let position = 0, chunks = 0; ; chunks++) {
       // The reads are synchronous: now and then the loop turns, so the changes the source
       // streams meanwhile are read and the keepalives go out.
@@ -459,15 +521,20 @@ async function sendSignature(
       const bytesRead = readSync(fd, data, 0, chunk, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      whole.update(data.subarray(0, bytesRead));
       const body = Buffer.allocUnsafe(4 + Math.ceil(bytesRead / request.blockSize) * ENTRY_BYTES);
       body.writeUInt32BE(request.id, 0);
       writeSignature(data.subarray(0, bytesRead), request.blockSize, body, 4);
+      whole.addEntries(body.subarray(4), bytesRead);
+      writer?.add(body.subarray(4));
       await conn.sendFrame(FrameType.signature, body);
     }
     const after = fstatSync(fd, { bigint: true });
-    if (statKey(before) === statKey(after)) ctx.hashes.rememberAs(full, whole.hex(), after);
+    if (ownBlocks && statKey(before) === statKey(after)) {
+      ctx.hashes.rememberAs(full, whole.hex(), after, writer?.finish() ?? null);
+      writer = null;
+    }
   } finally {
+    writer?.abort();
     closeSync(fd);
   }
   return send(conn, { t: 'sigEnd', id: request.id });

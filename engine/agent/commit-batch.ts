@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { P2VError } from '../../shared/errors.ts';
 import type { ReceivedFile } from './apply-put.ts';
 import { replaceWithSync } from './apply-put.ts';
+import { applyJournal } from './in-place-journal.ts';
 import { syncDirectory } from '../storage/durable-write.ts';
 import type { TempJournal } from './temp-journal.ts';
 
@@ -81,22 +82,29 @@ export class CommitBatch {
 
   private async commit(batch: Waiting[]): Promise<void> {
     // The fsyncs wait on the disk, so they run on the thread pool, all at once; the renames and
-    // closes are metadata calls of microseconds and run here, in order.
+    // closes are metadata calls of microseconds and run here, in order. An in-place file is
+    // applied whole in this first step: its journal fsynced, its blocks written, it fsynced.
     const synced = await Promise.all(
-      batch.map((item) =>
-        item.file
-          ? fsyncFd(item.file.fd).then(
-              () => null,
-              (error: Error) => error,
-            )
-          : null,
-      ),
+      batch.map((item) => {
+        if (!item.file) return null;
+        const done =
+          item.file.kind === 'temp'
+            ? fsyncFd(item.file.fd)
+            : commitInPlace(item.file, item.current);
+        return done.then(
+          () => null,
+          (error: Error) => error,
+        );
+      }),
     );
     const failures = new Map<Waiting, Error>();
     const dirs = new Map<string, Buffer>();
     for (const [i, item] of batch.entries()) {
       const file = item.file;
-      if (file) {
+      if (file?.kind === 'in-place') {
+        const error = synced[i];
+        if (error) failures.set(item, error);
+      } else if (file) {
         try {
           closeSync(file.fd);
           const error = synced[i];
@@ -127,4 +135,22 @@ export class CommitBatch {
       await item.done(error);
     }
   }
+}
+
+/**
+ * Makes an in-place file's journal durable, then (if its session still writes) applies it.
+ * Killed after the journal's fsync, the next start finishes the apply from it.
+ */
+async function commitInPlace(file: ReceivedFile & { kind: 'in-place' }, current: () => boolean): Promise<void> {
+  try {
+    await file.redo.commit();
+  } catch (error) {
+    file.redo.abandon();
+    throw error;
+  }
+  if (!current()) {
+    file.redo.abandon();
+    throw new P2VError('CONNECTION_LOST', 'a newer session took over');
+  }
+  file.warning = await applyJournal(file.redo.path);
 }

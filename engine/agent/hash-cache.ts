@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { hashFile } from '../checksum/block-checksums.ts';
 import { JsonLog } from '../record/json-log.ts';
 import { statKey } from '../paths/stat-key.ts';
+import { SignatureStore, type StoredBlocks } from './signature-store.ts';
 
 interface Entry {
   hash: string;
   key: string;
+  /** The file's stored block hashes (signature-store.ts), for files of STORE_MIN and more. */
+  sig?: string;
 }
 
 /**
@@ -24,34 +27,55 @@ export class HashCache {
    */
   private readonly byInode = new Map<string, string>();
 
-  private constructor(private readonly log: JsonLog | null) {}
+  private constructor(
+    private readonly log: JsonLog | null,
+    /** The block hashes of big files, which entries refer to by name. */
+    readonly signatures: SignatureStore,
+  ) {}
 
-  /** A cache kept in `stateDir`, or in memory only without one. */
-  static async open(stateDir: string | null): Promise<HashCache> {
-    if (!stateDir) return new HashCache(null);
-    const cache = new HashCache(new JsonLog(join(stateDir, 'hash-cache.jsonl')));
-    for (const record of await (cache.log as JsonLog).read()) {
+  /**
+   * A cache kept in `stateDir`, or in memory only without one. `replayed` are files an in-place
+   * apply was finished for at this start: what was known of them is forgotten.
+   */
+  static async open(stateDir: string | null, replayed: readonly string[] = []): Promise<HashCache> {
+    if (!stateDir) return new HashCache(null, SignatureStore.open(null, new Set()));
+    const log = new JsonLog(join(stateDir, 'hash-cache.jsonl'));
+    const entries = new Map<string, Entry>();
+    for (const record of await log.read()) {
       const [path, entry] = record as [string, Entry | null];
-      if (entry) cache.entries.set(path, entry);
-      else cache.entries.delete(path);
+      if (entry) entries.set(path, entry);
+      else entries.delete(path);
     }
+    for (const path of replayed) entries.delete(path);
+    const referenced = new Set([...entries.values()].flatMap((entry) => entry.sig ?? []));
+    const cache = new HashCache(log, SignatureStore.open(stateDir, referenced));
+    for (const [path, entry] of entries) cache.entries.set(path, entry);
     for (const { key, hash } of cache.entries.values()) cache.byInode.set(key, hash);
-    await (cache.log as JsonLog).compact(cache.entries);
+    await log.compact(cache.entries);
     return cache;
   }
 
-  /** Remembers the checksum of a file just written, under its stat now. */
-  remember(full: Buffer, hash: string): void {
-    this.rememberAs(full, hash, lstatSync(full, { bigint: true }));
+  /** Remembers the checksum (and stored block hashes) of a file just written, under its stat now. */
+  remember(full: Buffer, hash: string, sig: string | null = null): void {
+    this.rememberAs(full, hash, lstatSync(full, { bigint: true }), sig);
   }
 
   /** Remembers a checksum computed while reading a file whose stat was `info` throughout. */
-  rememberAs(full: Buffer, hash: string, info: BigIntStats): void {
+  rememberAs(full: Buffer, hash: string, info: BigIntStats, sig: string | null = null): void {
     const path = full.toString('latin1');
-    const entry = { hash, key: statKey(info) };
+    const entry: Entry = { hash, key: statKey(info), ...(sig ? { sig } : {}) };
+    const old = this.entries.get(path);
+    if (old?.sig && old.sig !== sig) this.signatures.remove(old.sig);
     this.entries.set(path, entry);
     this.byInode.set(entry.key, hash);
     this.log?.append([path, entry]);
+  }
+
+  /** The file's stored block hashes, if they are of the file as it is now (`info`). */
+  storedBlocks(full: Buffer, info: BigIntStats): StoredBlocks | null {
+    const entry = this.entries.get(full.toString('latin1'));
+    if (!entry?.sig || entry.key !== statKey(info)) return null;
+    return { name: entry.sig, size: Number(info.size), hash: entry.hash };
   }
 
   /**
@@ -63,13 +87,15 @@ export class HashCache {
     const cached = this.entries.get(path);
     const valid = cached !== undefined && cached.key === statKey(lstatSync(full, { bigint: true }));
     change();
-    if (valid) this.rememberAs(full, cached.hash, lstatSync(full, { bigint: true }));
+    if (valid)
+      this.rememberAs(full, cached.hash, lstatSync(full, { bigint: true }), cached.sig ?? null);
   }
 
   forget(full: Buffer): void {
     const path = full.toString('latin1');
     const entry = this.entries.get(path);
     if (!entry) return;
+    if (entry.sig) this.signatures.remove(entry.sig);
     this.entries.delete(path);
     if (this.byInode.get(entry.key) === entry.hash) this.byInode.delete(entry.key);
     this.log?.append([path, null]);
@@ -91,7 +117,9 @@ export class HashCache {
     const linked = allowCached ? this.byInode.get(key) : undefined;
     if (linked) return linked;
     const hash = await hashFile(full);
-    this.rememberAs(full, hash, info);
+    // A read that agrees with what was known keeps the stored block hashes with it.
+    const kept = cached?.key === key && cached.hash === hash ? (cached.sig ?? null) : null;
+    this.rememberAs(full, hash, info, kept);
     return hash;
   }
 

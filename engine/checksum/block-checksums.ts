@@ -1,21 +1,21 @@
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { loadXXHash } from './xxhash-binding.ts';
 
-const { XXHash3, XXHash128 } = loadXXHash();
+const { XXHash128 } = loadXXHash();
 
-/** Bytes of one signature entry on the wire: a 32-bit weak sum, then a 128-bit strong hash. */
-export const WEAK_BYTES = 4;
-export const STRONG_BYTES = 16;
-export const ENTRY_BYTES = WEAK_BYTES + STRONG_BYTES;
+/** Bytes of one signature entry, on the wire and in the agent's store: a block's XXH3-128. */
+export const ENTRY_BYTES = 16;
 
 const MIN_BLOCK = 4096;
 const MAX_BLOCKS_PER_FILE = 1 << 22;
 export const MAX_BLOCK = 16 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
 
 /**
  * The block size for a file of `size` bytes: 4 KiB, the page size of file systems and databases,
  * so a changed page costs one block; doubled only when a file would need more than 4 Mi blocks
- * (beyond 16 GiB), to keep its signature under 80 MiB. See docs/decisions.md.
+ * (beyond 16 GiB), to keep its signature under 64 MiB. See docs/decisions.md.
  */
 export function blockSizeFor(size: number): number {
   let block = MIN_BLOCK;
@@ -33,17 +33,24 @@ export function isValidBlockSize(block: number): boolean {
   );
 }
 
-/** The weak sum: the low 32 bits of XXH3-64, the cheapest hash per call that xxhash-addon offers. */
-export function weakSum(block: Buffer): number {
-  return XXHash3.hash(block).readUInt32BE(4);
-}
-
-/** The strong hash: XXH3-128. */
-export function strongHash(block: Buffer): Buffer {
+/** A block's hash: XXH3-128. Both the signature entry and the link of the whole-file checksum. */
+export function blockHash(block: Buffer): Buffer {
   return XXHash128.hash(block);
 }
 
-/** Appends the signature entries of `data` (a whole number of blocks, or a file's tail) to `out`. */
+const zeroHashes = new Map<number, Buffer>();
+
+/** The hash of `length` zero bytes (a hole's block), computed once per length. */
+export function zeroBlockHash(length: number): Buffer {
+  let hash = zeroHashes.get(length);
+  if (!hash) {
+    hash = blockHash(length <= ZEROS.length ? ZEROS.subarray(0, length) : Buffer.alloc(length));
+    zeroHashes.set(length, hash);
+  }
+  return hash;
+}
+
+/** Writes the entries of `data` (a whole number of blocks, or a file's tail) to `out`. */
 export function writeSignature(
   data: Buffer,
   blockSize: number,
@@ -52,35 +59,71 @@ export function writeSignature(
 ): number {
   let at = outOffset;
   for (let offset = 0; offset < data.length; offset += blockSize) {
-    const block = data.subarray(offset, offset + blockSize);
-    out.writeUInt32BE(weakSum(block), at);
-    strongHash(block).copy(out, at + WEAK_BYTES);
+    blockHash(data.subarray(offset, offset + blockSize)).copy(out, at);
     at += ENTRY_BYTES;
   }
   return at;
 }
 
-/** Incremental whole-file hash (XXH3-128), as hex. */
+/**
+ * The whole-file checksum: XXH3-128 over the ordered block hashes (blocks of `blockSizeFor(size)`
+ * bytes), then the size as 64-bit little-endian. Defined over the block hashes, not the bytes, so
+ * a side that keeps a file's block hashes can tell the checksum of a new version from the
+ * hashes of the blocks that changed, without reading the ones that did not. See
+ * docs/decisions.md.
+ */
 export class WholeFileHash {
   private readonly state = new XXHash128(Buffer.alloc(8));
+  private bytes = 0;
 
-  update(data: Buffer): void {
-    this.state.update(data);
+  /** Adds the next block's hash, for a block of `length` bytes. */
+  addBlock(hash: Buffer, length: number): void {
+    this.state.update(hash);
+    this.bytes += length;
   }
 
-  /** Feeds `length` zero bytes (a hole) without allocating them all. */
-  updateZeros(length: number): void {
-    let left = length;
-    while (left > 0) {
-      const n = Math.min(left, ZEROS.length);
-      this.state.update(n === ZEROS.length ? ZEROS : ZEROS.subarray(0, n));
-      left -= n;
-    }
+  /** Adds the next blocks' hashes, a whole number of entries, covering `length` bytes. */
+  addEntries(entries: Buffer, length: number): void {
+    this.state.update(entries);
+    this.bytes += length;
+  }
+
+  /** Hashes and adds `data`, which starts on a block boundary. */
+  addData(data: Buffer, blockSize: number): void {
+    for (let offset = 0; offset < data.length; offset += blockSize)
+      this.addBlock(
+        blockHash(data.subarray(offset, offset + blockSize)),
+        Math.min(blockSize, data.length - offset),
+      );
+  }
+
+  /** Adds `length` zero bytes (a hole) starting on a block boundary, without reading zeros. */
+  addZeros(length: number, blockSize: number): void {
+    const whole = Math.floor(length / blockSize);
+    const full = zeroBlockHash(blockSize);
+    for (let i = 0; i < whole; i++) this.addBlock(full, blockSize);
+    const tail = length - whole * blockSize;
+    if (tail > 0) this.addBlock(zeroBlockHash(tail), tail);
+  }
+
+  /** Bytes covered so far. */
+  get length(): number {
+    return this.bytes;
   }
 
   hex(): string {
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64LE(BigInt(this.bytes));
+    this.state.update(size);
     return this.state.digest().toString('hex');
   }
+}
+
+/** The whole-file checksum of bytes in memory. */
+export function hashBuffer(data: Buffer): string {
+  const hash = new WholeFileHash();
+  hash.addData(data, blockSizeFor(data.length));
+  return hash.hex();
 }
 
 /** A block of zeros, shared, for hole detection and hashing. Never written to. */
@@ -97,19 +140,57 @@ export function isAllZero(data: Buffer): boolean {
   return true;
 }
 
-/** Hashes a whole file by path, reading it in large chunks. */
+/** A read buffer for a file of `size` bytes: a whole number of blocks, at most about 1 MiB. */
+export function chunkFor(size: number, blockSize: number): Buffer {
+  const chunk = Math.max(blockSize, READ_CHUNK - (READ_CHUNK % blockSize));
+  return Buffer.allocUnsafe(Math.min(chunk, Math.max(blockSize, Math.ceil(size / blockSize) * blockSize)));
+}
+
+/**
+ * Hashes a whole file by path (the whole-file checksum above), reading on the thread pool so a
+ * big file never stalls the event loop. A file that grew past a block-size boundary while it was
+ * read is hashed again.
+ */
 export async function hashFile(path: Buffer | string): Promise<string> {
   const handle = await open(path, 'r');
   try {
-    const hash = new WholeFileHash();
-    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    let size = Number((await handle.stat()).size);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
+      const blockSize = blockSizeFor(size);
+      const hash = new WholeFileHash();
+      const buffer = chunkFor(size, blockSize);
+      for (let position = 0; ; ) {
+        let bytesRead = 0;
+        while (bytesRead < buffer.length) {
+          const { bytesRead: n } = await handle.read(
+            buffer,
+            bytesRead,
+            buffer.length - bytesRead,
+            position + bytesRead,
+          );
+          if (n === 0) break;
+          bytesRead += n;
+        }
+        if (bytesRead === 0) break;
+        hash.addData(buffer.subarray(0, bytesRead), blockSize);
+        position += bytesRead;
+        if (bytesRead < buffer.length) break;
+      }
+      if (blockSizeFor(hash.length) === blockSize) return hash.hex();
+      size = hash.length;
     }
-    return hash.hex();
   } finally {
     await handle.close();
   }
+}
+
+/** Fills `buffer` from `position`, short only at the end of the file. */
+export function readWhole(fd: number, buffer: Buffer, position: number): number {
+  let done = 0;
+  while (done < buffer.length) {
+    const n = readSync(fd, buffer, done, buffer.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }

@@ -3,7 +3,7 @@ import type { MachineInspection } from '../../shared/inspection.ts';
 import { DiskPlan, type StartedVm, type VmProgress } from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /**
  * A path relative to the target root, as raw bytes carried in a latin1 string (one char per

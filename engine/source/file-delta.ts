@@ -1,20 +1,18 @@
 import type { BigIntStats } from 'node:fs';
 import type { Xattr } from '../paths/xattrs.ts';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import {
+  blockHash,
+  chunkFor,
   ENTRY_BYTES,
   isAllZero,
-  STRONG_BYTES,
-  strongHash,
-  WEAK_BYTES,
-  weakSum,
+  readWhole,
   WholeFileHash,
+  zeroBlockHash,
 } from '../checksum/block-checksums.ts';
 import { wireTimes } from '../paths/times.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { SignatureStream } from './signature-stream.ts';
-
-const READ_CHUNK = 1024 * 1024;
 
 /** What sending one file's changes did. */
 export interface FileDeltaResult {
@@ -50,8 +48,8 @@ class EntryCursor {
 }
 
 /**
- * Compares a local file with the agent's copy block by block, in offset order (weak sum first,
- * the strong hash only when the weak one matches), and sends the dirty blocks. The put is opened
+ * Compares a local file with the agent's copy block by block, in offset order, by each block's
+ * hash (which the whole-file checksum is built from anyway), and sends the dirty blocks. The put is opened
  * lazily at the first difference, so an unchanged file costs only its signature.
  */
 export async function sendFileDelta(
@@ -99,18 +97,15 @@ export async function sendFileDelta(
   const fd = openSync(source, 'r');
   try {
     // Sized to the file, so thousands of small files do not each allocate a whole chunk.
-    const buffer = Buffer.allocUnsafe(
-      Math.min(Math.max(READ_CHUNK, blockSize), Math.ceil(size / blockSize) * blockSize),
-    );
+    const buffer = chunkFor(size, blockSize);
     let position = 0;
     let blockIndex = 0;
     while (position < size) {
       const want = Math.min(buffer.length - (buffer.length % blockSize), size - position);
-      const bytesRead = readFully(fd, buffer, want, position);
+      const bytesRead = readWhole(fd, buffer.subarray(0, want), position);
       // A file that shrank while being read is padded to the size announced; it stays in the record.
       if (bytesRead < want) buffer.fill(0, bytesRead, want);
       const data = buffer.subarray(0, want);
-      hash.update(data);
       let runStart = -1;
       const flushRun = async (end: number): Promise<void> => {
         if (runStart < 0) return;
@@ -123,16 +118,13 @@ export async function sendFileDelta(
         const block = data.subarray(at, at + blockSize);
         const entry = blockIndex < agentBlocks ? await cursor.next() : null;
         const agentLength = Math.min(blockSize, head.size - blockIndex * blockSize);
-        const same =
-          entry !== null &&
-          agentLength === block.length &&
-          entry.readUInt32BE(0) === weakSum(block) &&
-          strongHash(block).equals(entry.subarray(WEAK_BYTES, WEAK_BYTES + STRONG_BYTES));
-        if (same) {
+        const digest = blockHash(block);
+        hash.addBlock(digest, block.length);
+        if (entry !== null && agentLength === block.length && digest.equals(entry)) {
           await flushRun(at);
           continue;
         }
-        if (isAllZero(block)) {
+        if (digest.equals(zeroBlockHash(block.length)) && isAllZero(block)) {
           await flushRun(at);
           if (holeLength === 0) holeStart = position + at;
           holeLength += block.length;
@@ -159,15 +151,4 @@ export async function sendFileDelta(
     unchanged,
     applied: put ? (put as { done: Promise<unknown> }).done : null,
   };
-}
-
-/** Reads up to `want` bytes at `position`, fewer only at the end of the file. */
-function readFully(fd: number, buffer: Buffer, want: number, position: number): number {
-  let done = 0;
-  while (done < want) {
-    const n = readSync(fd, buffer, done, want - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
 }

@@ -10,7 +10,8 @@ import { freePort } from '../../engine/net/free-port.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { diffSnapshots, snapshotTree } from '../helpers/tree-snapshot.ts';
 
-const TRIALS = 20;
+/** `AGENT_CRASH_TRIALS=300 npm run soak` runs hundreds. */
+const TRIALS = Number(process.env.AGENT_CRASH_TRIALS ?? 20);
 const BIG_FILES = 6;
 
 async function fileHashes(root: string): Promise<Map<string, string>> {

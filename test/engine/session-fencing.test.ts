@@ -8,7 +8,8 @@ import { receivePut } from '../../engine/agent/apply-put.ts';
 import { CommitBatch } from '../../engine/agent/commit-batch.ts';
 import { TargetRoot } from '../../engine/agent/target-root.ts';
 import { TempJournal } from '../../engine/agent/temp-journal.ts';
-import { WholeFileHash } from '../../engine/checksum/block-checksums.ts';
+import { hashBuffer } from '../../engine/checksum/block-checksums.ts';
+import { HashCache } from '../../engine/agent/hash-cache.ts';
 import { encodeFrame, FrameDecoder, FrameType, type Frame } from '../../engine/protocol/frame.ts';
 import { AgentClient } from '../../engine/source/agent-client.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -16,11 +17,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const times = { mtimeNs: '1700000000000000000', atimeNs: '1700000000000000000' };
 const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
-function hashOf(data: Buffer): string {
-  const hash = new WholeFileHash();
-  hash.update(data);
-  return hash.hex();
-}
+const hashOf = hashBuffer;
 
 describe('a migration’s stale session', () => {
   it('cannot finish a put once a resumed session of the migration paired', async () => {
@@ -95,8 +92,7 @@ describe('a migration’s stale session', () => {
     ])
       frames.push(...decoder.push(part));
     const received = await receivePut(
-      root,
-      journal,
+      { root, journal, hashes: await HashCache.open(null), canChown: false, stateDir: null },
       {
         t: 'put',
         id: 1,
@@ -108,7 +104,6 @@ describe('a migration’s stale session', () => {
         base: false,
       },
       async () => frames.shift() as Frame,
-      false,
     );
     const batch = new CommitBatch(journal);
     let fenced = false;
