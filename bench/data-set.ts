@@ -22,17 +22,37 @@ export async function createDataSet(root: string, shape: DataSetShape): Promise<
     );
   }
   await mkdir(join(root, 'large'), { recursive: true });
+  for (let i = 0; i < shape.largeFiles; i++)
+    await writeRandomFile(join(root, 'large', `disk${i}.img`), shape.largeBytes);
+}
+
+/** A folder holding one big file of random bytes, `data.img`. */
+export async function createBigFile(root: string, bytes: number): Promise<void> {
+  await mkdir(root, { recursive: true });
+  await writeRandomFile(join(root, 'data.img'), bytes);
+}
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
   const chunk = 16 * 1024 * 1024;
-  for (let i = 0; i < shape.largeFiles; i++) {
-    const file = await open(join(root, 'large', `disk${i}.img`), 'w');
-    for (let offset = 0; offset < shape.largeBytes; offset += chunk) {
-      await file.write(
-        randomBytes(Math.min(chunk, shape.largeBytes - offset)),
-        0,
-        undefined,
-        offset,
-      );
-    }
+  const file = await open(path, 'w');
+  try {
+    for (let offset = 0; offset < bytes; offset += chunk)
+      await file.write(randomBytes(Math.min(chunk, bytes - offset)), 0, undefined, offset);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Rewrites `fraction` of a file's 4 KiB blocks, picked at random. Returns the bytes changed. */
+export async function changeBlocks(path: string, fraction: number): Promise<number> {
+  const file = await open(path, 'r+');
+  try {
+    const blocks = Math.floor((await file.stat()).size / 4096);
+    const picks = new Set<number>();
+    while (picks.size < Math.ceil(blocks * fraction)) picks.add(randomInt(blocks));
+    for (const block of picks) await file.write(randomBytes(4096), 0, 4096, block * 4096);
+    return picks.size * 4096;
+  } finally {
     await file.close();
   }
 }
@@ -43,15 +63,8 @@ export async function createDataSet(root: string, shape: DataSetShape): Promise<
  */
 export async function mutateDataSet(root: string, shape: DataSetShape): Promise<number> {
   let changed = 0;
-  const blocks = Math.floor(shape.largeBytes / 4096);
-  for (let i = 0; i < shape.largeFiles; i++) {
-    const file = await open(join(root, 'large', `disk${i}.img`), 'r+');
-    const picks = new Set<number>();
-    while (picks.size < Math.ceil(blocks / 100)) picks.add(randomInt(blocks));
-    for (const block of picks) await file.write(randomBytes(4096), 0, 4096, block * 4096);
-    await file.close();
-    changed += picks.size * 4096;
-  }
+  for (let i = 0; i < shape.largeFiles; i++)
+    changed += await changeBlocks(join(root, 'large', `disk${i}.img`), 0.01);
   const picks = new Set<number>();
   while (picks.size < Math.ceil(shape.smallFiles / 20)) picks.add(randomInt(shape.smallFiles));
   for (const i of picks) {

@@ -7,16 +7,22 @@ import { join } from 'node:path';
 import type { MigrationReport } from '../shared/report.ts';
 import { migrateArgs, P2V_BIN, startAgentProcess } from '../test/helpers/agent-process.ts';
 import { freePort } from '../engine/net/free-port.ts';
-import { createDataSet, mutateDataSet, type DataSetShape } from './data-set.ts';
+import {
+  changeBlocks,
+  createBigFile,
+  createDataSet,
+  mutateDataSet,
+  type DataSetShape,
+} from './data-set.ts';
 import { blockHashSpeed, loopbackSpeed, readSpeed } from './limits.ts';
 
 const MiB = 1024 * 1024;
-const SHAPES: Record<string, DataSetShape> = {
-  full: { smallFiles: 3000, largeFiles: 3, largeBytes: 300 * MiB },
-  small: { smallFiles: 300, largeFiles: 2, largeBytes: 32 * MiB },
+const SHAPES: Record<string, DataSetShape & { bigFileBytes: number }> = {
+  full: { smallFiles: 3000, largeFiles: 3, largeBytes: 300 * MiB, bigFileBytes: 2048 * MiB },
+  small: { smallFiles: 300, largeFiles: 2, largeBytes: 32 * MiB, bigFileBytes: 256 * MiB },
 };
 const shapeName = process.env.BENCH_SCALE ?? 'full';
-const shape = SHAPES[shapeName] ?? (SHAPES.full as DataSetShape);
+const shape = SHAPES[shapeName] ?? (SHAPES.full as DataSetShape & { bigFileBytes: number });
 const reps = Number(process.env.BENCH_REPS ?? 3);
 
 interface Run {
@@ -46,7 +52,12 @@ function run(command: string, args: string[]): Promise<{ seconds: number; stdout
   });
 }
 
-async function ours(base: string, target: string, label: string): Promise<Run> {
+async function ours(
+  base: string,
+  target: string,
+  label: string,
+  source = join(base, 'source'),
+): Promise<Run> {
   // Each run is a new migration onto the same target: a choice the agent is told of.
   const agent = await startAgentProcess([
     '--root',
@@ -58,7 +69,7 @@ async function ours(base: string, target: string, label: string): Promise<Run> {
   const reportDir = join(base, 'reports', label);
   const { seconds, stdout } = await run(process.execPath, [
     P2V_BIN,
-    ...migrateArgs(agent, join(base, 'source'), [
+    ...migrateArgs(agent, source, [
       '--state',
       join(base, 'states', label),
       '--max-rounds',
@@ -87,12 +98,17 @@ async function ours(base: string, target: string, label: string): Promise<Run> {
   };
 }
 
-async function rsync(base: string, port: number, extra: string[]): Promise<Run> {
+async function rsync(
+  base: string,
+  port: number,
+  extra: string[],
+  source = join(base, 'source'),
+): Promise<Run> {
   const { seconds, stdout } = await run('rsync', [
     '-a',
     '--stats',
     ...extra,
-    `${join(base, 'source')}/`,
+    `${source}/`,
     `rsync://127.0.0.1:${port}/bench/`,
   ]);
   const sent = Number(/Total bytes sent: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN);
@@ -158,6 +174,11 @@ async function main(): Promise<void> {
       rsync: [],
       changedBytes: [],
     };
+    const big: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = {
+      ours: [],
+      rsync: [],
+      changedBytes: [],
+    };
     try {
       for (let rep = 0; rep < reps; rep++) {
         // Fresh target folders each time, and the order alternates, so neither tool always runs
@@ -185,6 +206,26 @@ async function main(): Promise<void> {
         else await runRsync().then(runOurs);
         process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
       }
+      // One big file, 1% of its blocks changed: a database's datafile between two rounds.
+      const bigSource = join(base, 'big-source');
+      await createBigFile(bigSource, shape.bigFileBytes);
+      const bigOurs = join(base, 'big-target-ours');
+      const bigRsync = join(base, 'big-target-rsync');
+      await mkdir(bigRsync);
+      await rm(join(base, 'rsync-target'), { force: true });
+      await symlink(bigRsync, join(base, 'rsync-target'));
+      await ours(base, bigOurs, 'big-copy', bigSource);
+      await rsync(base, daemon.port, [], bigSource);
+      for (let rep = 0; rep < reps; rep++) {
+        big.changedBytes.push(await changeBlocks(join(bigSource, 'data.img'), 0.01));
+        const runOurs = async (): Promise<void> =>
+          void big.ours.push(await ours(base, bigOurs, `big-${rep}`, bigSource));
+        const runRsync = async (): Promise<void> =>
+          void big.rsync.push(await rsync(base, daemon.port, ['--inplace', '--no-W'], bigSource));
+        if (rep % 2 === 0) await runOurs().then(runRsync);
+        else await runRsync().then(runOurs);
+        process.stderr.write(`bench: big file re-sync ${rep + 1}/${reps} done\n`);
+      }
     } finally {
       daemon.stop();
     }
@@ -211,6 +252,12 @@ async function main(): Promise<void> {
         ours: summary(resync.ours),
         rsync: summary(resync.rsync),
       },
+      bigFile: {
+        fileMiB: shape.bigFileBytes / MiB,
+        changedMiB: median(big.changedBytes) / MiB,
+        ours: summary(big.ours),
+        rsync: summary(big.rsync),
+      },
     };
     await mkdir(new URL('./output/', import.meta.url), { recursive: true });
     await writeFile(
@@ -219,6 +266,7 @@ async function main(): Promise<void> {
     );
     const f = results.full;
     const r = results.resync;
+    const b = results.bigFile;
     const lines = [
       `| measure | P2V Wizard | rsync | ratio (ours / rsync) |`,
       `| --- | --- | --- | --- |`,
@@ -226,7 +274,9 @@ async function main(): Promise<void> {
       `| full copy, MiB on the wire | ${mib(f.ours.wireBytes)} | ${mib(f.rsync.wireBytes)} | ${fmt(f.ours.wireBytes / f.rsync.wireBytes)} |`,
       `| re-sync (${fmt(r.changedMiB, 1)} MiB changed), wall time (s) | ${fmt(r.ours.seconds)} (engine ${fmt(r.ours.engineSeconds)}) | ${fmt(r.rsync.seconds)} | ${fmt(r.ours.seconds / r.rsync.seconds)} |`,
       `| re-sync, MiB on the wire | ${mib(r.ours.wireBytes)} | ${mib(r.rsync.wireBytes)} | ${fmt(r.ours.wireBytes / r.rsync.wireBytes)} |`,
-      `| peak RSS source / agent (MiB) | ${fmt(Math.max(f.ours.sourceRssMiB, r.ours.sourceRssMiB), 0)} / ${fmt(Math.max(f.ours.agentRssMiB, r.ours.agentRssMiB), 0)} | — | |`,
+      `| one ${fmt(b.fileMiB, 0)} MiB file, ${fmt(b.changedMiB, 1)} MiB changed, wall time (s), against rsync --inplace --no-W | ${fmt(b.ours.seconds)} (engine ${fmt(b.ours.engineSeconds)}) | ${fmt(b.rsync.seconds)} | ${fmt(b.ours.seconds / b.rsync.seconds)} |`,
+      `| one big file, MiB on the wire | ${mib(b.ours.wireBytes)} | ${mib(b.rsync.wireBytes)} | ${fmt(b.ours.wireBytes / b.rsync.wireBytes)} |`,
+      `| peak RSS source / agent (MiB) | ${fmt(Math.max(f.ours.sourceRssMiB, r.ours.sourceRssMiB, b.ours.sourceRssMiB), 0)} / ${fmt(Math.max(f.ours.agentRssMiB, r.ours.agentRssMiB, b.ours.agentRssMiB), 0)} | — | |`,
       '',
       `Limits in the same run: page-cache read ${fmt(limits.pageCacheReadMiBs, 0)} MiB/s, loopback TCP ${fmt(limits.loopbackTcpMiBs, 0)} MiB/s, loopback TLS ${fmt(limits.loopbackTlsMiBs, 0)} MiB/s, block hashes ${fmt(limits.blockHashMiBs, 0)} MiB/s.`,
     ];

@@ -31,8 +31,23 @@ export interface ConvergenceDecision {
   /** `requested`: the technician cut over before the rule converged. */
   reason:
     'threshold' | 'downtime-target' | 'not-shrinking' | 'max-rounds' | 'requested' | 'continue';
+  /** The whole pause after the stop: the last round plus the floors below; -1 when unknown. */
   predictedDowntimeMs: number;
   pendingFiles: number;
+  /** What the prediction is made of, each measured in the rounds (see downtimeFloors). */
+  predictedParts?: DowntimeParts;
+}
+
+/** The pause after the stop, part by part, in milliseconds. */
+export interface DowntimeParts {
+  /** The last round: what is pending, at the last round's cost per byte and file. */
+  roundMs: number;
+  /** The stat walk over every source file that catches changes the watcher has not told yet. */
+  rescanMs: number;
+  /** The target's tree listed and compared with the source's (the exact mirror). */
+  mirrorMs: number;
+  /** Every file's checksum compared on both sides. */
+  verifyMs: number;
 }
 
 export type MigrationEvent =

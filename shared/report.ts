@@ -1,7 +1,7 @@
 import type { Message } from './i18n/message.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
-import type { ConvergenceDecision, CutoverStep, RoundSummary } from './events.ts';
+import type { ConvergenceDecision, CutoverStep, DowntimeParts, RoundSummary } from './events.ts';
 import type { MachineInspection } from './inspection.ts';
 import type { PreflightCheck } from './preflight.ts';
 import type { BuiltImage, InitramfsRebuild, VmBoot } from './vm-image.ts';
@@ -54,6 +54,13 @@ export interface MigrationReport {
     timeline: { step: CutoverStep; at: string; detail?: string }[];
     stopCommand: string | null;
     downtimeMs: number | null;
+    /** The pause part by part as it was measured, beside the prediction in `convergence`. */
+    measuredParts?: DowntimeParts;
+    /**
+     * The program's own stop and start (the stop and handover commands): in the pause, but not
+     * in the prediction, which cannot know them before they ran.
+     */
+    programMs?: { stopMs: number; startMs: number };
   };
   verification: {
     mode: 'cached' | 'full';

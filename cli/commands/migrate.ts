@@ -323,14 +323,26 @@ export function registerMigrateCommand(program: Command): void {
         event: 'finished',
         ok: report.ok,
         downtimeMs: report.cutover.downtimeMs,
+        predictedDowntimeMs: report.convergence?.predictedDowntimeMs ?? null,
+        programMs: report.cutover.programMs ?? null,
         rounds: report.rounds.length,
         report: files.html,
         peakRssBytes: peakRssBytes(),
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
+        const predicted = report.convergence?.predictedDowntimeMs ?? -1;
+        const program = report.cutover.programMs;
+        const notes = [
+          ...(predicted >= 0 ? [`predicted ${formatDuration(predicted)}`] : []),
+          ...(program
+            ? [
+                `the program took ${formatDuration(program.stopMs)} to stop and ${formatDuration(program.startMs)} to start`,
+              ]
+            : []),
+        ];
         process.stderr.write(
-          `Migration complete: ${report.rounds.length} rounds, downtime ${formatDuration(report.cutover.downtimeMs ?? 0)}.\n`,
+          `Migration complete: ${report.rounds.length} rounds, downtime ${formatDuration(report.cutover.downtimeMs ?? 0)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.\n`,
         );
         if (report.vm)
           process.stderr.write(

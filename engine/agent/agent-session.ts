@@ -17,14 +17,7 @@ import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../pro
 import type { HandoverRecord } from './handover-record.ts';
 import { answerStop, refusalAfterStop, reopen, runHandover } from './agent-cutover.ts';
 import { drainUntilEnd, receivePut } from './apply-put.ts';
-import {
-  lstatOrNull,
-  makeDirectory,
-  makeHardLink,
-  makeSymlink,
-  removeEntry,
-  setMetadata,
-} from './entry-ops.ts';
+import { makeDirectory, makeHardLink, makeSymlink, removeEntry, setMetadata } from './entry-ops.ts';
 import type { CommitBatch } from './commit-batch.ts';
 import type { PathTasks } from './path-tasks.ts';
 import type { HashCache } from './hash-cache.ts';

@@ -116,7 +116,8 @@ export async function receivePut(
     throw error;
   }
   const inPlace = request.base ? knownBigFile(target, placement.full, request.size) : null;
-  if (inPlace) return receiveInPlace(target, request, nextFrame, placement, inPlace.old, inPlace.ino);
+  if (inPlace)
+    return receiveInPlace(target, request, nextFrame, placement, inPlace.old, inPlace.ino);
   return receiveIntoTemp(target, request, nextFrame, placement);
 }
 
@@ -242,7 +243,11 @@ function knownBigFile(
 ): { old: EntryReader; ino: string } | null {
   if (!target.stateDir || size < IN_PLACE_MIN) return null;
   const info = lstatSync(full, { bigint: true, throwIfNoEntry: false });
-  if (!info?.isFile() || info.nlink !== 1n || blockSizeFor(Number(info.size)) !== blockSizeFor(size))
+  if (
+    !info?.isFile() ||
+    info.nlink !== 1n ||
+    blockSizeFor(Number(info.size)) !== blockSizeFor(size)
+  )
     return null;
   const stored = target.hashes.storedBlocks(full, info);
   const old = stored ? target.hashes.signatures.open(stored) : null;
@@ -273,7 +278,11 @@ async function readPut(
   for (;;) {
     const frame = await nextFrame();
     if (frame.type === FrameType.message) {
-      const end = JSON.parse(frame.body.toString('utf8')) as { t?: string; id?: number; hash?: string };
+      const end = JSON.parse(frame.body.toString('utf8')) as {
+        t?: string;
+        id?: number;
+        hash?: string;
+      };
       if (end.t !== 'putEnd' || end.id !== request.id || typeof end.hash !== 'string') {
         throw new P2VError('BAD_FRAME', 'expected putEnd');
       }
@@ -349,7 +358,9 @@ class BlockTally {
 }
 
 function streamBroken(error: unknown): boolean {
-  return error instanceof P2VError && (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST');
+  return (
+    error instanceof P2VError && (error.code === 'BAD_FRAME' || error.code === 'CONNECTION_LOST')
+  );
 }
 
 /** `replaceWith` with synchronous calls, for the commit of many small files. */

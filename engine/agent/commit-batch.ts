@@ -141,7 +141,10 @@ export class CommitBatch {
  * Makes an in-place file's journal durable, then (if its session still writes) applies it.
  * Killed after the journal's fsync, the next start finishes the apply from it.
  */
-async function commitInPlace(file: ReceivedFile & { kind: 'in-place' }, current: () => boolean): Promise<void> {
+async function commitInPlace(
+  file: ReceivedFile & { kind: 'in-place' },
+  current: () => boolean,
+): Promise<void> {
   try {
     await file.redo.commit();
   } catch (error) {

@@ -195,7 +195,7 @@ function sealedLength(path: string): number | null {
     const hash = new XXHash128(Buffer.alloc(8));
     const chunk = Buffer.allocUnsafe(COPY_CHUNK);
     const bodyAndLength = size - 16 - MAGIC.length;
-    for (let at = 0; at < bodyAndLength; ) {
+    for (let at = 0; at < bodyAndLength;) {
       const n = Math.min(chunk.length, bodyAndLength - at);
       readAll(fd, chunk.subarray(0, n), at);
       hash.update(chunk.subarray(0, n));
@@ -235,13 +235,13 @@ function replay(
     if (String(fstatSync(target, { bigint: true }).ino) !== ending.ino) return null;
     const head = Buffer.alloc(RECORD_HEAD);
     const chunk = Buffer.allocUnsafe(COPY_CHUNK);
-    for (let at = 0; at < jsonAt; ) {
+    for (let at = 0; at < jsonAt;) {
       readAll(fd, head, at);
       at += RECORD_HEAD;
       const type = head.readUInt8(0) as RecordType;
       const offset = Number(head.readBigUInt64BE(1));
       const count = Number(head.readBigUInt64BE(9));
-      for (let done = 0; done < count; ) {
+      for (let done = 0; done < count;) {
         const n = Math.min(chunk.length, count - done);
         const data = type === RecordType.hole ? ZEROS.subarray(0, n) : chunk.subarray(0, n);
         if (type === RecordType.blocks) {

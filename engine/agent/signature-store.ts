@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { blockSizeFor, ENTRY_BYTES, WholeFileHash } from '../checksum/block-checksums.ts';
 
@@ -141,7 +149,9 @@ export class EntryReader {
   read(first: number, count: number, into?: Buffer): Buffer {
     const n = Math.max(0, Math.min(count, this.blocks - first));
     const out =
-      into && into.length >= n * ENTRY_BYTES ? into.subarray(0, n * ENTRY_BYTES) : Buffer.allocUnsafe(n * ENTRY_BYTES);
+      into && into.length >= n * ENTRY_BYTES
+        ? into.subarray(0, n * ENTRY_BYTES)
+        : Buffer.allocUnsafe(n * ENTRY_BYTES);
     let done = 0;
     while (done < out.length) {
       const got = readSync(this.fd, out, done, out.length - done, first * ENTRY_BYTES + done);
@@ -159,7 +169,8 @@ export class EntryReader {
     try {
       for (let first = 0; first < this.blocks; first += perChunk) {
         const entries = this.read(first, perChunk, chunk);
-        const covered = Math.min(this.size, (first + perChunk) * this.blockSize) - first * this.blockSize;
+        const covered =
+          Math.min(this.size, (first + perChunk) * this.blockSize) - first * this.blockSize;
         whole.addEntries(entries, covered);
       }
       const extra = Buffer.allocUnsafe(1);

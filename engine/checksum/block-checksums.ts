@@ -143,7 +143,9 @@ export function isAllZero(data: Buffer): boolean {
 /** A read buffer for a file of `size` bytes: a whole number of blocks, at most about 1 MiB. */
 export function chunkFor(size: number, blockSize: number): Buffer {
   const chunk = Math.max(blockSize, READ_CHUNK - (READ_CHUNK % blockSize));
-  return Buffer.allocUnsafe(Math.min(chunk, Math.max(blockSize, Math.ceil(size / blockSize) * blockSize)));
+  return Buffer.allocUnsafe(
+    Math.min(chunk, Math.max(blockSize, Math.ceil(size / blockSize) * blockSize)),
+  );
 }
 
 /**
@@ -159,7 +161,7 @@ export async function hashFile(path: Buffer | string): Promise<string> {
       const blockSize = blockSizeFor(size);
       const hash = new WholeFileHash();
       const buffer = chunkFor(size, blockSize);
-      for (let position = 0; ; ) {
+      for (let position = 0; ;) {
         let bytesRead = 0;
         while (bytesRead < buffer.length) {
           const { bytesRead: n } = await handle.read(

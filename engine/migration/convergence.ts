@@ -1,4 +1,4 @@
-import type { ConvergenceDecision, RoundSummary } from '../../shared/events.ts';
+import type { ConvergenceDecision, DowntimeParts, RoundSummary } from '../../shared/events.ts';
 
 /** When to stop iterating rounds and cut over. */
 export interface ConvergencePolicy {
@@ -31,15 +31,26 @@ export function predictRoundMs(last: RoundSummary | undefined, pending: PendingW
   return (last.durationMs / last.scannedBytes) * pending.bytes + perFileMs * 0.1 * pending.files;
 }
 
-/** Decides after each round whether to run another or cut over, and says why. */
+/** What the pause costs whatever the last round sends, measured in the rounds. */
+export type DowntimeFloors = Omit<DowntimeParts, 'roundMs'>;
+
+export const NO_FLOORS: DowntimeFloors = { rescanMs: 0, mirrorMs: 0, verifyMs: 0 };
+
+/**
+ * Decides after each round whether to run another or cut over, and says why. The predicted
+ * downtime is the last round plus the floors every cutover pays (rescan, mirror check,
+ * verification), so the downtime target is held against the whole pause.
+ */
 export function decideConvergence(
   rounds: RoundSummary[],
   pending: PendingWork,
   policy: ConvergencePolicy,
+  floors: DowntimeFloors = NO_FLOORS,
 ): ConvergenceDecision {
   const last = rounds.at(-1);
   const previous = rounds.at(-2);
-  const predictedDowntimeMs = predictRoundMs(last, pending);
+  const roundMs = predictRoundMs(last, pending);
+  const predictedDowntimeMs = roundMs + floors.rescanMs + floors.mirrorMs + floors.verifyMs;
   const result = (
     converged: boolean,
     reason: ConvergenceDecision['reason'],
@@ -50,8 +61,19 @@ export function decideConvergence(
       ? Math.round(predictedDowntimeMs)
       : -1,
     pendingFiles: pending.files,
+    ...(Number.isFinite(roundMs)
+      ? {
+          predictedParts: {
+            roundMs: Math.round(roundMs),
+            rescanMs: Math.round(floors.rescanMs),
+            mirrorMs: Math.round(floors.mirrorMs),
+            verifyMs: Math.round(floors.verifyMs),
+          },
+        }
+      : {}),
   });
   if (pending.files === 0) return result(true, 'threshold');
+  // A rule not met for a floor no round can shrink falls to 'not-shrinking' or 'max-rounds'.
   if (rounds.length >= policy.maxRounds) return result(true, 'max-rounds');
   if (rounds.length < policy.minRounds || !last) return result(false, 'continue');
   if (last.dirtyBytes <= policy.thresholdBytes) return result(true, 'threshold');

@@ -146,6 +146,7 @@ export class JournaledCutover {
       parts.checkCancelled();
       handoverAsked = true;
       await this.handOver();
+      this.measureProgram();
     } catch (error) {
       // Until the target is asked to start the program, whatever went wrong (a failed stop or
       // verification, a cancel, a connection lost for good) leaves it with the source: started
@@ -257,6 +258,22 @@ export class JournaledCutover {
   }
 
   /** When the program was stopped on the source in this cutover (downtime starts there). */
+  /** How long the stop and handover commands took, from the journal's steps. */
+  private measureProgram(): void {
+    const timeline = this.parts.journal.lastAttempt();
+    const at = (step: CutoverStep): number | null => {
+      const entry = timeline.find((e) => e.step === step);
+      return entry ? Date.parse(entry.at) : null;
+    };
+    const commandAt = at('stop-command');
+    const stoppedAt = at('stopped');
+    const handoverAt = at('handover');
+    this.parts.report.cutover.programMs = {
+      stopMs: commandAt !== null && stoppedAt !== null ? stoppedAt - commandAt : 0,
+      startMs: handoverAt !== null ? Date.now() - handoverAt : 0,
+    };
+  }
+
   private stoppedAt(): number {
     const stop = this.parts.journal
       .lastAttempt()

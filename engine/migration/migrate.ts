@@ -7,6 +7,7 @@ import type {
   CutoverStep,
   MigrationEvent,
   MigrationPhase,
+  DowntimeParts,
   RoundSummary,
 } from '../../shared/events.ts';
 import type { MigrationCheck, MigrationReport } from '../../shared/report.ts';
@@ -39,7 +40,7 @@ import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
-import { decideConvergence, type ConvergencePolicy } from './convergence.ts';
+import { decideConvergence, type ConvergencePolicy, type DowntimeFloors } from './convergence.ts';
 import { archiveState, MigrationState, newMigrationId } from './migration-state.ts';
 import { migrationKey } from './state-key.ts';
 import { CutoverJournal } from './cutover-journal.ts';
@@ -117,6 +118,8 @@ class Migration {
   private readonly cutover: JournaledCutover;
   private readonly planner: RoundPlanner;
   private attributesWarned = false;
+  /** The last rescan's and mirror check's durations: floors of the pause after the stop. */
+  private readonly measured = { rescanMs: 0, mirrorMs: 0 };
 
   private constructor(
     private readonly options: MigrationOptions,
@@ -583,6 +586,7 @@ class Migration {
    * with; returns how many paths it marked that the record did not hold yet.
    */
   private async rescan(): Promise<number> {
+    const started = Date.now();
     const seen = new Set<RawPath>();
     let marked = 0;
     for await (const entry of this.sources.walkAll(() => undefined)) {
@@ -602,7 +606,27 @@ class Migration {
       this.record.mark(entry.source);
     }
     this.record.lostEvents = 0;
+    this.measured.rescanMs = Date.now() - started;
     return marked;
+  }
+
+  /**
+   * What every cutover pays whatever the last round sends, from what the rounds measured: the
+   * rescan and the mirror check as they last took; the verification, which in cached mode is a
+   * stat of every file on each side (the rescan's cost), plus in full mode a read of every byte
+   * at the speed the copy read them.
+   */
+  private downtimeFloors(): DowntimeFloors {
+    const { rescanMs, mirrorMs } = this.measured;
+    let verifyMs = rescanMs;
+    const copy = this.report.copy;
+    if (this.options.verify === 'full' && copy && copy.scannedBytes > 0) {
+      let bytes = 0;
+      for (const [, entry] of this.index.entries)
+        if (entry.kind === 'file') bytes += Number(entry.size);
+      verifyMs += (copy.durationMs / copy.scannedBytes) * bytes;
+    }
+    return { rescanMs, mirrorMs, verifyMs };
   }
 
   /**
@@ -682,7 +706,7 @@ class Migration {
   private async decide(requested: boolean): Promise<ConvergenceDecision> {
     const pending = await this.planner.pending();
     const history = this.report.rounds.filter((r) => !r.final);
-    let rule = decideConvergence(history, pending, this.options);
+    let rule = decideConvergence(history, pending, this.options, this.downtimeFloors());
     // Paths the source keeps failing to read would differ after the stop: the cutover waits
     // for them (up to the round limit, after which the verification decides) and says why.
     const stuck = this.planner.failingIn(this.report.rounds.length);
@@ -708,11 +732,22 @@ class Migration {
    * more and compared again. Returns the paths that still differ.
    */
   private async lastRoundsAndVerify(step: (step: CutoverStep) => Promise<void>): Promise<string[]> {
+    let started = Date.now();
     await this.rescan();
+    const parts: DowntimeParts = {
+      rescanMs: Date.now() - started,
+      roundMs: 0,
+      mirrorMs: 0,
+      verifyMs: 0,
+    };
     await step('final-round');
+    started = Date.now();
     let unsent = await this.finalRounds();
+    parts.roundMs = Date.now() - started;
     this.phase('verify');
+    started = Date.now();
     let mirror = await this.mirror(true);
+    parts.mirrorMs = Date.now() - started;
     if (mirror?.removed.length) unsent = await this.finalRounds();
     // The record is read again after the verification: a change that arrived meanwhile (the
     // program was stopped, so something else wrote) is not handed over unnoticed.
@@ -735,6 +770,8 @@ class Migration {
       ];
     }
     const verification = this.report.verification;
+    parts.verifyMs = verification?.durationMs ?? 0;
+    this.report.cutover.measuredParts = parts;
     if (mirror && verification) {
       verification.extraneousRemoved = mirror.removed.length;
       verification.extraneousLeft = mirror.left.map(displayPath);
@@ -756,6 +793,7 @@ class Migration {
    */
   private async mirror(compareShape: boolean): Promise<MirrorResult | null> {
     if (this.link.target !== this.options.target) return null;
+    const started = Date.now();
     const drivers = this.report.check?.driverFiles;
     const held = new Set<RawPath>([
       ...(this.state.stored.heldByTarget ?? []),
@@ -771,6 +809,7 @@ class Migration {
         held,
       }),
     );
+    this.measured.mirrorMs = Date.now() - started;
     if (result.removed.length > 0) this.warn('extraneousRemoved', { count: result.removed.length });
     // A removal changed its folder's times: the folder goes again with the source's.
     for (const parent of new Set(result.removed.map(parentRaw))) {

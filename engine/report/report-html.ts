@@ -60,6 +60,27 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
       report.cutover.downtimeMs === null ? '—' : formatDuration(report.cutover.downtimeMs),
     ],
   ];
+  const predicted = report.convergence?.predictedParts;
+  const measured = report.cutover.measuredParts;
+  if (predicted && measured && report.convergence && report.cutover.downtimeMs !== null) {
+    summary.push([
+      t('report.downtimeParts'),
+      t('report.downtimePartsValue', {
+        predicted: formatDuration(report.convergence.predictedDowntimeMs),
+        measured: formatDuration(report.cutover.downtimeMs),
+        round: formatDuration(measured.roundMs),
+        rescan: formatDuration(measured.rescanMs),
+        mirror: formatDuration(measured.mirrorMs),
+        verify: formatDuration(measured.verifyMs),
+        roundP: formatDuration(predicted.roundMs),
+        rescanP: formatDuration(predicted.rescanMs),
+        mirrorP: formatDuration(predicted.mirrorMs),
+        verifyP: formatDuration(predicted.verifyMs),
+        stop: formatDuration(report.cutover.programMs?.stopMs ?? 0),
+        start: formatDuration(report.cutover.programMs?.startMs ?? 0),
+      }),
+    ]);
+  }
   if (copy) {
     summary.push(
       [

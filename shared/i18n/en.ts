@@ -349,6 +349,9 @@ export const en = {
     targetAgentValue: '{{hostname}} at {{address}}',
     certificate: 'Target certificate',
     downtime: 'Downtime',
+    downtimeParts: 'Downtime, predicted and measured',
+    downtimePartsValue:
+      'predicted {{predicted}}, measured {{measured}} (last round {{round}}, rescan {{rescan}}, mirror check {{mirror}}, verification {{verify}}; predicted {{roundP}}, {{rescanP}}, {{mirrorP}}, {{verifyP}}); besides, the program took {{stop}} to stop and {{start}} to start, which no prediction knows',
     fullCopy: 'Full copy',
     fullCopyValue: '{{files}} files, {{bytes}} in {{time}}',
     resumed: ' (resumed)',

@@ -334,6 +334,9 @@ export const zhCN: Catalog = {
     targetAgentValue: '{{hostname}}（{{address}}）',
     certificate: '目标证书',
     downtime: '停机时间',
+    downtimeParts: '停机时间：预测与实测',
+    downtimePartsValue:
+      '预测 {{predicted}}，实测 {{measured}}（最后一轮 {{round}}，重新扫描 {{rescan}}，镜像检查 {{mirror}}，校验 {{verify}}；预测依次为 {{roundP}}、{{rescanP}}、{{mirrorP}}、{{verifyP}}）；另外程序停止用时 {{stop}}、启动用时 {{start}}，这两项无法预测',
     fullCopy: '全量复制',
     fullCopyValue: '{{files}} 个文件，{{bytes}}，用时 {{time}}',
     resumed: '（已续传）',

@@ -105,6 +105,21 @@ describe('a database written during the whole migration', () => {
         'the program started on the target found its data intact',
       );
       assert.ok((report.cutover.downtimeMs ?? -1) >= 0);
+      // The prediction names the floors the pause pays beside the last round, and the report
+      // puts what each part took beside it.
+      const predicted = report.convergence?.predictedParts;
+      const measured = report.cutover.measuredParts;
+      assert.ok(predicted && measured, 'predicted and measured parts are in the report');
+      assert.equal(
+        report.convergence?.predictedDowntimeMs,
+        predicted.roundMs + predicted.rescanMs + predicted.mirrorMs + predicted.verifyMs,
+      );
+      assert.ok(predicted.verifyMs > 0 || predicted.rescanMs > 0, 'the floors were measured');
+      const partsMs = measured.roundMs + measured.rescanMs + measured.mirrorMs + measured.verifyMs;
+      assert.ok(partsMs <= (report.cutover.downtimeMs ?? 0), 'the parts fit in the pause');
+      t.diagnostic(
+        `downtime predicted ${report.convergence?.predictedDowntimeMs} ms ${JSON.stringify(predicted)}, measured ${report.cutover.downtimeMs} ms ${JSON.stringify(measured)}`,
+      );
     } finally {
       child.kill('SIGKILL');
       await agent.close();

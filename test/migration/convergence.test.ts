@@ -44,7 +44,24 @@ describe('convergence', () => {
       reason: 'threshold',
       predictedDowntimeMs: 0,
       pendingFiles: 0,
+      predictedParts: { roundMs: 0, rescanMs: 0, mirrorMs: 0, verifyMs: 0 },
     });
+  });
+
+  it('predicts the whole pause: the last round plus the rescan, mirror and verification floors', () => {
+    const floors = { rescanMs: 40, mirrorMs: 25, verifyMs: 30 };
+    const d = decideConvergence(
+      [round(1, 50_000, 80)],
+      { files: 4, bytes: 1_000_000 },
+      policy,
+      floors,
+    );
+    const parts = d.predictedParts;
+    assert.ok(parts);
+    assert.equal(d.predictedDowntimeMs, parts.roundMs + 40 + 25 + 30);
+    // The last round alone would fit the 100 ms target; with the floors it does not.
+    assert.ok(parts.roundMs <= 100);
+    assert.equal(d.reason, 'continue');
   });
 
   it('stops when a round sent less than the threshold', () => {
