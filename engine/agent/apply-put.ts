@@ -14,13 +14,13 @@ import {
 } from 'node:fs';
 import { P2VError } from '../../shared/errors.ts';
 import {
-  blockHash,
   blockSizeFor,
   chunkFor,
   ENTRY_BYTES,
   isAllZero,
   readWhole,
   WholeFileHash,
+  writeSignature,
   zeroBlockHash,
 } from '../checksum/block-checksums.ts';
 import { displayPath, type RawPath } from '../paths/raw-path.ts';
@@ -320,12 +320,9 @@ class BlockTally {
   }
 
   addData(data: Buffer, blockSize: number): void {
-    for (let offset = 0; offset < data.length; offset += blockSize) {
-      const block = data.subarray(offset, offset + blockSize);
-      const hash = blockHash(block);
-      this.whole.addBlock(hash, block.length);
-      this.writer?.add(hash);
-    }
+    const entries = Buffer.allocUnsafe(Math.ceil(data.length / blockSize) * ENTRY_BYTES);
+    writeSignature(data, blockSize, entries, 0);
+    this.addEntries(entries, data.length);
   }
 
   addZeros(length: number, blockSize: number): void {

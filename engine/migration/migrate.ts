@@ -40,6 +40,7 @@ import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
+import { HashPool } from '../checksum/hash-pool.ts';
 import { decideConvergence, type ConvergencePolicy, type DowntimeFloors } from './convergence.ts';
 import { archiveState, MigrationState, newMigrationId } from './migration-state.ts';
 import { migrationKey } from './state-key.ts';
@@ -210,6 +211,8 @@ class Migration {
         return this.report;
       }
       this.phase('connect');
+      // The hashing threads start while the link is made, not at the first big file.
+      HashPool.shared();
       await this.link.connect();
       if (recovery === 'cutover') {
         await this.cutover.run(null);

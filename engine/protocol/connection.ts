@@ -40,6 +40,21 @@ export class Connection {
     return this.sendFrame(FrameType.message, Buffer.from(JSON.stringify(message), 'utf8'));
   }
 
+  /**
+   * Sends the frames `issue` starts with the stream corked, so they leave in one write, then
+   * waits until the stream can take more.
+   */
+  async sendTogether(issue: () => Promise<void>[]): Promise<void> {
+    this.stream.cork();
+    let sent: Promise<void>[];
+    try {
+      sent = issue();
+    } finally {
+      this.stream.uncork();
+    }
+    await Promise.all(sent);
+  }
+
   /** Sends one frame; resolves once the stream can take more. */
   sendFrame(type: FrameType, body: Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);

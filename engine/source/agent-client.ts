@@ -207,6 +207,11 @@ export class AgentClient {
     return this.conn.sendFrame(FrameType.blocks, body);
   }
 
+  /** Sends the frames `issue` starts in one write (see Connection.sendTogether). */
+  sendTogether(issue: () => Promise<void>[]): Promise<void> {
+    return this.conn.sendTogether(issue);
+  }
+
   sendHole(offset: number, length: number): Promise<void> {
     const body = Buffer.allocUnsafe(16);
     body.writeBigUInt64BE(BigInt(offset), 0);
