@@ -15,6 +15,7 @@ import {
   type DataSetShape,
 } from './data-set.ts';
 import { blockHashSpeed, loopbackSpeed, readSpeed } from './limits.ts';
+import { findPostgres, postgresCase, type PostgresResult } from './postgres.ts';
 
 const MiB = 1024 * 1024;
 const SHAPES: Record<string, DataSetShape & { bigFileBytes: number }> = {
@@ -151,135 +152,201 @@ async function startRsyncDaemon(
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 const mib = (bytes: number): string => fmt(bytes / MiB, 1);
 
+/** The cases `BENCH_CASES` picks (a comma list), all by default. */
+const cases = new Set((process.env.BENCH_CASES ?? 'copy,big,pg').split(',').map((c) => c.trim()));
+
+interface Pair {
+  ours: Run[];
+  rsync: Run[];
+  changedBytes: number[];
+}
+
+const newPair = (): Pair => ({ ours: [], rsync: [], changedBytes: [] });
+
+const summary = (runs: Run[]) => ({
+  seconds: median(runs.map((r) => r.seconds)),
+  wireBytes: median(runs.map((r) => r.wireBytes)),
+  engineSeconds: median(runs.map((r) => r.engineSeconds ?? NaN)),
+  sourceRssMiB: Math.max(...runs.map((r) => r.sourceRss ?? 0)) / MiB,
+  agentRssMiB: Math.max(...runs.map((r) => r.agentRss ?? 0)) / MiB,
+});
+
+/** Ours then rsync, or rsync then ours on odd repetitions, so neither always follows the other. */
+async function alternate(rep: number, ours: () => Promise<void>, theirs: () => Promise<void>) {
+  if (rep % 2 === 0) await ours().then(theirs);
+  else await theirs().then(ours);
+}
+
+/** Points the rsync daemon's module at `target`. */
+async function rsyncInto(base: string, target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
+  await rm(join(base, 'rsync-target'), { force: true });
+  await symlink(target, join(base, 'rsync-target'));
+}
+
+async function copyCases(base: string, port: number): Promise<{ full: Pair; resync: Pair }> {
+  await createDataSet(join(base, 'source'), shape);
+  const full = newPair();
+  const resync = newPair();
+  let ourTarget = '';
+  for (let rep = 0; rep < reps; rep++) {
+    // Fresh target folders each time, so neither tool finds the other's or its own old files.
+    ourTarget = join(base, `target-ours-${rep}`);
+    await rsyncInto(base, join(base, `target-rsync-${rep}`));
+    const target = ourTarget;
+    await alternate(
+      rep,
+      async () => void full.ours.push(await ours(base, target, `full-${rep}`)),
+      async () => void full.rsync.push(await rsync(base, port, [])),
+    );
+    process.stderr.write(`bench: full copy ${rep + 1}/${reps} done\n`);
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    resync.changedBytes.push(await mutateDataSet(join(base, 'source'), shape));
+    await alternate(
+      rep,
+      async () => void resync.ours.push(await ours(base, ourTarget, `resync-${rep}`)),
+      async () => void resync.rsync.push(await rsync(base, port, ['--no-whole-file'])),
+    );
+    process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
+  }
+  return { full, resync };
+}
+
+/** One big file, 1% of its blocks changed: a database's datafile between two rounds. */
+async function bigFileCase(base: string, port: number): Promise<Pair> {
+  const big = newPair();
+  const source = join(base, 'big-source');
+  await createBigFile(source, shape.bigFileBytes);
+  const ourTarget = join(base, 'big-target-ours');
+  await rsyncInto(base, join(base, 'big-target-rsync'));
+  await ours(base, ourTarget, 'big-copy', source);
+  await rsync(base, port, [], source);
+  for (let rep = 0; rep < reps; rep++) {
+    big.changedBytes.push(await changeBlocks(join(source, 'data.img'), 0.01));
+    await alternate(
+      rep,
+      async () => void big.ours.push(await ours(base, ourTarget, `big-${rep}`, source)),
+      async () => void big.rsync.push(await rsync(base, port, ['--inplace', '--no-W'], source)),
+    );
+    process.stderr.write(`bench: big file re-sync ${rep + 1}/${reps} done\n`);
+  }
+  return big;
+}
+
 async function main(): Promise<void> {
   const base = await mkdtemp(join(tmpdir(), 'p2v-bench-'));
   try {
-    process.stderr.write(`bench: generating data set '${shapeName}' in ${base}\n`);
-    await createDataSet(join(base, 'source'), shape);
-    const totalBytes = shape.largeFiles * shape.largeBytes;
+    process.stderr.write(
+      `bench: cases ${[...cases].join(', ')}, scale '${shapeName}', in ${base}\n`,
+    );
+    await mkdir(join(base, 'limits'), { recursive: true });
+    await createBigFile(join(base, 'limits'), 256 * MiB);
     const limits = {
-      pageCacheReadMiBs: await readSpeed(join(base, 'source')),
+      pageCacheReadMiBs: await readSpeed(join(base, 'limits')),
       loopbackTcpMiBs: await loopbackSpeed('tcp', join(base, 'limits-state')),
       loopbackTlsMiBs: await loopbackSpeed('tls', join(base, 'limits-state')),
       blockHashMiBs: blockHashSpeed(),
     };
+    await rm(join(base, 'limits'), { recursive: true, force: true });
     process.stderr.write(`bench: limits ${JSON.stringify(limits)}\n`);
 
-    let ourTarget = join(base, 'target-ours');
-    let rsyncTarget = join(base, 'target-rsync');
     const daemon = await startRsyncDaemon(base, join(base, 'rsync-target'));
-    const full: { ours: Run[]; rsync: Run[] } = { ours: [], rsync: [] };
-    const resync: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = {
-      ours: [],
-      rsync: [],
-      changedBytes: [],
-    };
-    const big: { ours: Run[]; rsync: Run[]; changedBytes: number[] } = {
-      ours: [],
-      rsync: [],
-      changedBytes: [],
-    };
+    let copy: { full: Pair; resync: Pair } | null = null;
+    let big: Pair | null = null;
     try {
-      for (let rep = 0; rep < reps; rep++) {
-        // Fresh target folders each time, and the order alternates, so neither tool always runs
-        // right after the other's files (or a deletion) keep the disk busy.
-        ourTarget = join(base, `target-ours-${rep}`);
-        rsyncTarget = join(base, `target-rsync-${rep}`);
-        await mkdir(rsyncTarget);
-        await rm(join(base, 'rsync-target'), { force: true });
-        await symlink(rsyncTarget, join(base, 'rsync-target'));
-        const runOurs = async (): Promise<void> =>
-          void full.ours.push(await ours(base, ourTarget, `full-${rep}`));
-        const runRsync = async (): Promise<void> =>
-          void full.rsync.push(await rsync(base, daemon.port, []));
-        if (rep % 2 === 0) await runOurs().then(runRsync);
-        else await runRsync().then(runOurs);
-        process.stderr.write(`bench: full copy ${rep + 1}/${reps} done\n`);
-      }
-      for (let rep = 0; rep < reps; rep++) {
-        resync.changedBytes.push(await mutateDataSet(join(base, 'source'), shape));
-        const runOurs = async (): Promise<void> =>
-          void resync.ours.push(await ours(base, ourTarget, `resync-${rep}`));
-        const runRsync = async (): Promise<void> =>
-          void resync.rsync.push(await rsync(base, daemon.port, ['--no-whole-file']));
-        if (rep % 2 === 0) await runOurs().then(runRsync);
-        else await runRsync().then(runOurs);
-        process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
-      }
-      // One big file, 1% of its blocks changed: a database's datafile between two rounds.
-      const bigSource = join(base, 'big-source');
-      await createBigFile(bigSource, shape.bigFileBytes);
-      const bigOurs = join(base, 'big-target-ours');
-      const bigRsync = join(base, 'big-target-rsync');
-      await mkdir(bigRsync);
-      await rm(join(base, 'rsync-target'), { force: true });
-      await symlink(bigRsync, join(base, 'rsync-target'));
-      await ours(base, bigOurs, 'big-copy', bigSource);
-      await rsync(base, daemon.port, [], bigSource);
-      for (let rep = 0; rep < reps; rep++) {
-        big.changedBytes.push(await changeBlocks(join(bigSource, 'data.img'), 0.01));
-        const runOurs = async (): Promise<void> =>
-          void big.ours.push(await ours(base, bigOurs, `big-${rep}`, bigSource));
-        const runRsync = async (): Promise<void> =>
-          void big.rsync.push(await rsync(base, daemon.port, ['--inplace', '--no-W'], bigSource));
-        if (rep % 2 === 0) await runOurs().then(runRsync);
-        else await runRsync().then(runOurs);
-        process.stderr.write(`bench: big file re-sync ${rep + 1}/${reps} done\n`);
-      }
+      if (cases.has('copy')) copy = await copyCases(base, daemon.port);
+      if (cases.has('big')) big = await bigFileCase(base, daemon.port);
     } finally {
       daemon.stop();
     }
+    let pg: PostgresResult | string | null = null;
+    if (cases.has('pg')) {
+      const bin = findPostgres();
+      pg = bin
+        ? await postgresCase(base, bin, shapeName === 'small' ? 10 : 100, (line) =>
+            process.stderr.write(`bench: postgres: ${line}\n`),
+          )
+        : 'skipped: PostgreSQL is not installed (Debian: apt-get install postgresql)';
+    }
 
-    const summary = (runs: Run[]) => ({
-      seconds: median(runs.map((r) => r.seconds)),
-      wireBytes: median(runs.map((r) => r.wireBytes)),
-      engineSeconds: median(runs.map((r) => r.engineSeconds ?? NaN)),
-      sourceRssMiB: Math.max(...runs.map((r) => r.sourceRss ?? 0)) / MiB,
-      agentRssMiB: Math.max(...runs.map((r) => r.agentRss ?? 0)) / MiB,
-    });
     const results = {
       when: new Date().toISOString(),
-      shape: {
-        name: shapeName,
-        ...shape,
-        totalMiB: (totalBytes + shape.smallFiles * 32 * 1024) / MiB,
-      },
+      shape: { name: shapeName, ...shape },
       reps,
       limits,
-      full: { ours: summary(full.ours), rsync: summary(full.rsync) },
-      resync: {
-        changedMiB: median(resync.changedBytes) / MiB,
-        ours: summary(resync.ours),
-        rsync: summary(resync.rsync),
-      },
-      bigFile: {
-        fileMiB: shape.bigFileBytes / MiB,
-        changedMiB: median(big.changedBytes) / MiB,
-        ours: summary(big.ours),
-        rsync: summary(big.rsync),
-      },
+      ...(copy
+        ? {
+            full: { ours: summary(copy.full.ours), rsync: summary(copy.full.rsync) },
+            resync: {
+              changedMiB: median(copy.resync.changedBytes) / MiB,
+              ours: summary(copy.resync.ours),
+              rsync: summary(copy.resync.rsync),
+            },
+          }
+        : {}),
+      ...(big
+        ? {
+            bigFile: {
+              fileMiB: shape.bigFileBytes / MiB,
+              changedMiB: median(big.changedBytes) / MiB,
+              ours: summary(big.ours),
+              rsync: summary(big.rsync),
+            },
+          }
+        : {}),
+      ...(pg ? { postgres: pg } : {}),
     };
     await mkdir(new URL('./output/', import.meta.url), { recursive: true });
     await writeFile(
       new URL('./output/results.json', import.meta.url),
       `${JSON.stringify(results, null, 2)}\n`,
     );
-    const f = results.full;
-    const r = results.resync;
-    const b = results.bigFile;
     const lines = [
       `| measure | P2V Wizard | rsync | ratio (ours / rsync) |`,
       `| --- | --- | --- | --- |`,
-      `| full copy, wall time (s) | ${fmt(f.ours.seconds)} (engine ${fmt(f.ours.engineSeconds)}) | ${fmt(f.rsync.seconds)} | ${fmt(f.ours.seconds / f.rsync.seconds)} |`,
-      `| full copy, MiB on the wire | ${mib(f.ours.wireBytes)} | ${mib(f.rsync.wireBytes)} | ${fmt(f.ours.wireBytes / f.rsync.wireBytes)} |`,
-      `| re-sync (${fmt(r.changedMiB, 1)} MiB changed), wall time (s) | ${fmt(r.ours.seconds)} (engine ${fmt(r.ours.engineSeconds)}) | ${fmt(r.rsync.seconds)} | ${fmt(r.ours.seconds / r.rsync.seconds)} |`,
-      `| re-sync, MiB on the wire | ${mib(r.ours.wireBytes)} | ${mib(r.rsync.wireBytes)} | ${fmt(r.ours.wireBytes / r.rsync.wireBytes)} |`,
-      `| one ${fmt(b.fileMiB, 0)} MiB file, ${fmt(b.changedMiB, 1)} MiB changed, wall time (s), against rsync --inplace --no-W | ${fmt(b.ours.seconds)} (engine ${fmt(b.ours.engineSeconds)}) | ${fmt(b.rsync.seconds)} | ${fmt(b.ours.seconds / b.rsync.seconds)} |`,
-      `| one big file, MiB on the wire | ${mib(b.ours.wireBytes)} | ${mib(b.rsync.wireBytes)} | ${fmt(b.ours.wireBytes / b.rsync.wireBytes)} |`,
-      `| peak RSS source / agent (MiB) | ${fmt(Math.max(f.ours.sourceRssMiB, r.ours.sourceRssMiB, b.ours.sourceRssMiB), 0)} / ${fmt(Math.max(f.ours.agentRssMiB, r.ours.agentRssMiB, b.ours.agentRssMiB), 0)} | — | |`,
+    ];
+    const rss: number[][] = [];
+    if (results.full && results.resync) {
+      const f = results.full;
+      const r = results.resync;
+      lines.push(
+        `| full copy, wall time (s) | ${fmt(f.ours.seconds)} (engine ${fmt(f.ours.engineSeconds)}) | ${fmt(f.rsync.seconds)} | ${fmt(f.ours.seconds / f.rsync.seconds)} |`,
+        `| full copy, MiB on the wire | ${mib(f.ours.wireBytes)} | ${mib(f.rsync.wireBytes)} | ${fmt(f.ours.wireBytes / f.rsync.wireBytes)} |`,
+        `| re-sync (${fmt(r.changedMiB, 1)} MiB changed), wall time (s) | ${fmt(r.ours.seconds)} (engine ${fmt(r.ours.engineSeconds)}) | ${fmt(r.rsync.seconds)} | ${fmt(r.ours.seconds / r.rsync.seconds)} |`,
+        `| re-sync, MiB on the wire | ${mib(r.ours.wireBytes)} | ${mib(r.rsync.wireBytes)} | ${fmt(r.ours.wireBytes / r.rsync.wireBytes)} |`,
+      );
+      rss.push(
+        [f.ours.sourceRssMiB, f.ours.agentRssMiB],
+        [r.ours.sourceRssMiB, r.ours.agentRssMiB],
+      );
+    }
+    if (results.bigFile) {
+      const b = results.bigFile;
+      lines.push(
+        `| one ${fmt(b.fileMiB, 0)} MiB file, ${fmt(b.changedMiB, 1)} MiB changed, wall time (s), against rsync --inplace --no-W | ${fmt(b.ours.seconds)} (engine ${fmt(b.ours.engineSeconds)}) | ${fmt(b.rsync.seconds)} | ${fmt(b.ours.seconds / b.rsync.seconds)} |`,
+        `| one big file, MiB on the wire | ${mib(b.ours.wireBytes)} | ${mib(b.rsync.wireBytes)} | ${fmt(b.ours.wireBytes / b.rsync.wireBytes)} |`,
+      );
+      rss.push([b.ours.sourceRssMiB, b.ours.agentRssMiB]);
+    }
+    if (rss.length > 0)
+      lines.push(
+        `| peak RSS source / agent (MiB) | ${fmt(Math.max(...rss.map((r) => r[0] ?? 0)), 0)} / ${fmt(Math.max(...rss.map((r) => r[1] ?? 0)), 0)} | — | |`,
+      );
+    lines.push(
       '',
       `Limits in the same run: page-cache read ${fmt(limits.pageCacheReadMiBs, 0)} MiB/s, loopback TCP ${fmt(limits.loopbackTcpMiBs, 0)} MiB/s, loopback TLS ${fmt(limits.loopbackTlsMiBs, 0)} MiB/s, block hashes ${fmt(limits.blockHashMiBs, 0)} MiB/s.`,
-    ];
+    );
+    if (typeof pg === 'string') lines.push('', `PostgreSQL: ${pg}`);
+    else if (pg) {
+      lines.push(
+        '',
+        `PostgreSQL (pgbench -s ${pg.scale}, ${pg.dataMiB} MiB, about ${fmt(pg.tps, 0)} transactions/s during the migration):`,
+        `rounds (MiB sent / ms): ${pg.rounds.map((r) => `${fmt(r.dirtyMiB, 1)}/${r.durationMs}${r.final ? ' (after the stop)' : ''}`).join(' → ')};`,
+        `downtime predicted ${fmt(pg.predictedDowntimeMs / 1000)} s, measured ${fmt(pg.measuredDowntimeMs / 1000)} s, of which PostgreSQL's own stop ${fmt((pg.programMs?.stopMs ?? 0) / 1000)} s and start ${fmt((pg.programMs?.startMs ?? 0) / 1000)} s (measured without them: ${fmt(pg.measuredWithoutProgramMs / 1000)} s);`,
+        `on the target: pg_amcheck ${pg.amcheck}, balances ${pg.balances} (${pg.balanced ? 'the invariant holds' : 'INVARIANT BROKEN'}); peak RSS source / agent ${fmt(pg.sourcePeakRssMiB, 0)} / ${fmt(pg.agentPeakRssMiB, 0)} MiB.`,
+      );
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     if (!process.env.BENCH_KEEP) await rm(base, { recursive: true, force: true });

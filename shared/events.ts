@@ -23,6 +23,8 @@ export interface RoundSummary {
   wireBytes: number;
   deleted: number;
   final: boolean;
+  /** The round right after the flush command: what the program wrote from memory. */
+  afterFlush?: boolean;
 }
 
 /** What the convergence rule decided after a round, and why. */

@@ -40,6 +40,7 @@ interface MigrateFlags {
   minRounds: string;
   stopCmd?: string;
   rollbackCmd?: string;
+  flushCmd?: string;
   verify: string;
   yes?: boolean;
   json?: boolean;
@@ -184,6 +185,10 @@ export function registerMigrateCommand(program: Command): void {
       'shell command that stops the program on this machine before the last round',
     )
     .option(
+      '--flush-cmd <cmd>',
+      'shell command run while the program still runs, once the rounds converge, that makes it write what it holds in memory (PostgreSQL: psql -c CHECKPOINT); one more round sends that before the stop',
+    )
+    .option(
       '--rollback-cmd <cmd>',
       'shell command that starts it again if the handover cannot happen',
     )
@@ -270,6 +275,7 @@ export function registerMigrateCommand(program: Command): void {
         stateDir,
         stopCommand,
         rollbackCommand: flags.rollbackCmd ?? null,
+        flushCommand: flags.flushCmd ?? null,
         verify: flags.verify,
         thresholdBytes: parseBytes(flags.threshold),
         downtimeTargetMs: parseSeconds(flags.downtimeTarget) * 1000,

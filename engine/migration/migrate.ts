@@ -41,6 +41,7 @@ import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
 import { HashPool } from '../checksum/hash-pool.ts';
+import { runShell } from '../shell-command.ts';
 import { decideConvergence, type ConvergencePolicy, type DowntimeFloors } from './convergence.ts';
 import { archiveState, MigrationState, newMigrationId } from './migration-state.ts';
 import { migrationKey } from './state-key.ts';
@@ -64,6 +65,12 @@ export interface MigrationOptions extends ConvergencePolicy {
   stopCommand: string | null;
   /** Run on the source to start the program again when the cutover cannot hand over. */
   rollbackCommand: string | null;
+  /**
+   * Run on the source while the program still runs, once the rounds converge: it makes the
+   * program write what it holds in memory (PostgreSQL: CHECKPOINT), and one more round sends
+   * that before the stop, so the stop's own flush is small. Null or absent: none.
+   */
+  flushCommand?: string | null;
   verify: 'cached' | 'full';
   /**
    * Asked once the rounds converge: true cuts over; false leaves the source running and the
@@ -643,7 +650,26 @@ class Migration {
     this.warn('attributesNotSet', { path, detail: warning }, path);
   }
 
-  private async round(final: boolean): Promise<RoundSummary> {
+  /** Whether the rounds should end with the flush command and the round that sends its writes. */
+  private needsFlush(): boolean {
+    if (!this.options.flushCommand) return false;
+    return !this.report.rounds.filter((r) => !r.final).at(-1)?.afterFlush;
+  }
+
+  /** Runs the flush command; a failure is said and the rounds go on without it. */
+  private async flushProgram(): Promise<void> {
+    const command = this.options.flushCommand as string;
+    const { exitCode, output } = await runShell(command, process.cwd(), this.options.signal);
+    this.checkCancelled();
+    if (exitCode !== 0)
+      this.warn('flushFailed', {
+        command,
+        exitCode: String(exitCode),
+        output: output.trim().slice(0, 300),
+      });
+  }
+
+  private async round(final: boolean, afterFlush = false): Promise<RoundSummary> {
     const number = this.report.rounds.length + 1;
     const startedAt = new Date();
     const summary = await this.link.withReconnect(async () => {
@@ -666,6 +692,7 @@ class Migration {
       wireBytes: summary.wireBytes,
       deleted: summary.removed,
       final,
+      ...(afterFlush ? { afterFlush } : {}),
     };
     this.report.rounds.push(round);
     await this.state.save();
@@ -686,6 +713,11 @@ class Migration {
       const trusted = decision.reason === 'max-rounds' || decision.reason === 'requested';
       if (decision.converged && !trusted && (await this.watcherMissed()))
         decision = await this.decide(this.options.cutoverRequested?.() ?? false);
+      if (decision.converged && this.needsFlush()) {
+        await this.flushProgram();
+        await this.round(false, true);
+        continue;
+      }
       if (decision.converged) return decision;
       await this.round(false);
     }

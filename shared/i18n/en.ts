@@ -474,6 +474,8 @@ export const en = {
       'The target could not set every extended attribute (SELinux labels, capabilities, ACLs), first on {{path}}: {{detail}}. Check that the agent runs as root on a file system that keeps them.',
     watcherMissed:
       'A re-scan before deciding to cut over found {{count}} changes the file watcher missed (its queue can overflow on a busy machine); they go in another round.',
+    flushFailed:
+      'The flush command ({{command}}) exited {{exitCode}}: {{output}}. The rounds go on; what the program still holds in memory is written at its stop, inside the downtime.',
     watcherUnavailable:
       'The file watcher could not start ({{reason}}): every round re-scans the sources instead, which costs a stat of every file.',
     keptUnreadable:

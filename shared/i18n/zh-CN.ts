@@ -458,6 +458,8 @@ export const zhCN: Catalog = {
       '目标无法设置全部扩展属性（SELinux 标签、能力、ACL），首个为 {{path}}：{{detail}}。请确认代理以 root 运行，且文件系统支持扩展属性。',
     watcherMissed:
       '决定切换前的重新扫描发现了文件监视器遗漏的 {{count}} 处更改（繁忙的机器上其队列可能溢出）；它们将在下一轮发送。',
+    flushFailed:
+      '刷新命令（{{command}}）退出码为 {{exitCode}}：{{output}}。轮次继续；程序仍保存在内存中的内容将在其停止时写入，计入停机时间。',
     watcherUnavailable:
       '文件监视器无法启动（{{reason}}）：改为每一轮重新扫描源，这需要对每个文件执行一次 stat。',
     keptUnreadable:

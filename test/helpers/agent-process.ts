@@ -34,6 +34,9 @@ export function startAgentProcess(
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    // Stopping twice, or after the agent ended on its own, must not wait for a second close.
+    let outputEnded = false;
+    lines.once('close', () => (outputEnded = true));
     lines.on('line', (line) => {
       let event: Record<string, unknown>;
       try {
@@ -61,7 +64,7 @@ export function startAgentProcess(
           },
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
+              if (outputEnded) return done();
               // Output is read to its end, so the agent's last line (its exit event) is in `events`.
               lines.once('close', () => done());
               child.kill('SIGTERM');
