@@ -89,10 +89,14 @@ export class HashPool {
       slotHashBytes: (SLOT_BYTES / MIN_BLOCK) * 16,
     };
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-      worker.unref();
+      // No inherited flags: the worker is plain CommonJS whatever the process was started with
+      // (`--input-type=module` would make it a module, a loader would slow its start).
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, execArgv: [] });
       worker.on('message', (message: WorkerAnswer) => this.answer(message));
       worker.on('error', (error) => this.fail(error));
+      // After the listeners: adding a message listener refs the worker's port again, and an
+      // idle pool must never keep the process from exiting.
+      worker.unref();
       this.workers.push(worker);
     }
   }
@@ -162,6 +166,7 @@ export class HashPool {
 
   private fail(error: Error): void {
     this.broken = error;
+    for (const w of this.workers) w.unref();
     for (const job of this.jobs.values()) job.reject(error);
     this.jobs.clear();
   }
