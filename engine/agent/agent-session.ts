@@ -365,6 +365,8 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'describe':
       return;
     case 'put':
+      if (request.baseFrom !== undefined) await ctx.commits.waitFor(request.baseFrom);
+      return ctx.commits.waitFor(request.path);
     case 'sig':
     case 'mkdir':
     case 'symlink':

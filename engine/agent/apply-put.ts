@@ -115,7 +115,10 @@ export async function receivePut(
     await drainUntilEnd(nextFrame, request.id);
     throw error;
   }
-  const inPlace = request.base ? knownBigFile(target, placement.full, request.size) : null;
+  const inPlace =
+    request.base && request.baseFrom === undefined
+      ? knownBigFile(target, placement.full, request.size)
+      : null;
   if (inPlace)
     return receiveInPlace(target, request, nextFrame, placement, inPlace.old, inPlace.ino);
   return receiveIntoTemp(target, request, nextFrame, placement);
@@ -136,7 +139,7 @@ async function receiveIntoTemp(
   let ended = false;
   let warning: string | null = null;
   try {
-    if (request.base) base = openBase(placement.full);
+    if (request.base) base = openBase(basePath(target, placement, request.baseFrom));
     out = openSync(temp, 'wx', 0o600);
     const fill = new BaseFiller(base, out, tally, blockSize);
     const fd = out;
@@ -376,7 +379,19 @@ export function replaceWithSync(temp: Buffer, target: Buffer): void {
   rmSync(aside, { recursive: true, force: true });
 }
 
-function openBase(full: Buffer): number | null {
+/** Where the old version is: the target itself, or the old name of a renamed file. */
+function basePath(target: PutTarget, placement: Placement, baseFrom?: string): Buffer | null {
+  if (baseFrom === undefined) return placement.full;
+  try {
+    return target.root.place(baseFrom, false).full;
+  } catch {
+    // A folder on the way is gone: there is no base, and a put that needs one is refused.
+    return null;
+  }
+}
+
+function openBase(full: Buffer | null): number | null {
+  if (full === null) return null;
   try {
     if (!lstatSync(full).isFile()) return null;
     return openSync(full, 'r');

@@ -6,6 +6,7 @@ import { displayPath, parentRaw, type RawPath } from '../paths/raw-path.ts';
 import type { ChangeRecord, TakenPath } from '../record/change-record.ts';
 import type { SourceIndex } from '../record/source-index.ts';
 import type { SyncItem } from '../source/tree-sync.ts';
+import type { SourceEntry } from '../source/walk.ts';
 import { errorParams } from './error-params.ts';
 import type { SourceSet } from './source-set.ts';
 
@@ -119,7 +120,36 @@ export class RoundPlanner {
     const items = [...byTarget.values()]
       .filter((item) => item.source !== null || !isBelowAny(item.target, unsure))
       .sort(compareItems);
-    return { items, taken, bytes };
+    return { items: this.followRenames(items), taken, bytes };
+  }
+
+  /**
+   * A new file whose inode a removed path had was renamed on the source (a recycled database
+   * log, a rotated log, a moved folder): it is sent as a delta against the old name's copy on
+   * the target, and the removal that would take that copy away goes last.
+   */
+  private followRenames(items: SyncItem[]): SyncItem[] {
+    const removed = new Set(items.filter((i) => i.source === null).map((i) => i.target));
+    const fresh = items.filter(
+      (i): i is SourceEntry => i.info !== null && i.info.isFile() && !this.index.get(i.target),
+    );
+    if (removed.size === 0 || fresh.length === 0) return items;
+    const gone = new Map<string, RawPath>();
+    for (const [target, entry] of this.index.entries) {
+      if (entry.kind === 'file' && entry.nlink === 1 && isBelowAny(target, removed))
+        gone.set(`${entry.dev}:${entry.ino}`, target);
+    }
+    const bases = new Set<RawPath>();
+    for (const item of fresh) {
+      const old = gone.get(`${item.info.dev}:${item.info.ino}`);
+      if (old === undefined) continue;
+      item.baseFrom = old;
+      bases.add(old);
+    }
+    if (bases.size === 0) return items;
+    const holdsBase = (item: SyncItem): boolean =>
+      item.source === null && [...bases].some((base) => isBelowAny(base, new Set([item.target])));
+    return [...items.filter((i) => !holdsBase(i)), ...items.filter(holdsBase)];
   }
 
   /** A path that could not be looked at this round: warned the first time only. */

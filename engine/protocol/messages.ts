@@ -85,6 +85,8 @@ export const Request = z.discriminatedUnion('t', [
     ...owner,
     ...times,
     base: z.boolean(),
+    /** The base is the copy at this path, not at `path` (the file was renamed on the source). */
+    baseFrom: rawPath.optional(),
     xattrs,
   }),
   z.object({ t: z.literal('putEnd'), id, hash: z.string().regex(/^[0-9a-f]{32}$/) }),

@@ -69,6 +69,8 @@ export async function sendFileDelta(
   info: BigIntStats,
   mode: 'delta' | 'whole',
   xattrs: Xattr[] = [],
+  /** The target path whose copy the signature describes, when not `targetPath` (a rename). */
+  baseFrom?: string,
 ): Promise<FileDeltaResult> {
   const head = await signature.head();
   const useBase = head.exists && mode === 'delta';
@@ -87,6 +89,7 @@ export async function sendFileDelta(
       gid: Number(info.gid),
       ...wireTimes(info),
       base: useBase,
+      ...(useBase && baseFrom !== undefined ? { baseFrom } : {}),
       xattrs,
     }));
   let dirtyBytes = 0;
@@ -178,7 +181,8 @@ export async function sendFileDelta(
     closeSync(fd);
   }
   await signature.drain();
-  const unchanged = useBase && put === null && head.size === size;
+  // A renamed file's new name does not exist on the target yet: it is always put.
+  const unchanged = useBase && put === null && head.size === size && baseFrom === undefined;
   if (!unchanged) openPut();
   const digest = hash.hex();
   if (put) await client.endPut((put as { id: number }).id, digest);

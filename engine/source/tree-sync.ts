@@ -124,7 +124,11 @@ export async function syncItems(
       if (!info || !info.isFile() || entry.signature) continue;
       if (index > 0 && info.size > LOOKAHEAD_MAX_SIZE) break;
       if (hooks.hardLinkPrimary(entry.item as SourceEntry) !== null) continue;
-      entry.signature = client.requestSignature(entry.item.target, blockSizeFor(Number(info.size)));
+      const named = entry.item as SourceEntry;
+      entry.signature = client.requestSignature(
+        named.baseFrom ?? named.target,
+        blockSizeFor(Number(info.size)),
+      );
     }
   };
 
@@ -213,7 +217,9 @@ export async function syncItems(
       return;
     }
     totals.files++;
-    const sig = signature ?? client.requestSignature(target, blockSizeFor(Number(info.size)));
+    const sig =
+      signature ??
+      client.requestSignature(item.baseFrom ?? target, blockSizeFor(Number(info.size)));
     let result;
     const readFromMs = Date.now();
     try {
@@ -225,6 +231,7 @@ export async function syncItems(
         info,
         hooks.wholeFile?.(item) ? 'whole' : mode,
         attributes,
+        item.baseFrom,
       );
     } catch (error) {
       await sig.drain().catch(() => undefined);

@@ -9,6 +9,11 @@ export interface SourceEntry {
   source: Buffer;
   target: RawPath;
   info: BigIntStats;
+  /**
+   * A path the target holds under an old name of this file (renamed on the source: the same
+   * inode): its copy there is the base of the delta, so a rename sends only what changed.
+   */
+  baseFrom?: RawPath;
 }
 
 /** Decides whether an absolute source path is left out of the migration. */
