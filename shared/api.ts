@@ -58,6 +58,8 @@ export const MigrationRequest = z.object({
   useDefaultExcludes: z.boolean(),
   stopCommand: z.string().max(4096).nullable(),
   rollbackCommand: z.string().max(4096).nullable(),
+  /** Run while the program still runs, once the rounds converge (see MigrationOptions). */
+  flushCommand: z.string().max(4096).nullable().optional(),
   downtimeTargetSeconds: DowntimeTargetSeconds,
   thresholdBytes: z.number().int().min(0),
   maxRounds: z.number().int().min(1).max(1000),

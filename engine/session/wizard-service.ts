@@ -243,6 +243,7 @@ export class WizardService implements WizardApi {
       stateDir: this.stateDir(),
       stopCommand: request.stopCommand,
       rollbackCommand: request.rollbackCommand,
+      flushCommand: request.flushCommand ?? null,
       verify: 'cached',
       thresholdBytes: request.thresholdBytes,
       downtimeTargetMs: request.downtimeTargetSeconds * 1000,

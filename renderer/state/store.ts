@@ -71,6 +71,7 @@ interface SelectionSlice {
     defaultExcludes: boolean;
     stopCommand: string;
     rollbackCommand: string;
+    flushCommand: string;
     downtimeSeconds: string;
     /** 'none': the rounds go to the agent; else the VM's boot. */
     vmBoot: 'none' | 'direct' | 'grub-bios' | 'grub-efi';
@@ -214,6 +215,7 @@ export function createWizardStore(api: WizardApi) {
       defaultExcludes: true,
       stopCommand: '',
       rollbackCommand: '',
+      flushCommand: '',
       downtimeSeconds: '5',
       vmBoot: 'none',
       vmMemoryMiB: '2048',
@@ -268,6 +270,7 @@ export function createWizardStore(api: WizardApi) {
                 defaultExcludes: request.useDefaultExcludes,
                 stopCommand: request.stopCommand ?? '',
                 rollbackCommand: request.rollbackCommand ?? '',
+                flushCommand: request.flushCommand ?? '',
                 downtimeSeconds: String(request.downtimeTargetSeconds),
                 vmBoot: request.vm?.boot ?? 'none',
                 vmMemoryMiB: String(request.vm?.memoryMiB ?? 2048),
@@ -289,6 +292,7 @@ export function createWizardStore(api: WizardApi) {
           useDefaultExcludes: state.selection.defaultExcludes,
           stopCommand: state.selection.stopCommand.trim() || null,
           rollbackCommand: state.selection.rollbackCommand.trim() || null,
+          flushCommand: state.selection.flushCommand.trim() || null,
           // As typed: the form checked them, and the API's schema refuses what is not a number.
           downtimeTargetSeconds: Number(state.selection.downtimeSeconds),
           thresholdBytes: 1024 * 1024,

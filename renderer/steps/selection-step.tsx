@@ -118,6 +118,15 @@ export function SelectionStep() {
             onChange={(e) => setSelection({ rollbackCommand: e.target.value })}
           />
         </label>
+        <label>
+          {t('selection.flushCommand')}
+          <input
+            className="mono"
+            data-testid="flush-command"
+            value={selection.flushCommand}
+            onChange={(e) => setSelection({ flushCommand: e.target.value })}
+          />
+        </label>
         <p>
           <strong>{t('selection.startCommand')}</strong>{' '}
           <code data-testid="start-command">

@@ -79,6 +79,8 @@ export const en = {
     stopPick: 'Pick a running service',
     stopNone: 'Type a command',
     rollbackCommand: 'Command that starts it again if the cutover fails',
+    flushCommand:
+      'Command that makes it write what it holds in memory, run before the last round while it still runs (optional; PostgreSQL: psql -c CHECKPOINT)',
     startCommand: 'Start command on the VM (the agent’s --on-handover)',
     startNone: 'none: the agent was started without --on-handover',
     downtime: 'Downtime target (seconds)',

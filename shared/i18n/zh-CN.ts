@@ -80,6 +80,8 @@ export const zhCN: Catalog = {
     stopPick: '从运行中的服务选择',
     stopNone: '手动输入命令',
     rollbackCommand: '切换失败时重新启动程序的命令',
+    flushCommand:
+      '让程序写出内存中数据的命令，在程序仍运行时于最后一轮之前执行（可选；PostgreSQL：psql -c CHECKPOINT）',
     startCommand: '虚拟机上的启动命令（代理的 --on-handover）',
     startNone: '无：代理启动时未指定 --on-handover',
     downtime: '停机时间目标（秒）',

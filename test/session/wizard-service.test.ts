@@ -117,6 +117,28 @@ describe('the wizard service drives the engine for the window', () => {
     }
   });
 
+  it('runs the flush command the wizard was given before the last round', async () => {
+    const other = new WizardService({ dataDir: join(base, 'wizard-flush') });
+    const flushed = join(base, 'flushed-by-wizard');
+    try {
+      const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
+      await other.startMigration({
+        ...request,
+        target: await freshTarget('target-flush'),
+        flushCommand: `touch ${shellQuote(flushed)}`,
+      });
+      await waiting;
+      assert.ok(existsSync(flushed), 'the flush ran before the cutover was offered');
+      const done = nextEvent(other, stageIs('done'));
+      await other.cutOver();
+      await done;
+      const session = await other.getSession();
+      assert.ok(session.report?.rounds.some((r) => r.afterFlush));
+    } finally {
+      await other.close();
+    }
+  });
+
   it('closing (a quit, SIGTERM in browser mode) during a cutover waits for its rollback', async () => {
     const other = new WizardService({ dataDir: join(base, 'wizard-close') });
     const rolledBack = join(base, 'rolled-back-on-close');
