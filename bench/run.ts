@@ -184,10 +184,15 @@ async function rsyncInto(base: string, target: string): Promise<void> {
   await symlink(target, join(base, 'rsync-target'));
 }
 
-async function copyCases(base: string, port: number): Promise<{ full: Pair; resync: Pair }> {
+async function copyCases(
+  base: string,
+  port: number,
+): Promise<{ full: Pair; fullFsync: Run[]; resync: Pair }> {
   await createDataSet(join(base, 'source'), shape);
   const full = newPair();
   const resync = newPair();
+  // rsync making our promise too: every file fsynced before it is renamed into place.
+  const fullFsync: Run[] = [];
   let ourTarget = '';
   for (let rep = 0; rep < reps; rep++) {
     // Fresh target folders each time, so neither tool finds the other's or its own old files.
@@ -199,6 +204,9 @@ async function copyCases(base: string, port: number): Promise<{ full: Pair; resy
       async () => void full.ours.push(await ours(base, target, `full-${rep}`)),
       async () => void full.rsync.push(await rsync(base, port, [])),
     );
+    await rsyncInto(base, join(base, `target-rsync-fsync-${rep}`));
+    fullFsync.push(await rsync(base, port, ['--fsync']));
+    await rsyncInto(base, join(base, `target-rsync-${rep}`));
     process.stderr.write(`bench: full copy ${rep + 1}/${reps} done\n`);
   }
   for (let rep = 0; rep < reps; rep++) {
@@ -210,7 +218,7 @@ async function copyCases(base: string, port: number): Promise<{ full: Pair; resy
     );
     process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
   }
-  return { full, resync };
+  return { full, fullFsync, resync };
 }
 
 /** One big file, 1% of its blocks changed: a database's datafile between two rounds. */
@@ -252,7 +260,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: limits ${JSON.stringify(limits)}\n`);
 
     const daemon = await startRsyncDaemon(base, join(base, 'rsync-target'));
-    let copy: { full: Pair; resync: Pair } | null = null;
+    let copy: { full: Pair; fullFsync: Run[]; resync: Pair } | null = null;
     let big: Pair | null = null;
     try {
       if (cases.has('copy')) copy = await copyCases(base, daemon.port);
@@ -277,7 +285,11 @@ async function main(): Promise<void> {
       limits,
       ...(copy
         ? {
-            full: { ours: summary(copy.full.ours), rsync: summary(copy.full.rsync) },
+            full: {
+              ours: summary(copy.full.ours),
+              rsync: summary(copy.full.rsync),
+              rsyncFsync: summary(copy.fullFsync),
+            },
             resync: {
               changedMiB: median(copy.resync.changedBytes) / MiB,
               ours: summary(copy.resync.ours),
@@ -312,6 +324,7 @@ async function main(): Promise<void> {
       const r = results.resync;
       lines.push(
         `| full copy, wall time (s) | ${fmt(f.ours.seconds)} (engine ${fmt(f.ours.engineSeconds)}) | ${fmt(f.rsync.seconds)} | ${fmt(f.ours.seconds / f.rsync.seconds)} |`,
+        `| full copy against rsync --fsync (every file synced, as we do), wall time (s) | ${fmt(f.ours.seconds)} | ${fmt(f.rsyncFsync.seconds)} | ${fmt(f.ours.seconds / f.rsyncFsync.seconds)} |`,
         `| full copy, MiB on the wire | ${mib(f.ours.wireBytes)} | ${mib(f.rsync.wireBytes)} | ${fmt(f.ours.wireBytes / f.rsync.wireBytes)} |`,
         `| re-sync (${fmt(r.changedMiB, 1)} MiB changed), wall time (s) | ${fmt(r.ours.seconds)} (engine ${fmt(r.ours.engineSeconds)}) | ${fmt(r.rsync.seconds)} | ${fmt(r.ours.seconds / r.rsync.seconds)} |`,
         `| re-sync, MiB on the wire | ${mib(r.ours.wireBytes)} | ${mib(r.rsync.wireBytes)} | ${fmt(r.ours.wireBytes / r.rsync.wireBytes)} |`,

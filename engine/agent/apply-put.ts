@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
+  accessSync,
   closeSync,
+  constants,
   fchmodSync,
   fchownSync,
   ftruncateSync,
@@ -249,7 +251,10 @@ function knownBigFile(
   if (
     !info?.isFile() ||
     info.nlink !== 1n ||
-    blockSizeFor(Number(info.size)) !== blockSizeFor(size)
+    blockSizeFor(Number(info.size)) !== blockSizeFor(size) ||
+    // A file this agent may not write (read-only, for an agent that is not root) is replaced,
+    // never half written.
+    !canWrite(full)
   )
     return null;
   const stored = target.hashes.storedBlocks(full, info);
@@ -377,6 +382,15 @@ export function replaceWithSync(temp: Buffer, target: Buffer): void {
   renameSync(target, aside);
   renameSync(temp, target);
   rmSync(aside, { recursive: true, force: true });
+}
+
+function canWrite(full: Buffer): boolean {
+  try {
+    accessSync(full, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where the old version is: the target itself, or the old name of a renamed file. */

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { P2VError } from '../../shared/errors.ts';
 import { loadXXHash } from '../checksum/xxhash-binding.ts';
 import { ZEROS } from '../checksum/block-checksums.ts';
 import { nsToSeconds } from '../paths/times.ts';
@@ -164,7 +165,16 @@ export function recoverInPlace(stateDir: string): { replayed: string[]; dropped:
   let dropped = 0;
   for (const name of names) {
     const path = join(dir, name);
-    const done = name.endsWith('.redo') && sealedLength(path) !== null ? replay(path) : null;
+    let done: ReturnType<typeof replay> = null;
+    try {
+      done = name.endsWith('.redo') && sealedLength(path) !== null ? replay(path) : null;
+    } catch (error) {
+      // The target may be half written: the agent does not start until it can be finished.
+      throw new P2VError(
+        'IO_ERROR',
+        `an in-place change recorded in ${path} cannot be finished (${(error as Error).message}); fix the cause and start the agent again, which finishes it`,
+      );
+    }
     if (done) {
       try {
         fsyncSync(done.target);
@@ -229,7 +239,9 @@ function replay(
     try {
       target = openSync(full, 'r+');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      // The file is gone or is something else now: the journal is of a version nobody needs.
+      if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? ''))
+        return null;
       throw error;
     }
     if (String(fstatSync(target, { bigint: true }).ino) !== ending.ino) return null;

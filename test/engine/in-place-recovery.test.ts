@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RedoJournal, recoverInPlace } from '../../engine/agent/in-place-journal.ts';
@@ -119,6 +119,16 @@ describe('an in-place apply killed at each step', () => {
     await rename(`${c.file}.new`, c.file);
     assert.deepEqual(recoverInPlace(c.stateDir), { replayed: [], dropped: 1 });
     assert.deepEqual(await readFile(c.file), replacement);
+  });
+
+  it('left over a file since replaced by a folder: dropped, the folder untouched', async () => {
+    const c = await journaled();
+    seal(c, (await stat(c.file, { bigint: true })).ino);
+    await c.journal.commit();
+    await rm(c.file);
+    await mkdir(c.file);
+    assert.deepEqual(recoverInPlace(c.stateDir), { replayed: [], dropped: 1 });
+    assert.ok((await stat(c.file)).isDirectory());
   });
 
   it('is finished by the agent at its start, which then forgets what it knew of the file', async () => {
