@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readSync, type BigIntStats } from 'node:fs';
 import { hostname } from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { P2VError, type ErrorInfo } from '../../shared/errors.ts';
@@ -13,7 +13,15 @@ import {
 import { type EntryReader, type SignatureWriter, STORE_MIN } from './signature-store.ts';
 import { Connection, KEEPALIVE_EVERY_MS } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
-import { PROTOCOL_VERSION, Request, type RequestOf, type Response } from '../protocol/messages.ts';
+import {
+  PROTOCOL_VERSION,
+  Request,
+  type EntryMeta,
+  type RequestOf,
+  type Response,
+} from '../protocol/messages.ts';
+import { readXattrs, xattrDigest } from '../paths/xattrs.ts';
+import { openNoAtimeSync } from '../paths/no-atime.ts';
 import type { HandoverRecord } from './handover-record.ts';
 import { answerStop, refusalAfterStop, reopen, runHandover } from './agent-cutover.ts';
 import { drainUntilEnd, receivePut } from './apply-put.ts';
@@ -418,21 +426,42 @@ async function answerSignature(
     stored && blockSizeFor(stored.size) === request.blockSize
       ? ctx.hashes.signatures.open(stored)
       : null;
+  const meta = entryMeta(full, info);
   if (kept) {
     ctx.counts.signaturesKept++;
-    return sendStoredSignature(conn, request, kept);
+    return sendStoredSignature(conn, request, kept, meta);
   }
   ctx.counts.signaturesRead++;
-  if (info.size <= BigInt(INLINE_SIGNATURE_MAX)) return sendSignature(conn, ctx, request, full);
+  if (info.size <= BigInt(INLINE_SIGNATURE_MAX))
+    return sendSignature(conn, ctx, request, full, meta);
   // The source streams this file's changes while it reads the signature, so the connection
   // must keep being read meanwhile.
   return ctx.signatures.start(request.path, () =>
-    sendSignature(conn, ctx, request, full).catch(async (error: unknown) => {
+    sendSignature(conn, ctx, request, full, meta).catch(async (error: unknown) => {
       await send(conn, { t: 'fail', id: request.id, error: toErrorInfo(error) }).catch(
         () => undefined,
       );
     }),
   );
+}
+
+/**
+ * What a `meta` request would set on the file, as it is now; null where its attributes cannot
+ * be read (the source then sends `meta` as always).
+ */
+function entryMeta(full: Buffer, info: BigIntStats): EntryMeta | null {
+  try {
+    return {
+      mode: Number(info.mode & 0o7777n),
+      uid: Number(info.uid),
+      gid: Number(info.gid),
+      mtimeNs: info.mtimeNs.toString(),
+      atimeNs: info.atimeNs.toString(),
+      xattrs: xattrDigest(readXattrs(full)),
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** The full path of an existing entry, or null when a folder on the way does not exist. */
@@ -453,6 +482,7 @@ async function sendStoredSignature(
   conn: Connection,
   request: RequestOf<'sig'>,
   kept: EntryReader,
+  meta: EntryMeta | null,
 ): Promise<void> {
   try {
     await send(conn, {
@@ -461,6 +491,7 @@ async function sendStoredSignature(
       exists: true,
       size: kept.size,
       blockSize: request.blockSize,
+      ...(meta ? { meta } : {}),
     });
     const perFrame = STORED_ENTRIES_PER_FRAME;
     for (let first = 0; first < kept.blocks; first += perFrame) {
@@ -487,8 +518,9 @@ async function sendSignature(
   ctx: AgentContext,
   request: RequestOf<'sig'>,
   full: Buffer,
+  meta: EntryMeta | null,
 ): Promise<void> {
-  const fd = openSync(full, 'r');
+  const fd = openNoAtimeSync(full);
   let writer: SignatureWriter | null = null;
   try {
     const before = fstatSync(fd, { bigint: true });
@@ -499,6 +531,7 @@ async function sendSignature(
       exists: true,
       size,
       blockSize: request.blockSize,
+      ...(meta ? { meta } : {}),
     });
     const chunk = Math.min(
       Math.max(SIGNATURE_CHUNK, request.blockSize),

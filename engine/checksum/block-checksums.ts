@@ -1,5 +1,5 @@
 import { readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { openNoAtime } from '../paths/no-atime.ts';
 import { loadXXHash } from './xxhash-binding.ts';
 
 const { XXHash128 } = loadXXHash();
@@ -154,7 +154,7 @@ export function chunkFor(size: number, blockSize: number): Buffer {
  * read is hashed again.
  */
 export async function hashFile(path: Buffer | string): Promise<string> {
-  const handle = await open(path, 'r');
+  const handle = await openNoAtime(path);
   try {
     let size = Number((await handle.stat()).size);
     for (;;) {

@@ -166,6 +166,17 @@ export interface AgentCutover {
   output?: string;
 }
 
+/** A file's metadata as the agent has it: what a `meta` request would set. */
+export interface EntryMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+  mtimeNs: string;
+  atimeNs: string;
+  /** xattrDigest of the copied attributes ('' for none). */
+  xattrs: string;
+}
+
 /** Answers from the agent. Signature data follows sigHead as signature frames until sigEnd. */
 export type Response =
   | { t: 'welcome'; id: number; agent: AgentInfo }
@@ -175,6 +186,8 @@ export type Response =
       exists: boolean;
       size: number;
       blockSize: number;
+      /** The copy's metadata, so a source whose file matches in full sends no `meta`. */
+      meta?: EntryMeta;
     }
   | { t: 'sigEnd'; id: number }
   | { t: 'ack'; id: number; warning?: string }

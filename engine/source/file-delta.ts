@@ -1,6 +1,7 @@
 import type { BigIntStats } from 'node:fs';
 import type { Xattr } from '../paths/xattrs.ts';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openNoAtimeSync } from '../paths/no-atime.ts';
 import {
   chunkFor,
   ENTRY_BYTES,
@@ -12,6 +13,7 @@ import {
 } from '../checksum/block-checksums.ts';
 import { wireTimes } from '../paths/times.ts';
 import { HashPool, SLOT_BYTES, type HashedChunk } from '../checksum/hash-pool.ts';
+import type { EntryMeta } from '../protocol/messages.ts';
 import type { AgentClient } from './agent-client.ts';
 import type { SignatureStream } from './signature-stream.ts';
 
@@ -25,6 +27,8 @@ export interface FileDeltaResult {
   unchanged: boolean;
   /** Resolves when the agent has applied the file; null when nothing was sent. */
   applied: Promise<unknown> | null;
+  /** The copy's metadata as the agent said it (an unchanged file may need no `meta`). */
+  agentMeta: EntryMeta | null;
 }
 
 /** Reads the agent's signature entries in offset order, as many at a time as a chunk needs. */
@@ -112,7 +116,8 @@ export async function sendFileDelta(
     holeLength = 0;
   };
 
-  const fd = openSync(source, 'r');
+  // The source's access times stay as the machine's own use left them.
+  const fd = openNoAtimeSync(source);
   const chunks = openChunks(fd, size, blockSize);
   try {
     let position = 0;
@@ -191,6 +196,7 @@ export async function sendFileDelta(
     hash: digest,
     unchanged,
     applied: put ? (put as { done: Promise<unknown> }).done : null,
+    agentMeta: head.meta ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { P2VError } from '../../shared/errors.ts';
+import type { EntryMeta } from '../protocol/messages.ts';
 
 /** Signature bytes buffered before the reader waits for the consumer. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
@@ -8,6 +9,7 @@ export interface SignatureHead {
   exists: boolean;
   size: number;
   blockSize: number;
+  meta?: EntryMeta;
 }
 
 /**
@@ -24,7 +26,12 @@ export class SignatureStream {
   private wakeProducer: (() => void) | null = null;
 
   setHead(head: SignatureHead): void {
-    this.headValue = { exists: head.exists, size: head.size, blockSize: head.blockSize };
+    this.headValue = {
+      exists: head.exists,
+      size: head.size,
+      blockSize: head.blockSize,
+      ...(head.meta ? { meta: head.meta } : {}),
+    };
     this.wake();
   }
 

@@ -2,6 +2,7 @@ import { lstatSync, type BigIntStats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { readXattrs, xattrDigest, type Xattr } from '../paths/xattrs.ts';
+import type { EntryMeta } from '../protocol/messages.ts';
 import { blockSizeFor } from '../checksum/block-checksums.ts';
 import { displayPath, fromFsName, type RawPath } from '../paths/raw-path.ts';
 import { wireTimes } from '../paths/times.ts';
@@ -250,6 +251,9 @@ export async function syncItems(
     const outcome = { hash: result.hash, stable, readFromMs, xattrs: digest };
     if (result.applied) {
       track(item, result.applied, () => hooks.applied(item, outcome));
+    } else if (result.unchanged && sameMeta(result.agentMeta, info, digest)) {
+      // Content, owner, mode, times and attributes all match: nothing to write, nothing to sync.
+      track(item, Promise.resolve(null), () => hooks.applied(item, outcome));
     } else {
       track(
         item,
@@ -287,6 +291,23 @@ export async function syncItems(
   if (connectionError) throw connectionError;
   totals.wireBytes = client.bytesOnWire - wireAtStart;
   return totals;
+}
+
+/**
+ * Whether the agent's copy has the metadata a `meta` request would set. Times compare to the
+ * microsecond, the precision the agent sets them with (docs/decisions.md).
+ */
+function sameMeta(agent: EntryMeta | null, info: BigIntStats, xattrs: string): boolean {
+  if (!agent) return false;
+  const micro = (ns: string | bigint): bigint => BigInt(ns) / 1000n;
+  return (
+    agent.mode === Number(info.mode & 0o7777n) &&
+    agent.uid === Number(info.uid) &&
+    agent.gid === Number(info.gid) &&
+    micro(agent.mtimeNs) === micro(info.mtimeNs) &&
+    micro(agent.atimeNs) === micro(info.atimeNs) &&
+    agent.xattrs === xattrs
+  );
 }
 
 function statOrNull(path: Buffer): BigIntStats | null {
