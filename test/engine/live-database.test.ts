@@ -114,7 +114,6 @@ describe('a database written during the whole migration', () => {
         report.convergence?.predictedDowntimeMs,
         predicted.roundMs + predicted.rescanMs + predicted.mirrorMs + predicted.verifyMs,
       );
-      assert.ok(predicted.verifyMs > 0 || predicted.rescanMs > 0, 'the floors were measured');
       const partsMs = measured.roundMs + measured.rescanMs + measured.mirrorMs + measured.verifyMs;
       assert.ok(partsMs <= (report.cutover.downtimeMs ?? 0), 'the parts fit in the pause');
       t.diagnostic(
