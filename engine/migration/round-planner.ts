@@ -120,36 +120,52 @@ export class RoundPlanner {
     const items = [...byTarget.values()]
       .filter((item) => item.source !== null || !isBelowAny(item.target, unsure))
       .sort(compareItems);
-    return { items: this.followRenames(items), taken, bytes };
+    return { items: await this.followRenames(items), taken, bytes };
   }
 
   /**
-   * A new file whose inode a removed path had was renamed on the source (a recycled database
-   * log, a rotated log, a moved folder): it is sent as a delta against the old name's copy on
-   * the target, and the removal that would take that copy away goes last.
+   * A new file whose inode an indexed path had, where that path is gone from the source, was
+   * renamed (a recycled database log, a rotated log, a moved folder): it is sent as a delta
+   * against the old name's copy on the target, and the removal that would take that copy away
+   * goes last. The old name's removal joins this round even if its event has not come yet, so
+   * the match does not depend on the order the watcher reports the two halves of a rename.
    */
-  private followRenames(items: SyncItem[]): SyncItem[] {
-    const removed = new Set(items.filter((i) => i.source === null).map((i) => i.target));
+  private async followRenames(items: SyncItem[]): Promise<SyncItem[]> {
     const fresh = items.filter(
       (i): i is SourceEntry => i.info !== null && i.info.isFile() && !this.index.get(i.target),
     );
-    if (removed.size === 0 || fresh.length === 0) return items;
-    const gone = new Map<string, RawPath>();
-    for (const [target, entry] of this.index.entries) {
-      if (entry.kind === 'file' && entry.nlink === 1 && isBelowAny(target, removed))
-        gone.set(`${entry.dev}:${entry.ino}`, target);
-    }
+    if (fresh.length === 0) return items;
+    const byInode = new Map<string, RawPath>();
+    for (const [target, entry] of this.index.entries)
+      if (entry.kind === 'file' && entry.nlink === 1)
+        byInode.set(`${entry.dev}:${entry.ino}`, target);
+    const removed = new Set(items.filter((i) => i.source === null).map((i) => i.target));
     const bases = new Set<RawPath>();
+    const added: SyncItem[] = [];
     for (const item of fresh) {
-      const old = gone.get(`${item.info.dev}:${item.info.ino}`);
-      if (old === undefined) continue;
+      const old = byInode.get(`${item.info.dev}:${item.info.ino}`);
+      const entry = old === undefined ? undefined : this.index.get(old);
+      if (old === undefined || !entry || bases.has(old)) continue;
+      if (!isBelowAny(old, removed)) {
+        // Still there on the source: the same inode number on another file, not a rename.
+        if (
+          await lstat(Buffer.from(entry.source, 'latin1')).then(
+            () => true,
+            () => false,
+          )
+        )
+          continue;
+        added.push({ source: null, target: old, info: null });
+        removed.add(old);
+      }
       item.baseFrom = old;
       bases.add(old);
     }
     if (bases.size === 0) return items;
+    const all = [...items, ...added];
     const holdsBase = (item: SyncItem): boolean =>
       item.source === null && [...bases].some((base) => isBelowAny(base, new Set([item.target])));
-    return [...items.filter((i) => !holdsBase(i)), ...items.filter(holdsBase)];
+    return [...all.filter((i) => !holdsBase(i)), ...all.filter(holdsBase)];
   }
 
   /** A path that could not be looked at this round: warned the first time only. */
