@@ -1,5 +1,4 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashFile } from '../checksum/block-checksums.ts';
 import { JsonLog } from '../record/json-log.ts';
@@ -103,14 +102,10 @@ export class HashCache {
 
   /** The file's whole-file checksum, or null if it is not a regular file. */
   async hashOf(full: Buffer, allowCached: boolean): Promise<string | null> {
-    let info: BigIntStats;
-    try {
-      info = await lstat(full, { bigint: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    if (!info.isFile()) return null;
+    // A synchronous stat: a metadata lookup costs less than a thread-pool round trip, and the
+    // verification asks for thousands in a row (docs/decisions.md, synchronous file I/O).
+    const info = lstatSync(full, { bigint: true, throwIfNoEntry: false });
+    if (!info?.isFile()) return null;
     const key = statKey(info);
     const cached = this.entries.get(full.toString('latin1'));
     if (allowCached && cached && cached.key === key) return cached.hash;

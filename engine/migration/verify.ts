@@ -7,6 +7,7 @@ import type { AgentClient } from '../source/agent-client.ts';
 import { ProgressMeter } from './progress-meter.ts';
 
 const BATCH = 256;
+const BATCHES_IN_FLIGHT = 4;
 
 /** The outcome of comparing whole-file checksums on both sides. */
 export interface VerifyResult {
@@ -72,7 +73,7 @@ async function compareTarget(
   const bytes = files.reduce((sum, [, entry]) => sum + Number(entry.size), 0);
   const meter = new ProgressMeter(phase, bytes, files.length, emit);
   const mismatches: RawPath[] = [];
-  for (let start = 0; start < files.length; start += BATCH) {
+  const compareBatch = async (start: number): Promise<void> => {
     const batch = files.slice(start, start + BATCH);
     const remote = client.request<'hashes'>({
       t: 'hash',
@@ -91,7 +92,25 @@ async function compareTarget(
         mismatches.push(target);
       meter.add(Number(entry.size), 1, displayPath(target));
     });
+  };
+  // A few batches in flight: the agent answers one while the source checks the next, instead
+  // of each side waiting on the other batch by batch (this runs inside the downtime).
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  for (let start = 0; start < files.length && failure === null; start += BATCH) {
+    const done: Promise<void> = compareBatch(start).then(
+      () => void inFlight.delete(done),
+      (error: unknown) => {
+        failure ??= error;
+        inFlight.delete(done);
+      },
+    );
+    inFlight.add(done);
+    if (inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
+  if (failure !== null) throw failure;
+  mismatches.sort();
   meter.finish();
   return { files: files.length, mismatches };
 }
