@@ -175,7 +175,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('--threshold <bytes>', 'cut over once a round sends at most this much', '1MiB')
     .option(
       '--downtime-target <seconds>',
-      'cut over once the last round is predicted to take at most this',
+      'cut over once the pause after the stop (the last round, rescan, mirror check and verification, as measured in the rounds) is predicted to take at most this',
       '5',
     )
     .option('--max-rounds <n>', 'cut over after this many rounds at the latest', '10')

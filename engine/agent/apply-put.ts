@@ -10,7 +10,6 @@ import {
   lstatSync,
   openSync,
   unlinkSync,
-  writeSync,
   renameSync,
   rmSync,
 } from 'node:fs';
@@ -20,12 +19,12 @@ import {
   chunkFor,
   ENTRY_BYTES,
   isAllZero,
-  readWhole,
   WholeFileHash,
   writeSignature,
   zeroBlockHash,
 } from '../checksum/block-checksums.ts';
 import { displayPath, type RawPath } from '../paths/raw-path.ts';
+import { readWhole, writeAll } from '../storage/positional-io.ts';
 import { applyXattrs } from '../paths/xattrs.ts';
 import { nsToSeconds } from '../paths/times.ts';
 import { FrameType, type Frame } from '../protocol/frame.ts';
@@ -413,11 +412,6 @@ function openBase(full: Buffer | null): number | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-}
-
-function writeAll(fd: number, data: Buffer, position: number): void {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
 }
 
 function tryUnlinkSync(path: Buffer): void {

@@ -11,9 +11,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   unlinkSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +21,7 @@ import { ZEROS } from '../checksum/block-checksums.ts';
 import { nsToSeconds } from '../paths/times.ts';
 import { applyXattrs, type Xattr } from '../paths/xattrs.ts';
 import { syncDirectory, syncDirectorySync } from '../storage/durable-write.ts';
+import { readExactly, writeAll } from '../storage/positional-io.ts';
 
 const { XXHash128 } = loadXXHash();
 const fsyncFd = promisify(fsync);
@@ -31,6 +30,7 @@ const MAGIC = Buffer.from('P2VREDO1', 'latin1');
 const RECORD_HEAD = 17;
 const TRAILER = 4 + 16 + MAGIC.length;
 const COPY_CHUNK = 1024 * 1024;
+const ENDS_EARLY = 'redo journal ends early';
 
 enum RecordType {
   blocks = 1,
@@ -200,14 +200,14 @@ function sealedLength(path: string): number | null {
     const size = fstatSync(fd).size;
     if (size < TRAILER) return null;
     const trailer = Buffer.alloc(TRAILER);
-    readAll(fd, trailer, size - TRAILER);
+    readExactly(fd, trailer, size - TRAILER, ENDS_EARLY);
     if (!trailer.subarray(4 + 16).equals(MAGIC)) return null;
     const hash = new XXHash128(Buffer.alloc(8));
     const chunk = Buffer.allocUnsafe(COPY_CHUNK);
     const bodyAndLength = size - 16 - MAGIC.length;
     for (let at = 0; at < bodyAndLength;) {
       const n = Math.min(chunk.length, bodyAndLength - at);
-      readAll(fd, chunk.subarray(0, n), at);
+      readExactly(fd, chunk.subarray(0, n), at, ENDS_EARLY);
       hash.update(chunk.subarray(0, n));
       at += n;
     }
@@ -229,11 +229,11 @@ function replay(
   try {
     const size = fstatSync(fd).size;
     const length = Buffer.alloc(4);
-    readAll(fd, length, size - TRAILER);
+    readExactly(fd, length, size - TRAILER, ENDS_EARLY);
     const jsonLength = length.readUInt32BE(0);
     const jsonAt = size - TRAILER - jsonLength;
     const json = Buffer.alloc(jsonLength);
-    readAll(fd, json, jsonAt);
+    readExactly(fd, json, jsonAt, ENDS_EARLY);
     const ending = JSON.parse(json.toString('utf8')) as InPlaceEnding;
     const full = Buffer.from(ending.path, 'latin1');
     try {
@@ -248,7 +248,7 @@ function replay(
     const head = Buffer.alloc(RECORD_HEAD);
     const chunk = Buffer.allocUnsafe(COPY_CHUNK);
     for (let at = 0; at < jsonAt;) {
-      readAll(fd, head, at);
+      readExactly(fd, head, at, ENDS_EARLY);
       at += RECORD_HEAD;
       const type = head.readUInt8(0) as RecordType;
       const offset = Number(head.readBigUInt64BE(1));
@@ -257,7 +257,7 @@ function replay(
         const n = Math.min(chunk.length, count - done);
         const data = type === RecordType.hole ? ZEROS.subarray(0, n) : chunk.subarray(0, n);
         if (type === RecordType.blocks) {
-          readAll(fd, data, at);
+          readExactly(fd, data, at, ENDS_EARLY);
           at += n;
         }
         writeAll(target, data, offset + done);
@@ -276,20 +276,6 @@ function replay(
     if (target !== null) closeSync(target);
     closeSync(fd);
   }
-}
-
-function readAll(fd: number, buffer: Buffer, position: number): void {
-  let done = 0;
-  while (done < buffer.length) {
-    const n = readSync(fd, buffer, done, buffer.length - done, position + done);
-    if (n === 0) throw new Error('redo journal ends early');
-    done += n;
-  }
-}
-
-function writeAll(fd: number, data: Buffer, position: number): void {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
 }
 
 function tryUnlink(path: string): void {

@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { blockSizeFor, ENTRY_BYTES, WholeFileHash } from '../checksum/block-checksums.ts';
+import { readExactly, writeAll } from '../storage/positional-io.ts';
 
 /** Files at least this big keep their block hashes on the agent; smaller ones are read again. */
 export const STORE_MIN = 1024 * 1024;
@@ -86,6 +79,8 @@ export class SignatureWriter {
   private readonly fd: number;
   private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER);
   private filled = 0;
+  /** Bytes already in the file. */
+  private written = 0;
   private readonly path: string;
 
   constructor(dir: string) {
@@ -96,7 +91,8 @@ export class SignatureWriter {
   add(entries: Buffer): void {
     if (this.filled + entries.length > this.buffer.length) this.spill();
     if (entries.length > this.buffer.length) {
-      writeSync(this.fd, entries);
+      writeAll(this.fd, entries, this.written);
+      this.written += entries.length;
       return;
     }
     entries.copy(this.buffer, this.filled);
@@ -124,8 +120,8 @@ export class SignatureWriter {
   }
 
   private spill(): void {
-    let done = 0;
-    while (done < this.filled) done += writeSync(this.fd, this.buffer, done, this.filled - done);
+    writeAll(this.fd, this.buffer.subarray(0, this.filled), this.written);
+    this.written += this.filled;
     this.filled = 0;
   }
 }
@@ -152,12 +148,7 @@ export class EntryReader {
       into && into.length >= n * ENTRY_BYTES
         ? into.subarray(0, n * ENTRY_BYTES)
         : Buffer.allocUnsafe(n * ENTRY_BYTES);
-    let done = 0;
-    while (done < out.length) {
-      const got = readSync(this.fd, out, done, out.length - done, first * ENTRY_BYTES + done);
-      if (got === 0) throw new Error('stored block hashes end early');
-      done += got;
-    }
+    readExactly(this.fd, out, first * ENTRY_BYTES, 'stored block hashes end early');
     return out;
   }
 

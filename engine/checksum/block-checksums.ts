@@ -1,4 +1,3 @@
-import { readSync } from 'node:fs';
 import { openNoAtime } from '../paths/no-atime.ts';
 import { loadXXHash } from './xxhash-binding.ts';
 
@@ -184,15 +183,4 @@ export async function hashFile(path: Buffer | string): Promise<string> {
   } finally {
     await handle.close();
   }
-}
-
-/** Fills `buffer` from `position`, short only at the end of the file. */
-export function readWhole(fd: number, buffer: Buffer, position: number): number {
-  let done = 0;
-  while (done < buffer.length) {
-    const n = readSync(fd, buffer, done, buffer.length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
 }

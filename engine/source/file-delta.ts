@@ -2,11 +2,11 @@ import type { BigIntStats } from 'node:fs';
 import type { Xattr } from '../paths/xattrs.ts';
 import { closeSync } from 'node:fs';
 import { openNoAtimeSync } from '../paths/no-atime.ts';
+import { readWhole } from '../storage/positional-io.ts';
 import {
   chunkFor,
   ENTRY_BYTES,
   isAllZero,
-  readWhole,
   WholeFileHash,
   writeSignature,
   zeroBlockHash,
