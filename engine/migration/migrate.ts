@@ -650,10 +650,12 @@ class Migration {
     this.warn('attributesNotSet', { path, detail: warning }, path);
   }
 
-  /** Whether the rounds should end with the flush command and the round that sends its writes. */
+  /**
+   * Whether the rounds should end with the flush command and the round that sends its writes:
+   * once per migration run, so late watcher events after the flush round do not set off another.
+   */
   private needsFlush(): boolean {
-    if (!this.options.flushCommand) return false;
-    return !this.report.rounds.filter((r) => !r.final).at(-1)?.afterFlush;
+    return Boolean(this.options.flushCommand) && !this.report.rounds.some((r) => r.afterFlush);
   }
 
   /** Runs the flush command; a failure is said and the rounds go on without it. */
@@ -715,6 +717,9 @@ class Migration {
         decision = await this.decide(this.options.cutoverRequested?.() ?? false);
       if (decision.converged && this.needsFlush()) {
         await this.flushProgram();
+        // What the flush wrote is in the record before the round, not when the watcher's
+        // events arrive: a stat walk, once per convergence.
+        await this.rescan();
         await this.round(false, true);
         continue;
       }
