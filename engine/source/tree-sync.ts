@@ -299,13 +299,18 @@ export async function syncItems(
  */
 function sameMeta(agent: EntryMeta | null, info: BigIntStats, xattrs: string): boolean {
   if (!agent) return false;
-  const micro = (ns: string | bigint): bigint => BigInt(ns) / 1000n;
+  // The agent sets times as a double of seconds: a value near a microsecond's edge can land
+  // one microsecond over (seen in a fresh-clone run), so one microsecond apart counts as equal.
+  const near = (a: string | bigint, b: string | bigint): boolean => {
+    const apart = BigInt(a) / 1000n - BigInt(b) / 1000n;
+    return apart >= -1n && apart <= 1n;
+  };
   return (
     agent.mode === Number(info.mode & 0o7777n) &&
     agent.uid === Number(info.uid) &&
     agent.gid === Number(info.gid) &&
-    micro(agent.mtimeNs) === micro(info.mtimeNs) &&
-    micro(agent.atimeNs) === micro(info.atimeNs) &&
+    near(agent.mtimeNs, info.mtimeNs) &&
+    near(agent.atimeNs, info.atimeNs) &&
     agent.xattrs === xattrs
   );
 }
