@@ -106,7 +106,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       ),
     ),
     silenceLimitMs: options.silenceLimitMs ?? SILENCE_LIMIT_MS,
-    counts: { signaturesKept: 0, signaturesRead: 0, appliedInPlace: 0, appliedByRename: 0 },
+    counts: {
+      signaturesKept: 0,
+      signaturesRead: 0,
+      probed: 0,
+      appliedInPlace: 0,
+      appliedByRename: 0,
+    },
     ...(options.onHandedOver ? { onHandedOver: options.onHandedOver } : {}),
     vms: new VmSupervisor({
       tree: root.path,

@@ -17,6 +17,7 @@ import {
   PROTOCOL_VERSION,
   Request,
   type EntryMeta,
+  type ProbeResult,
   type RequestOf,
   type Response,
 } from '../protocol/messages.ts';
@@ -83,6 +84,8 @@ export interface AgentCounts {
   signaturesKept: number;
   /** Signatures answered by reading the file. */
   signaturesRead: number;
+  /** Files whose checksum a source asked for before a signature (`probe`). */
+  probed: number;
   /** Files changed in place under a redo journal. */
   appliedInPlace: number;
   /** Files rebuilt in a temp file and renamed over the target. */
@@ -212,6 +215,7 @@ function tokensMatch(given: string, expected: string): boolean {
 const AFTER_STOP = new Set<Request['t']>([
   'tree',
   'sig',
+  'probe',
   'hash',
   'ping',
   'describe',
@@ -296,6 +300,8 @@ async function dispatch(session: Session, ctx: AgentContext, request: Request): 
     }
     case 'hash':
       return sendHashes(conn, ctx, request);
+    case 'probe':
+      return answerProbe(conn, ctx, request);
     case 'stop':
       return answerStop(conn, ctx, request);
     case 'handover':
@@ -363,7 +369,8 @@ function answerAfterDirectorySync(
 /**
  * Answers go by id, so a put's commit may finish after later requests were answered. What a
  * request depends on must be done first: earlier work on the same path; for a hard link, its
- * existing file; for a folder's times, a removal, a verification or the stop, everything.
+ * existing file; for a folder's times, the files still to be renamed into it; for a removal, a
+ * verification or the stop, everything.
  */
 async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<void> {
   switch (request.t) {
@@ -375,6 +382,9 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'put':
       if (request.baseFrom !== undefined) await ctx.commits.waitFor(request.baseFrom);
       return ctx.commits.waitFor(request.path);
+    case 'probe':
+      for (const path of request.paths) await ctx.commits.waitFor(path);
+      return;
     case 'sig':
     case 'mkdir':
     case 'symlink':
@@ -382,9 +392,12 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
     case 'link':
       await ctx.commits.waitFor(request.existing);
       return ctx.commits.waitFor(request.path);
-    case 'meta':
+    case 'meta': {
       if (request.kind !== 'dir') return ctx.commits.waitFor(request.path);
-      return ctx.commits.waitAll();
+      // Only files still to be renamed into this folder would change its times after they are set.
+      const folder = placeExisting(ctx, request.path);
+      return folder ? ctx.commits.waitForRenamesInto(folder) : ctx.commits.waitAll();
+    }
     case 'remove':
     case 'hash':
     case 'list':
@@ -566,6 +579,37 @@ async function sendSignature(
     closeSync(fd);
   }
   return send(conn, { t: 'sigEnd', id: request.id });
+}
+
+/**
+ * Answers a `probe`: each file's whole-file checksum (from the checksum cache while the file is
+ * as the agent last knew it, else read) and its metadata. A source whose file matches needs no
+ * signature, so thousands of unchanged small files cost a request per batch, not per file.
+ */
+async function answerProbe(
+  conn: Connection,
+  ctx: AgentContext,
+  request: RequestOf<'probe'>,
+): Promise<void> {
+  const results: ProbeResult[] = [];
+  for (const path of request.paths) {
+    let full: Buffer | null = null;
+    try {
+      full = placeExisting(ctx, path);
+    } catch {
+      full = null;
+    }
+    const info = full ? lstatSync(full, { bigint: true, throwIfNoEntry: false }) : undefined;
+    if (!full || !info?.isFile()) {
+      results.push({ path, hash: null });
+      continue;
+    }
+    const hash = await ctx.hashes.hashOf(full, true);
+    const meta = entryMeta(full, info);
+    results.push({ path, hash, ...(meta ? { meta } : {}) });
+  }
+  ctx.counts.probed += results.length;
+  return send(conn, { t: 'probed', id: request.id, results });
 }
 
 async function sendHashes(

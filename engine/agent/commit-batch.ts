@@ -34,6 +34,8 @@ interface Waiting {
 export class CommitBatch {
   private batch: Waiting[] = [];
   private inBatchOrFlushing = new Set<string>();
+  /** Per folder, received files waiting to be renamed into it (which changes its times). */
+  private renamesInto = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly journal: TempJournal) {}
@@ -50,6 +52,7 @@ export class CommitBatch {
   ): void {
     this.batch.push({ key, file, dir: file.placement.dir, done, current });
     this.inBatchOrFlushing.add(key);
+    if (file.kind === 'temp') this.countRename(file.placement.dir, 1);
   }
 
   /** Queues an entry already made (a folder, a link), answered once its folder is fsynced. */
@@ -66,6 +69,21 @@ export class CommitBatch {
   /** Waits until a file for `key` (a target path) is committed, if one is pending. */
   async waitFor(key: string): Promise<void> {
     if (this.inBatchOrFlushing.has(key)) await this.flush();
+  }
+
+  /**
+   * Waits until no received file is still to be renamed into folder `dir`: a rename changes the
+   * folder's times, so its own times are set after. Files bound elsewhere are not waited for.
+   */
+  async waitForRenamesInto(dir: Buffer): Promise<void> {
+    if (this.renamesInto.has(dir.toString('latin1'))) await this.flush();
+  }
+
+  private countRename(dir: Buffer, by: number): void {
+    const key = dir.toString('latin1');
+    const count = (this.renamesInto.get(key) ?? 0) + by;
+    if (count > 0) this.renamesInto.set(key, count);
+    else this.renamesInto.delete(key);
   }
 
   /** Commits everything pending and waits for it. */
@@ -120,6 +138,7 @@ export class CommitBatch {
           }
         }
         this.journal.remove(file.temp);
+        this.countRename(file.placement.dir, -1);
       }
       if (!failures.has(item)) dirs.set(item.dir.toString('latin1'), item.dir);
     }

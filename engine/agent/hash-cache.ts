@@ -1,9 +1,12 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile } from '../checksum/block-checksums.ts';
+import { hashFile, hashSmallFileSync } from '../checksum/block-checksums.ts';
 import { JsonLog } from '../record/json-log.ts';
 import { statKey } from '../paths/stat-key.ts';
 import { SignatureStore, type StoredBlocks } from './signature-store.ts';
+
+/** Files up to this size are hashed on the agent's own thread (see hashSmallFileSync). */
+const SMALL_FILE = 1024 * 1024;
 
 interface Entry {
   hash: string;
@@ -111,7 +114,9 @@ export class HashCache {
     if (allowCached && cached && cached.key === key) return cached.hash;
     const linked = allowCached ? this.byInode.get(key) : undefined;
     if (linked) return linked;
-    const hash = await hashFile(full);
+    const hash =
+      (info.size <= SMALL_FILE ? hashSmallFileSync(full, SMALL_FILE) : null) ??
+      (await hashFile(full));
     // A read that agrees with what was known keeps the stored block hashes with it.
     const kept = cached?.key === key && cached.hash === hash ? (cached.sig ?? null) : null;
     this.rememberAs(full, hash, info, kept);

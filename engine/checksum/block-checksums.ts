@@ -1,4 +1,6 @@
-import { openNoAtime } from '../paths/no-atime.ts';
+import { closeSync, fstatSync } from 'node:fs';
+import { openNoAtime, openNoAtimeSync } from '../paths/no-atime.ts';
+import { readWhole } from '../storage/positional-io.ts';
 import { loadXXHash } from './xxhash-binding.ts';
 
 const { XXHash128 } = loadXXHash();
@@ -145,6 +147,25 @@ export function chunkFor(size: number, blockSize: number): Buffer {
   return Buffer.allocUnsafe(
     Math.min(chunk, Math.max(blockSize, Math.ceil(size / blockSize) * blockSize)),
   );
+}
+
+/**
+ * The whole-file checksum of a small file, read on this thread: a page-cache read of a few KiB
+ * costs less than a thread-pool round trip. Null when the file holds more than `maxBytes`, or
+ * grew while it was read (`hashFile` then reads it).
+ */
+export function hashSmallFileSync(path: Buffer | string, maxBytes: number): string | null {
+  const fd = openNoAtimeSync(path);
+  try {
+    const size = Number(fstatSync(fd).size);
+    if (size > maxBytes) return null;
+    // One byte more than the size: a file that grew meanwhile reads past it.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    const bytesRead = readWhole(fd, buffer, 0);
+    return bytesRead > size ? null : hashBuffer(buffer.subarray(0, bytesRead));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

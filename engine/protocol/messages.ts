@@ -3,7 +3,7 @@ import type { MachineInspection } from '../../shared/inspection.ts';
 import { DiskPlan, type StartedVm, type VmProgress } from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /**
  * A path relative to the target root, as raw bytes carried in a latin1 string (one char per
@@ -113,6 +113,8 @@ export const Request = z.discriminatedUnion('t', [
   }),
   z.object({ t: z.literal('remove'), id, path: rawPath }),
   z.object({ t: z.literal('hash'), id, paths: z.array(rawPath).max(1024), full: z.boolean() }),
+  /** Small files' checksums and metadata, many to a request, before any signature is asked. */
+  z.object({ t: z.literal('probe'), id, paths: z.array(rawPath).max(1024) }),
   z.object({ t: z.literal('stop'), id, migration: migrationId }),
   z.object({ t: z.literal('handover'), id, migration: migrationId }),
   /** Takes writes again after a stop that did not lead to a handover (the source rolled back). */
@@ -177,6 +179,13 @@ export interface EntryMeta {
   xattrs: string;
 }
 
+/** What a `probe` found of one path: no checksum where it is not a regular file there. */
+export interface ProbeResult {
+  path: string;
+  hash: string | null;
+  meta?: EntryMeta;
+}
+
 /** Answers from the agent. Signature data follows sigHead as signature frames until sigEnd. */
 export type Response =
   | { t: 'welcome'; id: number; agent: AgentInfo }
@@ -192,6 +201,7 @@ export type Response =
   | { t: 'sigEnd'; id: number }
   | { t: 'ack'; id: number; warning?: string }
   | { t: 'hashes'; id: number; results: { path: string; hash: string | null }[] }
+  | { t: 'probed'; id: number; results: ProbeResult[] }
   | { t: 'stopped'; id: number }
   | {
       t: 'described';

@@ -7,13 +7,16 @@ import { blockSizeFor } from '../checksum/block-checksums.ts';
 import { displayPath, fromFsName, type RawPath } from '../paths/raw-path.ts';
 import { wireTimes } from '../paths/times.ts';
 import type { AgentClient } from './agent-client.ts';
-import { sendFileDelta } from './file-delta.ts';
+import { sendFileDelta, type FileDeltaResult } from './file-delta.ts';
+import { probeFiles, PROBE_MAX_SIZE, type Probe } from './probe-files.ts';
 import type { SignatureStream } from './signature-stream.ts';
 import type { SourceEntry } from './walk.ts';
 
 /** Files up to this size have their signatures asked for ahead, so small files cost no round trip. */
 const LOOKAHEAD_MAX_SIZE = 1024 * 1024;
 const LOOKAHEAD = 64;
+/** Small files waiting before their checksums are asked for in one probe. */
+const PROBE_BATCH = 32;
 /** Operations written but not yet acknowledged before the sender waits. */
 const MAX_IN_FLIGHT = 512;
 
@@ -47,6 +50,13 @@ export interface SyncHooks {
   hardLinkPrimary(item: SourceEntry): RawPath | null;
   /** Send this file whole, ignoring the target's copy (after a checksum mismatch). */
   wholeFile?(item: SourceEntry): boolean;
+}
+
+/** An item read from the caller, with what was asked ahead about its copy on the target. */
+interface Queued {
+  item: SyncItem;
+  signature: SignatureStream | null;
+  probe: Probe | null;
 }
 
 /** Totals for one pass. */
@@ -84,7 +94,7 @@ export async function syncItems(
   const wireAtStart = client.bytesOnWire;
   const inFlight: Promise<void>[] = [];
   const directories: SourceEntry[] = [];
-  const queue: { item: SyncItem; signature: SignatureStream | null }[] = [];
+  const queue: Queued[] = [];
   const iterator = (
     Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]()
   ) as AsyncIterator<SyncItem> | Iterator<SyncItem>;
@@ -118,19 +128,37 @@ export async function syncItems(
         exhausted = true;
         break;
       }
-      queue.push({ item: next.value, signature: null });
+      queue.push({ item: next.value, signature: null, probe: null });
     }
+    const toProbe: Queued[] = [];
     for (const [index, entry] of queue.entries()) {
       const info = entry.item.info;
       if (!info || !info.isFile() || entry.signature) continue;
-      if (index > 0 && info.size > LOOKAHEAD_MAX_SIZE) break;
-      if (hooks.hardLinkPrimary(entry.item as SourceEntry) !== null) continue;
       const named = entry.item as SourceEntry;
+      if (entry.probe) {
+        if (entry.probe.wantsSignature)
+          entry.signature = client.requestSignature(named.target, blockSizeFor(Number(info.size)));
+        continue;
+      }
+      if (index > 0 && info.size > LOOKAHEAD_MAX_SIZE) break;
+      if (hooks.hardLinkPrimary(named) !== null) continue;
+      if (
+        mode === 'delta' &&
+        info.size <= PROBE_MAX_SIZE &&
+        named.baseFrom === undefined &&
+        !hooks.wholeFile?.(named)
+      ) {
+        toProbe.push(entry);
+        continue;
+      }
       entry.signature = client.requestSignature(
         named.baseFrom ?? named.target,
         blockSizeFor(Number(info.size)),
       );
     }
+    // Probed in batches, but at once when the next item waits for it or no more will come.
+    if (toProbe.length >= PROBE_BATCH || toProbe[0] === queue[0] || (exhausted && toProbe[0]))
+      probeFiles(client, toProbe);
   };
 
   for (;;) {
@@ -143,7 +171,7 @@ export async function syncItems(
     totals.items++;
     const { item } = head;
     try {
-      await syncOne(head.item, head.signature);
+      await syncOne(head);
     } catch (error) {
       if (
         error instanceof P2VError &&
@@ -157,7 +185,8 @@ export async function syncItems(
     }
   }
 
-  async function syncOne(item: SyncItem, signature: SignatureStream | null): Promise<void> {
+  async function syncOne(queued: Queued): Promise<void> {
+    const { item } = queued;
     if (item.source === null) {
       totals.removed++;
       track(item, client.request({ t: 'remove', path: item.target }), () =>
@@ -210,7 +239,9 @@ export async function syncItems(
     }
     const primary = hooks.hardLinkPrimary(item);
     if (primary !== null) {
-      // Another name of a file already sent: it counts as a file done, with no bytes.
+      // Another name of a file already sent: it counts as a file done, with no bytes. A
+      // signature asked ahead (before the first name was sent) is not needed.
+      void queued.signature?.drain().catch(() => undefined);
       hooks.progress(item, 0);
       track(item, client.request({ t: 'link', path: target, existing: primary }), () =>
         hooks.applied(item, { hash: null, stable: true, linkedTo: primary }),
@@ -218,25 +249,44 @@ export async function syncItems(
       return;
     }
     totals.files++;
-    const sig =
-      signature ??
-      client.requestSignature(item.baseFrom ?? target, blockSizeFor(Number(info.size)));
-    let result;
-    const readFromMs = Date.now();
-    try {
-      result = await sendFileDelta(
-        client,
-        sig,
-        item.source,
-        target,
-        info,
-        hooks.wholeFile?.(item) ? 'whole' : mode,
-        attributes,
-        item.baseFrom,
-      );
-    } catch (error) {
-      await sig.drain().catch(() => undefined);
-      throw error;
+    let result: FileDeltaResult | null = null;
+    let readFromMs = Date.now();
+    const probe = queued.probe;
+    if (probe) {
+      const theirs = await probe.answer;
+      if (probe.hash !== null && theirs?.hash === probe.hash) {
+        // The target holds these bytes already: no signature, no read beyond the probe's.
+        result = {
+          dirtyBytes: 0,
+          hash: probe.hash,
+          unchanged: true,
+          applied: null,
+          agentMeta: theirs.meta ?? null,
+        };
+        readFromMs = probe.readFromMs;
+      }
+    }
+    if (!result) {
+      // A probe that found a difference asked for the signature already.
+      const sig =
+        queued.signature ??
+        client.requestSignature(item.baseFrom ?? target, blockSizeFor(Number(info.size)));
+      readFromMs = Date.now();
+      try {
+        result = await sendFileDelta(
+          client,
+          sig,
+          item.source,
+          target,
+          info,
+          hooks.wholeFile?.(item) ? 'whole' : mode,
+          attributes,
+          item.baseFrom,
+        );
+      } catch (error) {
+        await sig.drain().catch(() => undefined);
+        throw error;
+      }
     }
     totals.scannedBytes += Number(info.size);
     totals.dirtyBytes += result.dirtyBytes;
