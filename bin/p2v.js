@@ -3,7 +3,6 @@
 // Where the checkout cannot be written (a read-only install), it compiles the source with tsx.
 import { pathToFileURL } from 'node:url';
 
-process.setSourceMapsEnabled(true);
 let entry;
 try {
   const { ensureBundle } = await import('../scripts/bundles.js');
