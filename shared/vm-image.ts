@@ -1,5 +1,6 @@
 import type { Message } from './i18n/message.ts';
 import { z } from 'zod';
+import type { NetworkIdentityPlan } from './network.ts';
 
 /** Disk image formats the hypervisors take: KVM, VMware, Hyper-V, or plain. */
 export type DiskFormat = 'qcow2' | 'vmdk' | 'vhdx' | 'raw';
@@ -42,6 +43,8 @@ export interface BuiltImage {
   hash: string;
   partitions: (PartitionPlan & { number: number; startBytes: number })[];
   durationMs: number;
+  /** How the VM's network card took over the source's configuration, when asked to. */
+  network?: NetworkIdentityPlan;
 }
 
 /** How the VM the rounds go to starts: its own kernel directly, or the disk under BIOS/UEFI. */

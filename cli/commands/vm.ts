@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { normalMac } from '../../engine/network/addresses.ts';
 import { P2VError } from '../../shared/errors.ts';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
@@ -52,6 +54,15 @@ export function registerVmCommand(program: Command): void {
       "'grub-bios' or 'grub-efi': the disk boots by itself under a BIOS or UEFI with the guest's GRUB; 'none': boot the guest's kernel directly",
       'none',
     )
+    .option(
+      '--nic-mac <mac>',
+      "the VM network card's MAC address, or 'source' for the source card's own; the build pins the source's network configuration to it (default: a new one)",
+    )
+    .option(
+      '--source-nic <name>',
+      "the source's card the VM's card takes over (default: the one with a static address)",
+    )
+    .option('--no-network-identity', "leave the source's network configuration as it is")
     .option('--name <name>', 'the VM name in the VMware .vmx or Hyper-V script', 'migrated-vm')
     .option('--memory <MiB>', 'memory, for the .vmx or Hyper-V script', '2048')
     .option('--cpus <n>', 'virtual CPUs, for the .vmx or Hyper-V script', '2')
@@ -64,6 +75,9 @@ export function registerVmCommand(program: Command): void {
         format: string;
         kernel?: string;
         bootloader: string;
+        nicMac?: string;
+        sourceNic?: string;
+        networkIdentity: boolean;
         name: string;
         memory: string;
         cpus: string;
@@ -84,11 +98,20 @@ export function registerVmCommand(program: Command): void {
           format: options.format as DiskFormat,
           kernel: options.kernel ?? null,
           bootloader: options.bootloader as Bootloader,
+          ...(options.networkIdentity
+            ? {
+                network: {
+                  nic: { mac: options.nicMac ?? newMac(options.format as DiskFormat) },
+                  ...(options.sourceNic ? { sourceNic: options.sourceNic } : {}),
+                },
+              }
+            : {}),
         });
         const shape = {
           name: options.name,
           memoryMiB: parseCount(options.memory),
           cpus: parseCount(options.cpus),
+          ...(image.network ? { mac: image.network.vmMac } : {}),
         };
         // What the other hypervisors need beside the disk.
         let companion: string | null = null;
@@ -110,6 +133,16 @@ export function registerVmCommand(program: Command): void {
                 ? `VMware: ${companion} (open it in Workstation, or import the pair into ESXi with ovftool)\n`
                 : `Hyper-V: run ${companion} in an elevated PowerShell on the host\n`,
             );
+          if (image.network) {
+            const { vmMac, takenOver, changes, notes } = image.network;
+            process.stdout.write(
+              takenOver
+                ? `network: the VM's card must have the MAC ${vmMac} (p2v vm start --nic-mac ${vmMac}; the .vmx and Hyper-V script set it) to take over ${takenOver.name ?? takenOver.mac} (${takenOver.method}${takenOver.addresses.length ? ` ${takenOver.addresses.join(', ')}` : ''}) from ${takenOver.file}\n`
+                : 'network: no configured card to take over\n',
+            );
+            for (const change of changes) process.stdout.write(`  changed: ${change.summary}\n`);
+            for (const note of notes) process.stdout.write(`  note: ${note}\n`);
+          }
         }
       },
     );
@@ -137,6 +170,7 @@ export function registerVmCommand(program: Command): void {
     .option('--uefi-vars <file>', 'a writable copy of the OVMF variable store')
     .option('--libvirt <file>', 'also write the libvirt domain XML here (for virsh define)')
     .option('--name <name>', 'the VM’s name in libvirt', 'p2v-vm')
+    .option('--nic-mac <mac>', "the network card's MAC address (the one `vm build` printed)")
     .option('--run', 'start qemu here and wait for it')
     .option(
       '--define',
@@ -157,6 +191,7 @@ export function registerVmCommand(program: Command): void {
         uefiVars?: string;
         libvirt?: string;
         name: string;
+        nicMac?: string;
         run?: boolean;
         define?: boolean;
         libvirtUri: string;
@@ -190,6 +225,7 @@ export function registerVmCommand(program: Command): void {
           cpus: parseCount(options.cpus),
           serialLog: options.serialLog,
           kvm: await kvmUsable(),
+          ...(options.nicMac ? { mac: parseMac(options.nicMac) } : {}),
           ...(options.boot === 'uefi'
             ? {
                 uefiFirmware: options.uefiFirmware,
@@ -222,4 +258,21 @@ export function registerVmCommand(program: Command): void {
         });
       },
     );
+}
+
+/**
+ * A new MAC address for the VM's card, in the range its hypervisor takes for a static address:
+ * VMware's 00:50:56:00-3f, else the KVM/QEMU prefix 52:54:00.
+ */
+function newMac(format: DiskFormat): string {
+  const bytes = randomBytes(3);
+  const prefix = format === 'vmdk' ? [0x00, 0x50, 0x56] : [0x52, 0x54, 0x00];
+  if (format === 'vmdk') bytes[0] = (bytes[0] as number) & 0x3f;
+  return [...prefix, ...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+function parseMac(text: string): string {
+  const mac = normalMac(text);
+  if (!mac) throw new P2VError('BAD_ARGUMENT', `--nic-mac: not a MAC address: ${text}`);
+  return mac;
 }

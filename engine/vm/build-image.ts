@@ -8,6 +8,9 @@ import { diskBytes, partitionOffsets, sfdiskScript } from './partition-table.ts'
 import { runChecked } from './run-checked.ts';
 import { addEntries, stageTree } from './staging-tree.ts';
 import type { InjectedEntry } from './agent-injection.ts';
+import type { VmNic } from '../../shared/network.ts';
+import { planNetworkIdentity, type IdentityOptions } from '../network/plan-network-identity.ts';
+import { readNetworkConfig } from '../network/read-network-config.ts';
 
 export interface BuildOptions {
   /** The received tree: the source's files under their absolute paths. */
@@ -21,6 +24,8 @@ export interface BuildOptions {
   bootloader?: 'none' | 'grub-bios' | 'grub-efi';
   /** Files added to the VM's filesystems and not to the received tree (the agent for the rounds). */
   inject?: InjectedEntry[];
+  /** The VM's network card, to take over the source's network configuration (its address). */
+  network?: { nic: VmNic } & IdentityOptions;
 }
 
 /**
@@ -58,6 +63,18 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
   await mkdir(dirname(out), { recursive: true });
   const raw = options.format === 'raw' ? out : `${out}.raw.partial`;
   // Staging folders of hard links must sit on the tree's filesystem.
+  // Planned before anything is written: a card named wrongly stops here, not after the copy.
+  const network = options.network
+    ? planNetworkIdentity(
+        await readNetworkConfig(options.tree),
+        options.network.nic,
+        options.network,
+      )
+    : null;
+  const inject: InjectedEntry[] = [
+    ...(options.inject ?? []),
+    ...(network?.files.map((f) => ({ kind: 'file' as const, ...f })) ?? []),
+  ];
   const work = await mkdtemp(join(dirname(resolve(options.tree)), '.p2v-image-'));
   try {
     const file = await open(raw, 'w');
@@ -75,7 +92,7 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
         image: raw,
         ...(offsets[i] as { startBytes: number; sizeBytes: number }),
       };
-      await makeFilesystem(at, partition, plan, options, join(work, `p${i + 1}`));
+      await makeFilesystem(at, partition, plan, { ...options, inject }, join(work, `p${i + 1}`));
     }
     if (options.bootloader === 'grub-bios')
       await installGrubBios(raw, plan, options.tree, join(work, 'grub'));
@@ -102,6 +119,7 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
         startBytes: offsets[i]?.startBytes ?? 0,
       })),
       durationMs: Date.now() - started,
+      ...(network ? { network } : {}),
     };
   } catch (error) {
     await rm(raw, { force: true });

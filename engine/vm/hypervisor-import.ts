@@ -6,6 +6,8 @@ export interface VmShape {
   name: string;
   memoryMiB: number;
   cpus: number;
+  /** The network card's MAC address, where the build pinned the source's configuration to it. */
+  mac?: string;
 }
 
 function vmxValue(text: string): string {
@@ -33,7 +35,12 @@ export function vmwareVmx(vmdk: string, plan: DiskPlan, shape: VmShape): string 
     ['scsi0:0.fileName', vmxValue(basename(vmdk))],
     ['ethernet0.present', 'TRUE'],
     ['ethernet0.virtualDev', 'vmxnet3'],
-    ['ethernet0.addressType', 'generated'],
+    ...((shape.mac
+      ? [
+          ['ethernet0.addressType', 'static'],
+          ['ethernet0.address', shape.mac],
+        ]
+      : [['ethernet0.addressType', 'generated']]) as [string, string][]),
     ['ethernet0.startConnected', 'FALSE'],
     ['serial0.present', 'TRUE'],
     ['serial0.fileType', 'file'],
@@ -61,6 +68,11 @@ export function hypervImportScript(vhdx: string, plan: DiskPlan, shape: VmShape)
     `Set-VMProcessor -VMName ${psQuote(shape.name)} -Count ${shape.cpus}`,
     ...(generation === 2
       ? [`Set-VMFirmware -VMName ${psQuote(shape.name)} -EnableSecureBoot Off`]
+      : []),
+    ...(shape.mac
+      ? [
+          `Set-VMNetworkAdapter -VMName ${psQuote(shape.name)} -StaticMacAddress ${psQuote(shape.mac.replaceAll(':', '').toUpperCase())}`,
+        ]
       : []),
     `Get-VMNetworkAdapter -VMName ${psQuote(shape.name)} | Disconnect-VMNetworkAdapter`,
     `Start-VM -Name ${psQuote(shape.name)}`,

@@ -35,7 +35,12 @@ export function libvirtDomain(name: string, launch: VmLaunch): string {
       <source file="${xml(launch.image)}"/>
       <target dev="vda" bus="virtio"/>
     </disk>
-    <interface type="user">
+    <interface type="user">${
+      launch.mac
+        ? `
+      <mac address="${xml(launch.mac)}"/>`
+        : ''
+    }
       <model type="virtio"/>
     </interface>
     <serial type="file">

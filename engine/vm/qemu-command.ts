@@ -25,6 +25,8 @@ export interface VmLaunch {
   throwaway?: boolean;
   /** A port on the host forwarded to one in the guest (the agent inside the VM). */
   forward?: { host: string; hostPort: number; guestPort: number };
+  /** The network card's MAC address (the one the build pinned the network configuration to). */
+  mac?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export function qemuArgs(launch: VmLaunch): string[] {
     // names); only the forwarded port reaches it.
     `user,id=net0,restrict=on${launch.forward ? `,hostfwd=tcp:${launch.forward.host}:${launch.forward.hostPort}-:${launch.forward.guestPort}` : ''}`,
     '-device',
-    'virtio-net-pci,netdev=net0',
+    `virtio-net-pci,netdev=net0${launch.mac ? `,mac=${launch.mac}` : ''}`,
     '-display',
     'none',
     '-serial',
