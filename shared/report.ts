@@ -1,3 +1,4 @@
+import type { NetworkIdentityPlan } from './network.ts';
 import type { Message } from './i18n/message.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { DriverFilesResult, DriverPlan } from './driver-plan.ts';
@@ -107,6 +108,8 @@ export interface VmReport {
   check?: VmCheck | null;
   /** Present when the guest's initramfs was rebuilt on the conversion host with the disk drivers. */
   initramfs?: InitramfsRebuild | null;
+  /** How the VM's network card took over the source's configuration. */
+  network?: NetworkIdentityPlan | null;
 }
 
 /** What the VM held before the rounds, compared with what was sent to the conversion host. */

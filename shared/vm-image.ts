@@ -60,6 +60,11 @@ export interface VmRequest {
   cpus: number;
   /** Run inside the VM at handover, after the machine's own services started. */
   handoverCommand: string | null;
+  /**
+   * The VM network card's MAC, or `source` for the source card's own; the build pins the
+   * source's network configuration to it. A new one when absent.
+   */
+  nicMac?: string;
 }
 
 /** One line of what the VM step is doing: the build, the VM's serial console, the agent. */
@@ -98,4 +103,6 @@ export interface StartedVm {
   bootConfirmation: string;
   /** Present when the guest's initramfs lacked the disk drivers and was rebuilt here. */
   initramfs?: InitramfsRebuild;
+  /** How the VM's card took over the source's network configuration (files the build changed). */
+  network?: NetworkIdentityPlan;
 }

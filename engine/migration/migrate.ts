@@ -36,7 +36,7 @@ import type { AgentAddress, AgentClient } from '../source/agent-client.ts';
 import { AgentLink } from './agent-link.ts';
 import { RoundPlanner } from './round-planner.ts';
 import { errorParams } from './error-params.ts';
-import type { InitramfsRebuild, VmRequest } from '../../shared/vm-image.ts';
+import type { VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
 import { syncItems, type SyncItem, type SyncTotals } from '../source/tree-sync.ts';
@@ -399,7 +399,20 @@ class Migration {
       bootMs: vm.bootMs,
       bootConfirmation: vm.bootConfirmation,
     };
-    if (vm.initramfs) this.leaveToTarget(vm.initramfs);
+    if (vm.initramfs) this.leaveToTarget(vm.initramfs.changed);
+    if (vm.initramfs && this.report.vm) this.report.vm.initramfs = vm.initramfs;
+    if (vm.initramfs)
+      this.warn('initramfsRebuilt', {
+        command: vm.initramfs.command,
+        files: vm.initramfs.changed,
+      });
+    if (vm.network) {
+      // The VM's network files differ from the source's on purpose (its card's name and MAC).
+      this.leaveToTarget(vm.network.files.map((f) => f.path.replace(/^\/+/, '')));
+      if (this.report.vm) this.report.vm.network = vm.network;
+      for (const change of vm.network.changes)
+        this.warn('networkChanged', { change: change.summary });
+    }
     // Where the agent is and that the VM is up are saved at once: a resume goes to the VM.
     this.state.stored.vmTarget = address;
     await this.state.setPhase('vm-check');
@@ -407,17 +420,15 @@ class Migration {
   }
 
   /**
-   * The VM's build rebuilt the guest's initramfs with the VM's disk drivers: those files differ
-   * from the source on purpose, so they leave the index (nothing compares or deletes them) and
-   * the source's copies are never sent again, which would take the drivers away.
+   * Files the VM's build changed on purpose (an initramfs rebuilt with the VM's disk drivers,
+   * network files pinned to the VM's card): they leave the index (nothing compares or deletes
+   * them) and the source's copies are never sent again, which would undo the change.
    */
-  private leaveToTarget(rebuild: InitramfsRebuild): void {
-    const targets = rebuild.changed.map((path) => joinRaw(fromText(path)));
+  private leaveToTarget(paths: string[]): void {
+    const targets = paths.map((path) => joinRaw(fromText(path)));
     this.sources.hold(targets);
     for (const target of targets) this.index.delete(target);
     this.state.stored.heldByTarget = [...(this.state.stored.heldByTarget ?? []), ...targets];
-    if (this.report.vm) this.report.vm.initramfs = rebuild;
-    this.warn('initramfsRebuilt', { command: rebuild.command, files: rebuild.changed });
   }
 
   /**

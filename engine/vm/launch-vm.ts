@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { pathExists } from '../paths/path-exists.ts';
 import { copyFile, mkdir, open, readFile, readlink, writeFile } from 'node:fs/promises';
@@ -84,6 +85,9 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     format: request.format,
     kernel: guest?.release ?? null,
     bootloader: request.boot === 'direct' ? 'none' : request.boot,
+    // The VM's card takes over the source's network configuration: its name, and its MAC
+    // where the configuration matches by MAC (docs/vm-build.md, network identity).
+    network: { nic: { mac: request.nicMac ?? newQemuMac() } },
     inject: agentInjection({
       binary: ws.agentBinary,
       key: identity.key,
@@ -96,7 +100,12 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     }),
   });
   tell('build', 'imageReady', { path: image.path, format: image.format, hash: image.hash });
-  const launch = await launchFor(request, ws, image.path, guest);
+  for (const change of image.network?.changes ?? [])
+    tell('build', 'networkChanged', { change: change.summary });
+  const launch = {
+    ...(await launchFor(request, ws, image.path, guest)),
+    ...(image.network ? { mac: image.network.vmMac } : {}),
+  };
   const command = qemuArgs(launch);
   const name = (await readFile(join(ws.tree, 'etc/hostname'), 'utf8').catch(() => 'vm')).trim();
   const domainXml = libvirtDomain(`p2v-${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'vm'}`, launch);
@@ -200,7 +209,18 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     bootMs: Date.now() - started,
     bootConfirmation: confirmation || 'the agent answered a paired handshake',
     ...(initramfs ? { initramfs } : {}),
+    ...(image.network ? { network: image.network } : {}),
   };
+}
+
+/** A MAC address in QEMU's own range (52:54:00), random in its last three bytes. */
+function newQemuMac(): string {
+  return [
+    '52',
+    '54',
+    '00',
+    ...[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')),
+  ].join(':');
 }
 
 /** The qemu launch: its boot (a copy of the guest's kernel for a direct boot), network forward, firmware. */

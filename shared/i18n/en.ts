@@ -133,6 +133,7 @@ export const en = {
       initramfsRebuilt:
         'Rebuilt with {{command}}; these files now differ from the source on purpose: {{files}}',
       initramfsCarries: 'The initramfs of {{release}} carries the virtio disk drivers',
+      networkChanged: 'Network: {{change}}',
       initramfsUnknown: 'Could not check the initramfs: {{reason}}',
       building: 'Building the {{format}} disk image from {{tree}}',
       imageReady: 'Image ready: {{path}} ({{format}}, XXH3-128 {{hash}})',
@@ -461,6 +462,8 @@ export const en = {
     notRoot: 'The agent does not run as root: owners are not preserved on the target.',
     initramfsRebuilt:
       "The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host ({{command}}); these files differ from the source on purpose and are not sent again: {{files}}",
+    networkChanged:
+      "The VM's network card takes over the source's configuration; changed in the VM only, not sent again: {{change}}",
     notCopied: 'Not copied: {{reason}}{{detail}}',
     pathFailed: '{{path}}: {{reason}}{{detail}}',
     lostEvents: 'The file watcher lost events; re-scanning the sources.',

@@ -132,6 +132,7 @@ export const zhCN: Catalog = {
         '{{release}} 的 initramfs 缺少 {{missing}}，虚拟机将找不到磁盘：正在把 virtio 驱动加入客户机的 initramfs 配置，并在客户机目录树中重建',
       initramfsRebuilt: '已用 {{command}} 重建；以下文件现在有意与源不同：{{files}}',
       initramfsCarries: '{{release}} 的 initramfs 已包含 virtio 磁盘驱动',
+      networkChanged: '网络：{{change}}',
       initramfsUnknown: '无法检查 initramfs：{{reason}}',
       building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
       imageReady: '映像已就绪：{{path}}（{{format}}，XXH3-128 {{hash}}）',
@@ -446,6 +447,7 @@ export const zhCN: Catalog = {
     notRoot: '代理未以 root 身份运行：目标上不保留文件所有者。',
     initramfsRebuilt:
       '客户机的 initramfs 缺少虚拟机的磁盘驱动，已在转换主机上重建（{{command}}）；这些文件有意与源不同，不会再次发送：{{files}}',
+    networkChanged: '虚拟机网卡接管源的网络配置；仅在虚拟机中修改，不会再次发送：{{change}}',
     notCopied: '未复制：{{reason}}{{detail}}',
     pathFailed: '{{path}}：{{reason}}{{detail}}',
     lostEvents: '文件监视器丢失了事件；正在重新扫描源。',

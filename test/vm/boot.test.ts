@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../engine/agent/agent-server.ts';
@@ -372,6 +372,13 @@ describe(
           await setInitramfsModules(source, 'most', '');
           throw error;
         }
+        // The source's card is ens192 with a static address (ifupdown): in the VM, the card has
+        // another MAC and would get another name, unless the build pins the old one to it.
+        await mkdir(join(source, 'etc/network'), { recursive: true });
+        await writeFile(
+          join(source, 'etc/network/interfaces'),
+          'auto lo\niface lo inet loopback\n\nallow-hotplug ens192\niface ens192 inet static\n\taddress 192.0.2.10/24\n\tgateway 192.0.2.1\n',
+        );
         // It runs on the "source machine": the root's own sqlite3, chrooted, on this host.
         const writer = spawn('chroot', [source, '/usr/local/bin/counter-writer'], {
           stdio: ['ignore', 'pipe', 'inherit'],
@@ -462,9 +469,20 @@ describe(
             vmLines.some((l) => l.startsWith('boot: ')),
             "the VM's console was shown",
           );
+          const vmMac = vm.network?.vmMac ?? '(none)';
+          assert.deepEqual(
+            vm.network?.changes.map((c) => c.file),
+            ['/etc/systemd/network/10-p2v-ens192.link'],
+            'the build pinned the source card’s name to the VM’s card',
+          );
           assert.ok(
-            vmLines.some((l) => /p2v-agent: 10\.0\.2\.15\/24 on \S+ \(52:54:00:12:34:56\)/.test(l)),
-            'the network the forward reaches is set up on the VM’s interface, matched by its MAC',
+            vmLines.some((l) => l.includes(`p2v-agent: 10.0.2.15/24 on ens192 (${vmMac})`)),
+            `the VM's card came up named as the source's (ens192), with the MAC the build pinned it to: ${vmLines.filter((l) => l.includes('p2v-agent:')).join(' | ')}`,
+          );
+          assert.ok(vm.domainXml.includes(`<mac address="${vmMac}"/>`), 'libvirt gets the MAC');
+          assert.ok(
+            !vm.check?.differing.includes('etc/systemd/network/10-p2v-ens192.link'),
+            'the pin is the VM’s own: neither compared with the source nor removed',
           );
           assert.ok(
             vmLines.some((l) => l.includes('lacks virtio_pci, virtio_blk')) &&
@@ -567,6 +585,7 @@ describe(
           else spawnSync('pkill', ['-KILL', '-f', join(base, 'received-vm.vm')]);
           await vmAgent.close();
           await setInitramfsModules(source, 'most', '');
+          await rm(join(source, 'etc/network/interfaces'), { force: true });
         }
       },
     );
