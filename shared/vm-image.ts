@@ -45,6 +45,15 @@ export interface BuiltImage {
   durationMs: number;
   /** How the VM's network card took over the source's configuration, when asked to. */
   network?: NetworkIdentityPlan;
+  /** Present when the guest runs SELinux but its files came without labels: it relabels. */
+  selinuxRelabel?: SelinuxRelabel;
+}
+
+/** An SELinux guest whose files lack their labels: the image has `/.autorelabel`. */
+export interface SelinuxRelabel {
+  mode: 'enforcing' | 'permissive';
+  /** Sample files found without a `security.selinux` label. */
+  unlabelled: string[];
 }
 
 /** How the VM the rounds go to starts: its own kernel directly, or the disk under BIOS/UEFI. */

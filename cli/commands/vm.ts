@@ -133,6 +133,10 @@ export function registerVmCommand(program: Command): void {
                 ? `VMware: ${companion} (open it in Workstation, or import the pair into ESXi with ovftool)\n`
                 : `Hyper-V: run ${companion} in an elevated PowerShell on the host\n`,
             );
+          if (image.selinuxRelabel)
+            process.stdout.write(
+              `SELinux (${image.selinuxRelabel.mode}): the received files carry no SELinux labels (${image.selinuxRelabel.unlabelled.join(', ')}): the image has /.autorelabel, so the VM's first boot relabels every file and reboots once; that takes minutes on a large root\n`,
+            );
           if (image.network) {
             const { vmMac, takenOver, changes, notes } = image.network;
             process.stdout.write(

@@ -406,6 +406,11 @@ class Migration {
         command: vm.initramfs.command,
         files: vm.initramfs.changed,
       });
+    if (vm.image.selinuxRelabel)
+      this.warn('selinuxRelabel', {
+        mode: vm.image.selinuxRelabel.mode,
+        files: vm.image.selinuxRelabel.unlabelled,
+      });
     if (vm.network) {
       // The VM's network files differ from the source's on purpose (its card's name and MAC).
       this.leaveToTarget(vm.network.files.map((f) => f.path.replace(/^\/+/, '')));

@@ -11,6 +11,7 @@ import type { InjectedEntry } from './agent-injection.ts';
 import type { VmNic } from '../../shared/network.ts';
 import { planNetworkIdentity, type IdentityOptions } from '../network/plan-network-identity.ts';
 import { readNetworkConfig } from '../network/read-network-config.ts';
+import { selinuxRelabel } from './selinux-labels.ts';
 
 export interface BuildOptions {
   /** The received tree: the source's files under their absolute paths. */
@@ -71,9 +72,14 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
         options.network,
       )
     : null;
+  // Labels lost on the way: the guest's first boot relabels every file (and reboots once).
+  const relabel = await selinuxRelabel(options.tree);
   const inject: InjectedEntry[] = [
     ...(options.inject ?? []),
     ...(network?.files.map((f) => ({ kind: 'file' as const, ...f })) ?? []),
+    ...(relabel
+      ? [{ kind: 'file' as const, path: '/.autorelabel', content: '', mode: 0o644 }]
+      : []),
   ];
   const work = await mkdtemp(join(dirname(resolve(options.tree)), '.p2v-image-'));
   try {
@@ -120,6 +126,7 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
       })),
       durationMs: Date.now() - started,
       ...(network ? { network } : {}),
+      ...(relabel ? { selinuxRelabel: relabel } : {}),
     };
   } catch (error) {
     await rm(raw, { force: true });

@@ -133,6 +133,8 @@ export const en = {
       initramfsRebuilt:
         'Rebuilt with {{command}}; these files now differ from the source on purpose: {{files}}',
       initramfsCarries: 'The initramfs of {{release}} carries the virtio disk drivers',
+      selinuxRelabel:
+        'The guest runs SELinux ({{mode}}) but its files came without labels ({{files}}): the VM image has /.autorelabel, so its first boot relabels every file and reboots once; that takes minutes on a large root.',
       networkChanged: 'Network: {{change}}',
       initramfsUnknown: 'Could not check the initramfs: {{reason}}',
       building: 'Building the {{format}} disk image from {{tree}}',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/network/${name}`, import.meta.url));
 
 describe(
-  "the VM image takes over the source's network identity",
+  "the VM image takes over the source's identity: its network, its SELinux labels",
   {
     skip:
       missing.length > 0 &&
@@ -103,6 +103,92 @@ describe(
         cat('/etc/NetworkManager/system-connections/ens192.nmconnection'),
         /00:50:56:AB:CD:EF/,
       );
+    });
+
+    it('an SELinux guest whose files came without labels relabels at first boot; with labels, not', async () => {
+      const base = await tempDir();
+      const tree = join(base, 'tree');
+      await cp(fixture('rhel-8'), tree, { recursive: true });
+      await mkdir(join(tree, 'etc/selinux'), { recursive: true });
+      await writeFile(
+        join(tree, 'etc/selinux/config'),
+        'SELINUX=enforcing\nSELINUXTYPE=targeted\n',
+      );
+      await writeFile(join(tree, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+      const plan = join(base, 'plan.json');
+      await writeFile(plan, JSON.stringify(SMALL_ROOT_PLAN));
+      const image = join(base, 'vm.raw');
+      const build = (): { said: string; built: BuiltImage } => {
+        const said = execFileSync(
+          process.execPath,
+          [
+            P2V_BIN,
+            'vm',
+            'build',
+            '--tree',
+            tree,
+            '--plan',
+            plan,
+            '--out',
+            image,
+            '--format',
+            'raw',
+            '--no-network-identity',
+          ],
+          { encoding: 'utf8' },
+        );
+        const built = JSON.parse(
+          execFileSync(
+            process.execPath,
+            [
+              P2V_BIN,
+              'vm',
+              'build',
+              '--tree',
+              tree,
+              '--plan',
+              plan,
+              '--out',
+              image,
+              '--format',
+              'raw',
+              '--no-network-identity',
+              '--json',
+            ],
+            { encoding: 'utf8' },
+          ),
+        ) as BuiltImage;
+        return { said, built };
+      };
+      const stat = (built: BuiltImage, path: string): string =>
+        execFileSync(
+          'debugfs',
+          ['-R', `stat ${path}`, `${image}?offset=${built.partitions[0]?.startBytes}`],
+          {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+          },
+        );
+      const unlabelled = build();
+      assert.match(
+        unlabelled.said,
+        /SELinux \(enforcing\): the received files carry no SELinux labels .*\/etc\/passwd.*\/\.autorelabel/,
+      );
+      assert.equal(unlabelled.built.selinuxRelabel?.mode, 'enforcing');
+      assert.match(stat(unlabelled.built, '/.autorelabel'), /Type: regular/);
+      if (process.getuid?.() !== 0) return;
+      for (const path of ['etc/passwd', 'etc/selinux/config'])
+        execFileSync('setfattr', [
+          '-n',
+          'security.selinux',
+          '-v',
+          'system_u:object_r:etc_t:s0',
+          join(tree, path),
+        ]);
+      const labelled = build();
+      assert.equal(labelled.built.selinuxRelabel, undefined);
+      assert.doesNotMatch(labelled.said, /autorelabel/);
+      assert.doesNotMatch(stat(labelled.built, '/.autorelabel'), /Type: regular/);
     });
   },
 );
