@@ -133,6 +133,17 @@ export function targetAddress(form: TargetSlice['targetForm']): TargetAddress | 
   };
 }
 
+/**
+ * The agent prints where it listens as `host:port` (`[v6]:port` for IPv6): pasted into the
+ * address field, it fills both fields. A bare IPv6 address (several colons) stays as it is.
+ */
+export function splitHostPort(host: string | undefined): { host: string; port: string } | null {
+  const match =
+    host === undefined ? null : /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})\s*$/.exec(host);
+  if (!match) return null;
+  return { host: (match[1] ?? match[2]) as string, port: match[3] as string };
+}
+
 /** Runs a call with a screen's busy and error state around it. */
 async function track(
   set: (patch: Partial<WizardState>) => void,
@@ -173,7 +184,7 @@ export function createWizardStore(api: WizardApi) {
     targetCall: IDLE,
     setTargetForm: (patch) =>
       set({
-        targetForm: { ...get().targetForm, ...patch },
+        targetForm: { ...get().targetForm, ...patch, ...splitHostPort(patch.host) },
         ...('confirmed' in patch ? {} : { targetInfo: null }),
       }),
     testConnection: () =>

@@ -96,6 +96,23 @@ describe('the wizard state', () => {
     assert.equal(working.getState().targetInfo, null, 'a changed address needs a new test');
   });
 
+  it('takes the agent’s host:port pasted into the address field as both fields', () => {
+    const store = createWizardStore(fakeApi().api);
+    store.getState().setTargetForm({ host: '10.1.2.3:7443' });
+    assert.deepEqual(
+      [store.getState().targetForm.host, store.getState().targetForm.port],
+      ['10.1.2.3', '7443'],
+    );
+    store.getState().setTargetForm({ host: ' [fd00::5]:7070 ' });
+    assert.deepEqual(
+      [store.getState().targetForm.host, store.getState().targetForm.port],
+      ['fd00::5', '7070'],
+    );
+    store.getState().setTargetForm({ host: 'fd00::5' });
+    assert.equal(store.getState().targetForm.host, 'fd00::5', 'a bare IPv6 address stays whole');
+    assert.equal(store.getState().targetForm.port, '7070');
+  });
+
   it('start sends the selection as the migration request and moves to Copy', async () => {
     const fake = fakeApi();
     const store = createWizardStore(fake.api);
