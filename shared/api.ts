@@ -85,6 +85,17 @@ export const ReportRequest = z.object({
 export type ReportRequest = z.infer<typeof ReportRequest>;
 
 /** A built-in VM profile as the wizard lists it. */
+/**
+ * What the chosen folders hold: the room they need on the target, and the paths that could not
+ * be read (a folder that is not there, one closed to the reading user), which the copy would skip.
+ */
+export interface SelectionMeasure {
+  bytes: number;
+  /** The first few unreadable paths, with the error code (ENOENT, EACCES…). */
+  unreadable: { path: string; code: string }[];
+  unreadableCount: number;
+}
+
 export interface ProfileSummary {
   id: string;
   name: string;
@@ -151,7 +162,7 @@ export interface WizardApi {
   connectTarget(target: TargetAddress): Promise<TargetInfo>;
   check(request: CheckRequest): Promise<CheckSummary>;
   /** Bytes the selection takes on disk, walked with its exclusions. */
-  measureSelection(selection: Selection): Promise<{ bytes: number }>;
+  measureSelection(selection: Selection): Promise<SelectionMeasure>;
   startMigration(request: MigrationRequest): Promise<void>;
   pauseMigration(): Promise<void>;
   resumeMigration(): Promise<void>;

@@ -7,6 +7,7 @@ import type {
   ProfileSummary,
   ReportRequest,
   Selection,
+  SelectionMeasure,
   SessionEvent,
   SessionSnapshot,
   SessionStage,
@@ -133,12 +134,16 @@ export class WizardService implements WizardApi {
     };
   }
 
-  async measureSelection(selection: Selection): Promise<{ bytes: number }> {
+  async measureSelection(selection: Selection): Promise<SelectionMeasure> {
     const sources = selection.sources.map((s) => parseSourceArgument(s));
     const measure = await measureSources(sources, selection.excludes, selection.useDefaultExcludes);
     // The copy that starts from this selection takes its totals from here, not from a new walk.
     this.measured = { key: selectionKey(selection), measure };
-    return { bytes: measure.allocatedBytes };
+    return {
+      bytes: measure.allocatedBytes,
+      unreadable: measure.unreadable,
+      unreadableCount: measure.unreadableCount,
+    };
   }
 
   async startMigration(request: MigrationRequest): Promise<void> {

@@ -3,6 +3,7 @@ import type {
   CheckSummary,
   MigrationRequest,
   ProfileSummary,
+  SelectionMeasure,
   SessionEvent,
   TargetAddress,
   TargetInfo,
@@ -80,6 +81,8 @@ interface SelectionSlice {
   };
   setSelection: (patch: Partial<SelectionSlice['selection']>) => void;
   measured: number | null;
+  /** Paths the measuring walk could not read (they would not be copied). */
+  unreadable: Pick<SelectionMeasure, 'unreadable' | 'unreadableCount'> | null;
   measureCall: CallState;
   measure: () => Promise<void>;
 }
@@ -232,18 +235,26 @@ export function createWizardStore(api: WizardApi) {
       vmMemoryMiB: '2048',
       vmCpus: '2',
     },
-    setSelection: (patch) => set({ selection: { ...get().selection, ...patch }, measured: null }),
+    setSelection: (patch) => {
+      // Only what is moved changes the size: typing a stop command keeps the measurement.
+      const moves = 'sources' in patch || 'excludes' in patch || 'defaultExcludes' in patch;
+      set({
+        selection: { ...get().selection, ...patch },
+        ...(moves ? { measured: null, unreadable: null } : {}),
+      });
+    },
     measured: null,
+    unreadable: null,
     measureCall: IDLE,
     measure: () =>
       track(set, 'measureCall', async () => {
         const { selection } = get();
-        const { bytes } = await api.measureSelection({
+        const { bytes, unreadable, unreadableCount } = await api.measureSelection({
           sources: lines(selection.sources),
           excludes: lines(selection.excludes),
           useDefaultExcludes: selection.defaultExcludes,
         });
-        set({ measured: bytes });
+        set({ measured: bytes, unreadable: { unreadable, unreadableCount } });
       }),
   });
   const session: Slice<SessionSlice> = (set, get) => ({

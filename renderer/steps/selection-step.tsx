@@ -9,6 +9,9 @@ import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
 
 /** Step 4: folders, exclusions, the program to stop, the downtime target; then start. */
+/** Error codes the screen explains in words; others are shown as they are. */
+const WHY = ['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR'];
+
 export function SelectionStep() {
   const { t } = useTranslation();
   const selection = useWizard((s) => s.selection);
@@ -18,6 +21,7 @@ export function SelectionStep() {
   const volumes = machine?.volumes ?? [];
   const target = useWizard((s) => s.targetInfo);
   const measured = useWizard((s) => s.measured);
+  const unreadable = useWizard((s) => s.unreadable);
   const measureCall = useWizard((s) => s.measureCall);
   const measure = useWizard((s) => s.measure);
   const startCall = useWizard((s) => s.sessionCall);
@@ -80,6 +84,20 @@ export function SelectionStep() {
             </span>
           ) : null}
         </div>
+        {unreadable && unreadable.unreadableCount > 0 ? (
+          <div role="alert" className="bad" data-testid="unreadable">
+            <p>{t('selection.unreadable', { count: unreadable.unreadableCount })}</p>
+            <ul>
+              {unreadable.unreadable.map(({ path, code }) => (
+                <li key={path}>
+                  <code>{path}</code>
+                  {': '}
+                  {t(`selection.why.${WHY.includes(code) ? code : 'other'}`, { code })}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
         <ErrorBox error={measureCall.error} onRetry={() => void measure()} />
         <label>
           {t('selection.stopPick')}

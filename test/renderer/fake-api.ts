@@ -175,7 +175,11 @@ export function fakeApi(
     ]),
     connectTarget: answer('connectTarget', () => TARGET),
     check: answer('check', () => checkSummary()),
-    measureSelection: answer('measureSelection', () => ({ bytes: 5 * 1024 ** 3 })),
+    measureSelection: answer('measureSelection', () => ({
+      bytes: 5 * 1024 ** 3,
+      unreadable: [],
+      unreadableCount: 0,
+    })),
     startMigration: answer('startMigration', () => undefined),
     pauseMigration: answer('pauseMigration', () => undefined),
     resumeMigration: answer('resumeMigration', () => undefined),

@@ -122,9 +122,37 @@ describe('the wizard’s steps', () => {
       "systemctl start 'postgresql.service'",
     );
     assert.equal(screen.getByTestId('start-command').textContent, 'systemctl start postgresql');
+    assert.match(
+      screen.getByTestId('selected-bytes').textContent ?? '',
+      /5\.00 GiB/,
+      'picking the program to stop keeps the measured size',
+    );
     fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     assert.equal(store.getState().step, 'copy');
+  });
+
+  it('What to move: a folder that is not there or cannot be read is named, not measured as 0 B', async () => {
+    const fake = fakeApi({
+      measureSelection: async () => ({
+        bytes: 0,
+        unreadable: [
+          { path: '/srv/typo', code: 'ENOENT' },
+          { path: '/root/secret', code: 'EACCES' },
+        ],
+        unreadableCount: 2,
+      }),
+    });
+    const { store } = show(<SelectionStep />, fake);
+    store.setState({ machine: MACHINE, targetInfo: TARGET });
+    fireEvent.change(screen.getByLabelText(/Folders to move/), {
+      target: { value: '/srv/typo\n/root/secret' },
+    });
+    fireEvent.click(button('Measure'));
+    const alert = await screen.findByTestId('unreadable');
+    assert.match(alert.textContent ?? '', /Cannot be read, so not copied \(2 in all\)/);
+    assert.match(alert.textContent ?? '', /\/srv\/typo: no such file or folder/);
+    assert.match(alert.textContent ?? '', /\/root\/secret: permission denied/);
   });
 
   it('Copy: progress with rate and ETA; pause, then resume', async () => {

@@ -96,6 +96,19 @@ describe('the wizard state', () => {
     assert.equal(working.getState().targetInfo, null, 'a changed address needs a new test');
   });
 
+  it('keeps the measured size while a command is typed, and forgets it when the folders change', async () => {
+    const store = createWizardStore(fakeApi().api);
+    store.getState().setSelection({ sources: '/srv' });
+    await store.getState().measure();
+    assert.equal(store.getState().measured, 5 * 1024 ** 3);
+    assert.equal(store.getState().unreadable?.unreadableCount, 0);
+    store.getState().setSelection({ stopCommand: 'systemctl stop app' });
+    assert.equal(store.getState().measured, 5 * 1024 ** 3, 'a stop command moves nothing');
+    store.getState().setSelection({ sources: '/srv\n/opt' });
+    assert.equal(store.getState().measured, null);
+    assert.equal(store.getState().unreadable, null);
+  });
+
   it('takes the agent’s host:port pasted into the address field as both fields', () => {
     const store = createWizardStore(fakeApi().api);
     store.getState().setTargetForm({ host: '10.1.2.3:7443' });
