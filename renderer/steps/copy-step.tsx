@@ -21,16 +21,16 @@ export function CopyStep() {
       <ProgressBar value={copied ? 1 : (progress?.value ?? 0)} label={t('copy.heading')} />
       {progress ? (
         <dl className="facts" aria-live="polite">
-          <dt>{t('steps.copy')}</dt>
+          <dt>{t('copy.dataLabel')}</dt>
           <dd>
             {t('copy.bytes', {
               done: formatBytes(progress.bytesDone),
               total: formatBytes(progress.bytesTotal),
             })}
           </dd>
-          <dt>{t('machine.volumes')}</dt>
+          <dt>{t('copy.filesLabel')}</dt>
           <dd>{t('copy.files', { done: progress.filesDone, total: progress.filesTotal })}</dd>
-          <dt>⇅</dt>
+          <dt>{t('copy.rateLabel')}</dt>
           <dd>
             {t('copy.rate', { rate: formatBytes(progress.bytesPerSecond) })}
             {' · '}

@@ -89,8 +89,10 @@ export const en = {
     rollbackCommand: 'Command that starts it again if the cutover fails',
     flushCommand:
       'Command that makes it write what it holds in memory, run before the last round while it still runs (optional; PostgreSQL: psql -c CHECKPOINT)',
-    startCommand: 'Start command on the VM (the agent’s --on-handover)',
-    startNone: 'none: the agent was started without --on-handover',
+    startCommand:
+      'Command that starts the program on the target at handover (set where the agent runs)',
+    startNone:
+      'none: the target agent was started without a start command (p2v agent --on-handover)',
     downtime: 'Downtime target (seconds)',
     vm: 'Where the rounds go',
     vmBoot: 'After the copy',
@@ -111,6 +113,9 @@ export const en = {
     heading: 'Full copy',
     files: '{{done}} of {{total}} files',
     bytes: '{{done}} of {{total}}',
+    dataLabel: 'Copied',
+    filesLabel: 'Files',
+    rateLabel: 'Speed',
     rate: '{{rate}}/s',
     eta: 'about {{eta}} left',
     etaUnknown: 'time left unknown',

@@ -90,8 +90,8 @@ export const zhCN: Catalog = {
     rollbackCommand: '切换失败时重新启动程序的命令',
     flushCommand:
       '让程序写出内存中数据的命令，在程序仍运行时于最后一轮之前执行（可选；PostgreSQL：psql -c CHECKPOINT）',
-    startCommand: '虚拟机上的启动命令（代理的 --on-handover）',
-    startNone: '无：代理启动时未指定 --on-handover',
+    startCommand: '交接时在目标端启动程序的命令（在代理所在机器上设置）',
+    startNone: '无：目标端代理启动时未指定启动命令（p2v agent --on-handover）',
     downtime: '停机时间目标（秒）',
     vm: '增量轮次发往何处',
     vmBoot: '复制完成后',
@@ -110,6 +110,9 @@ export const zhCN: Catalog = {
   copy: {
     heading: '全量复制',
     files: '{{done}} / {{total}} 个文件',
+    dataLabel: '已复制',
+    filesLabel: '文件',
+    rateLabel: '速度',
     bytes: '{{done}} / {{total}}',
     rate: '{{rate}}/秒',
     eta: '预计还需 {{eta}}',

@@ -175,6 +175,11 @@ describe('the wizard’s steps', () => {
     assert.equal(screen.getByRole('progressbar').getAttribute('aria-valuenow'), '25');
     assert.ok(screen.getByText(/about 8.0 s left/));
     assert.ok(screen.getByText('Now: /srv/db/base/16384'));
+    assert.deepEqual(
+      [...document.querySelectorAll('dl.facts dt')].map((dt) => dt.textContent),
+      ['Copied', 'Files', 'Speed'],
+      'each figure says what it is',
+    );
     fireEvent.click(button('Pause'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'pauseMigration')));
     fake.emit({ type: 'stage', stage: 'paused' });
