@@ -477,6 +477,19 @@ function entryMeta(full: Buffer, info: BigIntStats): EntryMeta | null {
   }
 }
 
+/**
+ * The full path of an entry to read, or null where there is none to read: a folder on the way
+ * missing, or a path the agent refuses (a symlink on the way, say), which then counts as
+ * differing from the source.
+ */
+function placeOrNull(ctx: AgentContext, path: string): Buffer | null {
+  try {
+    return placeExisting(ctx, path);
+  } catch {
+    return null;
+  }
+}
+
 /** The full path of an existing entry, or null when a folder on the way does not exist. */
 function placeExisting(ctx: AgentContext, path: string): Buffer | null {
   try {
@@ -593,12 +606,7 @@ async function answerProbe(
 ): Promise<void> {
   const results: ProbeResult[] = [];
   for (const path of request.paths) {
-    let full: Buffer | null = null;
-    try {
-      full = placeExisting(ctx, path);
-    } catch {
-      full = null;
-    }
+    const full = placeOrNull(ctx, path);
     const info = full ? lstatSync(full, { bigint: true, throwIfNoEntry: false }) : undefined;
     if (!full || !info?.isFile()) {
       results.push({ path, hash: null });
@@ -619,13 +627,7 @@ async function sendHashes(
 ): Promise<void> {
   const results: { path: string; hash: string | null }[] = [];
   for (const path of request.paths) {
-    // A path the agent refuses (a symlink on the way, say) has no checksum: it counts as differing.
-    let full: Buffer | null = null;
-    try {
-      full = placeExisting(ctx, path);
-    } catch {
-      full = null;
-    }
+    const full = placeOrNull(ctx, path);
     results.push({ path, hash: full ? await ctx.hashes.hashOf(full, !request.full) : null });
   }
   return send(conn, { t: 'hashes', id: request.id, results });

@@ -128,6 +128,11 @@ export function SelectionStep() {
             onChange={(e) => setSelection({ stopCommand: e.target.value })}
           />
         </label>
+        {selection.stopCommand.trim() === '' ? (
+          <p role="note" className="warn" data-testid="no-stop-command">
+            {t('selection.noStopCommand')}
+          </p>
+        ) : null}
         <label>
           {t('selection.rollbackCommand')}
           <input

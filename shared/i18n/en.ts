@@ -86,6 +86,8 @@ export const en = {
     stopCommand: 'Program to stop at cutover',
     stopPick: 'Pick a running service',
     stopNone: 'Type a command',
+    noStopCommand:
+      'No program will be stopped. Whatever writes to these folders keeps writing through the last round: the check after it finds the files that changed, and the migration fails instead of handing over. Pick the running service that writes here, or type the command that stops it.',
     rollbackCommand: 'Command that starts it again if the cutover fails',
     flushCommand:
       'Command that makes it write what it holds in memory, run before the last round while it still runs (optional; PostgreSQL: psql -c CHECKPOINT)',

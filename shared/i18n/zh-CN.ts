@@ -87,6 +87,8 @@ export const zhCN: Catalog = {
     stopCommand: '切换时要停止的程序',
     stopPick: '从运行中的服务选择',
     stopNone: '手动输入命令',
+    noStopCommand:
+      '不会停止任何程序。正在写入这些目录的程序会在最后一轮期间继续写入：之后的校验会发现被改动的文件，迁移将失败而不会交接。请选择向这些目录写入的运行中服务，或输入停止它的命令。',
     rollbackCommand: '切换失败时重新启动程序的命令',
     flushCommand:
       '让程序写出内存中数据的命令，在程序仍运行时于最后一轮之前执行（可选；PostgreSQL：psql -c CHECKPOINT）',

@@ -18,6 +18,14 @@ import { TargetStep } from '../../renderer/steps/target-step.tsx';
 import { VmStep } from '../../renderer/steps/vm-step.tsx';
 import { StoreProvider } from '../../renderer/store-context.tsx';
 import { checkSummary, failWith, fakeApi, MACHINE, TARGET } from './fake-api.ts';
+
+/**
+ * For waitFor: passes once the element is gone. A failed assert.equal on a DOM node prints the
+ * node, which under happy-dom took seconds each time waitFor tried (90 s for one test).
+ */
+function assertGone(element: Element | null, what: string): void {
+  assert.ok(element === null, `${what} is still shown`);
+}
 import { dispatchApiCall } from '../../engine/bridge/api-dispatch.ts';
 import { say } from '../../engine/i18n/say.ts';
 
@@ -110,6 +118,11 @@ describe('the wizard’s steps', () => {
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/srv' } });
     fireEvent.click(button('Measure'));
     await screen.findByText('Selected: 5.00 GiB; free on the target: 100.0 GiB');
+    assert.match(
+      screen.getByTestId('no-stop-command').textContent ?? '',
+      /No program will be stopped\..*the migration fails instead of handing over/,
+      'a missing stop command is explained before the copy',
+    );
     fireEvent.change(screen.getByLabelText('Pick a running service'), {
       target: { value: 'postgresql.service' },
     });
@@ -122,6 +135,7 @@ describe('the wizard’s steps', () => {
       "systemctl start 'postgresql.service'",
     );
     assert.equal(screen.getByTestId('start-command').textContent, 'systemctl start postgresql');
+    assert.equal(screen.queryByTestId('no-stop-command'), null);
     assert.match(
       screen.getByTestId('selected-bytes').textContent ?? '',
       /5\.00 GiB/,
@@ -370,7 +384,7 @@ describe('the wizard’s steps', () => {
       etaSeconds: 1,
       currentFile: 'a',
     });
-    await waitFor(() => assert.equal(screen.queryByText(/Reconnecting/), null));
+    await waitFor(() => assertGone(screen.queryByText(/Reconnecting/), 'the notice'));
   });
 
   it('Sync: one bar per round, the prediction, and Cutover lit once converged', async () => {
@@ -433,7 +447,7 @@ describe('the wizard’s steps', () => {
     await screen.findByTestId('extra-round');
     assert.equal((button('Stop and cut over') as HTMLButtonElement).disabled, true);
     fake.emit({ type: 'awaiting-cutover', decision });
-    await waitFor(() => assert.equal(screen.queryByTestId('extra-round'), null));
+    await waitFor(() => assertGone(screen.queryByTestId('extra-round'), 'the extra round'));
     assert.equal((button('Stop and cut over') as HTMLButtonElement).disabled, false);
   });
 
@@ -471,7 +485,7 @@ describe('the wizard’s steps', () => {
     fireEvent.click(button(/Abort the cutover/));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'cancelMigration')));
     fake.emit({ type: 'cutover', step: 'stop-request', at: '2026-11-25T10:00:05Z' });
-    await waitFor(() => assert.equal(screen.queryByRole('button', { name: /Abort/ }), null));
+    await waitFor(() => assertGone(screen.queryByRole('button', { name: /Abort/ }), 'Abort'));
   });
 
   it('Done: the result, and the report exported; a failed export says why', async () => {

@@ -21,6 +21,36 @@ const missing = ['sfdisk', 'mke2fs', 'debugfs'].filter((tool) => {
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/network/${name}`, import.meta.url));
 
+/** A tree copied from a fixture, and `p2v vm build` of it into a one-partition raw image. */
+async function buildRig(from: string) {
+  const base = await tempDir();
+  const tree = join(base, 'tree');
+  await cp(fixture(from), tree, { recursive: true });
+  const plan = join(base, 'plan.json');
+  await writeFile(plan, JSON.stringify(SMALL_ROOT_PLAN));
+  const image = join(base, 'vm.raw');
+  const vmBuild = (extra: string[]): string =>
+    execFileSync(
+      process.execPath,
+      [P2V_BIN, 'vm', 'build', '--tree', tree, '--plan', plan, '--out', image]
+        .concat(['--format', 'raw'])
+        .concat(extra),
+      { encoding: 'utf8' },
+    );
+  /** What `p2v vm build` prints, and what it built (a second build, with --json). */
+  const build = (extra: string[]): { said: string; built: BuiltImage } => ({
+    said: vmBuild(extra),
+    built: JSON.parse(vmBuild([...extra, '--json'])) as BuiltImage,
+  });
+  /** A debugfs request on the image's filesystem, which tells what is really there. */
+  const debugfs = (built: BuiltImage, request: string): string =>
+    execFileSync('debugfs', ['-R', request, `${image}?offset=${built.partitions[0]?.startBytes}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  return { tree, build, debugfs };
+}
+
 describe(
   "the VM image takes over the source's identity: its network, its SELinux labels",
   {
@@ -30,152 +60,51 @@ describe(
   },
   () => {
     it('p2v vm build --nic-mac: the old name pinned, MAC matches rewritten, in the image only', async () => {
-      const base = await tempDir();
-      const tree = join(base, 'tree');
-      await cp(fixture('rhel-9'), tree, { recursive: true });
+      const { tree, build, debugfs } = await buildRig('rhel-9');
       await cp(fixture('centos-6/etc/udev'), join(tree, 'etc/udev'), { recursive: true });
-      const plan = join(base, 'plan.json');
-      await writeFile(plan, JSON.stringify(SMALL_ROOT_PLAN));
-      const image = join(base, 'vm.raw');
-      const run = (extra: string[]) =>
-        execFileSync(
-          process.execPath,
-          [
-            P2V_BIN,
-            'vm',
-            'build',
-            '--tree',
-            tree,
-            '--plan',
-            plan,
-            '--out',
-            image,
-            '--format',
-            'raw',
-            ...extra,
-          ],
-          { encoding: 'utf8' },
-        );
-      const said = run(['--nic-mac', '52:54:00:AA:00:01']);
+      const { said, built } = build(['--nic-mac', '52:54:00:AA:00:01']);
       assert.match(said, /network: the VM's card must have the MAC 52:54:00:aa:00:01/);
       assert.match(said, /changed: \/etc\/systemd\/network\/10-p2v-ens192\.link/);
       assert.match(
         said,
         /changed: \/etc\/NetworkManager\/system-connections\/ens192\.nmconnection/,
       );
-
-      const built = JSON.parse(run(['--nic-mac', '52:54:00:aa:00:01', '--json'])) as BuiltImage;
       assert.equal(built.network?.vmMac, '52:54:00:aa:00:01');
-      const cat = (path: string): string =>
-        execFileSync(
-          'debugfs',
-          ['-R', `cat ${path}`, `${image}?offset=${built.partitions[0]?.startBytes}`],
-          {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore'],
-          },
-        );
+      const cat = (path: string): string => debugfs(built, `cat ${path}`);
       assert.match(
         cat('/etc/systemd/network/10-p2v-ens192.link'),
         /MACAddress=52:54:00:aa:00:01\n\n\[Link\]\nName=ens192/,
       );
-      assert.match(
-        cat('/etc/NetworkManager/system-connections/ens192.nmconnection'),
-        /mac-address=52:54:00:AA:00:01/,
-      );
+      const keyfile = '/etc/NetworkManager/system-connections/ens192.nmconnection';
+      assert.match(cat(keyfile), /mac-address=52:54:00:AA:00:01/);
       assert.match(
         cat('/etc/udev/rules.d/70-persistent-net.rules'),
         /00:0c:29:11:22:33/,
         'a rule for another card stays',
       );
       // The received tree is the source's mirror: it keeps the source's files.
-      assert.match(
-        await readFile(
-          join(tree, 'etc/NetworkManager/system-connections/ens192.nmconnection'),
-          'utf8',
-        ),
-        /mac-address=00:50:56:AB:CD:EF/,
-      );
+      assert.match(await readFile(join(tree, keyfile), 'utf8'), /mac-address=00:50:56:AB:CD:EF/);
 
-      const untouched = JSON.parse(run(['--no-network-identity', '--json'])) as BuiltImage;
+      const untouched = build(['--no-network-identity']).built;
       assert.equal(untouched.network, undefined);
-      assert.match(
-        cat('/etc/NetworkManager/system-connections/ens192.nmconnection'),
-        /00:50:56:AB:CD:EF/,
-      );
+      assert.match(debugfs(untouched, `cat ${keyfile}`), /00:50:56:AB:CD:EF/);
     });
 
     it('an SELinux guest whose files came without labels relabels at first boot; with labels, not', async () => {
-      const base = await tempDir();
-      const tree = join(base, 'tree');
-      await cp(fixture('rhel-8'), tree, { recursive: true });
+      const { tree, build, debugfs } = await buildRig('rhel-8');
       await mkdir(join(tree, 'etc/selinux'), { recursive: true });
       await writeFile(
         join(tree, 'etc/selinux/config'),
         'SELINUX=enforcing\nSELINUXTYPE=targeted\n',
       );
       await writeFile(join(tree, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
-      const plan = join(base, 'plan.json');
-      await writeFile(plan, JSON.stringify(SMALL_ROOT_PLAN));
-      const image = join(base, 'vm.raw');
-      const build = (): { said: string; built: BuiltImage } => {
-        const said = execFileSync(
-          process.execPath,
-          [
-            P2V_BIN,
-            'vm',
-            'build',
-            '--tree',
-            tree,
-            '--plan',
-            plan,
-            '--out',
-            image,
-            '--format',
-            'raw',
-            '--no-network-identity',
-          ],
-          { encoding: 'utf8' },
-        );
-        const built = JSON.parse(
-          execFileSync(
-            process.execPath,
-            [
-              P2V_BIN,
-              'vm',
-              'build',
-              '--tree',
-              tree,
-              '--plan',
-              plan,
-              '--out',
-              image,
-              '--format',
-              'raw',
-              '--no-network-identity',
-              '--json',
-            ],
-            { encoding: 'utf8' },
-          ),
-        ) as BuiltImage;
-        return { said, built };
-      };
-      const stat = (built: BuiltImage, path: string): string =>
-        execFileSync(
-          'debugfs',
-          ['-R', `stat ${path}`, `${image}?offset=${built.partitions[0]?.startBytes}`],
-          {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore'],
-          },
-        );
-      const unlabelled = build();
+      const unlabelled = build(['--no-network-identity']);
       assert.match(
         unlabelled.said,
         /SELinux \(enforcing\): the received files carry no SELinux labels .*\/etc\/passwd.*\/\.autorelabel/,
       );
       assert.equal(unlabelled.built.selinuxRelabel?.mode, 'enforcing');
-      assert.match(stat(unlabelled.built, '/.autorelabel'), /Type: regular/);
+      assert.match(debugfs(unlabelled.built, 'stat /.autorelabel'), /Type: regular/);
       if (process.getuid?.() !== 0) return;
       for (const path of ['etc/passwd', 'etc/selinux/config'])
         execFileSync('setfattr', [
@@ -185,10 +114,10 @@ describe(
           'system_u:object_r:etc_t:s0',
           join(tree, path),
         ]);
-      const labelled = build();
+      const labelled = build(['--no-network-identity']);
       assert.equal(labelled.built.selinuxRelabel, undefined);
       assert.doesNotMatch(labelled.said, /autorelabel/);
-      assert.doesNotMatch(stat(labelled.built, '/.autorelabel'), /Type: regular/);
+      assert.doesNotMatch(debugfs(labelled.built, 'stat /.autorelabel'), /Type: regular/);
     });
   },
 );
