@@ -13,6 +13,22 @@ const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/network/${name}`, import.meta.url));
 const VM_MAC = '52:54:00:12:34:56';
 
+/** The card every fixture configures statically: 192.0.2.10/24, its gateway 192.0.2.1. */
+const staticCard = (
+  format: ConfiguredInterface['format'],
+  name: string | null,
+  mac: string | null,
+  dns: string[],
+) => ({
+  format,
+  name,
+  mac,
+  method: 'static' as const,
+  addresses: ['192.0.2.10/24'],
+  gateway: '192.0.2.1',
+  dns,
+});
+
 /** The fields a technician reads, without the file's path. */
 const shape = (i: ConfiguredInterface) => ({
   format: i.format,
@@ -28,15 +44,7 @@ describe("a source machine's network configuration, read from its files", () => 
   it('Debian 12 ifupdown: the static card and a DHCP one from interfaces.d, loopback left out', async () => {
     const config = await readNetworkConfig(fixture('debian-12'));
     assert.deepEqual(config.interfaces.map(shape), [
-      {
-        format: 'ifupdown',
-        name: 'ens192',
-        mac: null,
-        method: 'static',
-        addresses: ['192.0.2.10/24'],
-        gateway: '192.0.2.1',
-        dns: ['192.0.2.53', '192.0.2.54'],
-      },
+      staticCard('ifupdown', 'ens192', null, ['192.0.2.53', '192.0.2.54']),
       {
         format: 'ifupdown',
         name: 'ens224',
@@ -52,70 +60,39 @@ describe("a source machine's network configuration, read from its files", () => 
 
   it('Ubuntu 22.04 netplan from cloud-init: matched by MAC, renamed by set-name', async () => {
     const [ens3] = (await readNetworkConfig(fixture('ubuntu-22.04'))).interfaces;
-    assert.deepEqual(shape(ens3 as ConfiguredInterface), {
-      format: 'netplan',
-      name: 'ens3',
-      mac: 'fa:16:3e:12:34:56',
-      method: 'static',
-      addresses: ['192.0.2.10/24'],
-      gateway: '192.0.2.1',
-      dns: ['192.0.2.53'],
-    });
+    assert.deepEqual(
+      shape(ens3 as ConfiguredInterface),
+      staticCard('netplan', 'ens3', 'fa:16:3e:12:34:56', ['192.0.2.53']),
+    );
   });
 
   it('Ubuntu 24.04 netplan matched by name, with gateway4', async () => {
     const [card] = (await readNetworkConfig(fixture('ubuntu-24.04'))).interfaces;
-    assert.deepEqual(shape(card as ConfiguredInterface), {
-      format: 'netplan',
-      name: 'enp3s0',
-      mac: null,
-      method: 'static',
-      addresses: ['192.0.2.10/24'],
-      gateway: '192.0.2.1',
-      dns: ['192.0.2.53', '1.1.1.1'],
-    });
+    assert.deepEqual(
+      shape(card as ConfiguredInterface),
+      staticCard('netplan', 'enp3s0', null, ['192.0.2.53', '1.1.1.1']),
+    );
   });
 
   it('RHEL 8 ifcfg with HWADDR and PREFIX; ifcfg-lo left out', async () => {
     const config = await readNetworkConfig(fixture('rhel-8'));
     assert.deepEqual(config.interfaces.map(shape), [
-      {
-        format: 'ifcfg-redhat',
-        name: 'ens192',
-        mac: '00:50:56:ab:cd:ef',
-        method: 'static',
-        addresses: ['192.0.2.10/24'],
-        gateway: '192.0.2.1',
-        dns: ['192.0.2.53', '192.0.2.54'],
-      },
+      staticCard('ifcfg-redhat', 'ens192', '00:50:56:ab:cd:ef', ['192.0.2.53', '192.0.2.54']),
     ]);
   });
 
   it('RHEL 9 NetworkManager keyfile: interface-name, mac-address, address1 with its gateway', async () => {
     const [card] = (await readNetworkConfig(fixture('rhel-9'))).interfaces;
-    assert.deepEqual(shape(card as ConfiguredInterface), {
-      format: 'networkmanager',
-      name: 'ens192',
-      mac: '00:50:56:ab:cd:ef',
-      method: 'static',
-      addresses: ['192.0.2.10/24'],
-      gateway: '192.0.2.1',
-      dns: ['192.0.2.53', '192.0.2.54'],
-    });
+    assert.deepEqual(
+      shape(card as ConfiguredInterface),
+      staticCard('networkmanager', 'ens192', '00:50:56:ab:cd:ef', ['192.0.2.53', '192.0.2.54']),
+    );
   });
 
   it('SLES 15 wicked ifcfg, with the default route and name servers from their own files', async () => {
     const config = await readNetworkConfig(fixture('sles-15'));
     assert.deepEqual(config.interfaces.map(shape), [
-      {
-        format: 'ifcfg-suse',
-        name: 'eth0',
-        mac: null,
-        method: 'static',
-        addresses: ['192.0.2.10/24'],
-        gateway: '192.0.2.1',
-        dns: ['192.0.2.53', '192.0.2.54'],
-      },
+      staticCard('ifcfg-suse', 'eth0', null, ['192.0.2.53', '192.0.2.54']),
     ]);
   });
 
