@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { normalMac } from '../../engine/network/addresses.ts';
+import { newVmMac, normalMac } from '../../engine/network/addresses.ts';
 import { P2VError } from '../../shared/errors.ts';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
@@ -101,7 +100,9 @@ export function registerVmCommand(program: Command): void {
           ...(options.networkIdentity
             ? {
                 network: {
-                  nic: { mac: options.nicMac ?? newMac(options.format as DiskFormat) },
+                  nic: {
+                    mac: options.nicMac ?? newVmMac(options.format === 'vmdk' ? 'vmware' : 'other'),
+                  },
                   ...(options.sourceNic ? { sourceNic: options.sourceNic } : {}),
                 },
               }
@@ -262,17 +263,6 @@ export function registerVmCommand(program: Command): void {
         });
       },
     );
-}
-
-/**
- * A new MAC address for the VM's card, in the range its hypervisor takes for a static address:
- * VMware's 00:50:56:00-3f, else the KVM/QEMU prefix 52:54:00.
- */
-function newMac(format: DiskFormat): string {
-  const bytes = randomBytes(3);
-  const prefix = format === 'vmdk' ? [0x00, 0x50, 0x56] : [0x52, 0x54, 0x00];
-  if (format === 'vmdk') bytes[0] = (bytes[0] as number) & 0x3f;
-  return [...prefix, ...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 function parseMac(text: string): string {

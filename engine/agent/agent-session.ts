@@ -9,6 +9,7 @@ import {
   isValidBlockSize,
   WholeFileHash,
   writeSignature,
+  SMALL_FILE_MAX,
 } from '../checksum/block-checksums.ts';
 import { type EntryReader, type SignatureWriter, STORE_MIN } from './signature-store.ts';
 import { Connection, KEEPALIVE_EVERY_MS } from '../protocol/connection.ts';
@@ -411,9 +412,6 @@ async function waitForEarlierWork(ctx: AgentContext, request: Request): Promise<
   }
 }
 
-/** Files up to this size have their signature computed inline, without thread-pool hops. */
-const INLINE_SIGNATURE_MAX = 1024 * 1024;
-
 /** Answers a `sig` request: inline for absent and small files, in the background for big ones. */
 async function answerSignature(
   conn: Connection,
@@ -445,8 +443,7 @@ async function answerSignature(
     return sendStoredSignature(conn, request, kept, meta);
   }
   ctx.counts.signaturesRead++;
-  if (info.size <= BigInt(INLINE_SIGNATURE_MAX))
-    return sendSignature(conn, ctx, request, full, meta);
+  if (info.size <= BigInt(SMALL_FILE_MAX)) return sendSignature(conn, ctx, request, full, meta);
   // The source streams this file's changes while it reads the signature, so the connection
   // must keep being read meanwhile.
   return ctx.signatures.start(request.path, () =>
@@ -612,9 +609,9 @@ async function answerProbe(
       results.push({ path, hash: null });
       continue;
     }
-    const hash = await ctx.hashes.hashOf(full, true);
+    const hash = await ctx.hashes.hashOf(full, true, info);
     const meta = entryMeta(full, info);
-    results.push({ path, hash, ...(meta ? { meta } : {}) });
+    results.push({ path, hash, size: Number(info.size), ...(meta ? { meta } : {}) });
   }
   ctx.counts.probed += results.length;
   return send(conn, { t: 'probed', id: request.id, results });

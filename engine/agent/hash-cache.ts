@@ -1,12 +1,9 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile, hashSmallFileSync } from '../checksum/block-checksums.ts';
+import { hashFile, hashSmallFileSync, SMALL_FILE_MAX } from '../checksum/block-checksums.ts';
 import { JsonLog } from '../record/json-log.ts';
 import { statKey } from '../paths/stat-key.ts';
 import { SignatureStore, type StoredBlocks } from './signature-store.ts';
-
-/** Files up to this size are hashed on the agent's own thread (see hashSmallFileSync). */
-const SMALL_FILE = 1024 * 1024;
 
 interface Entry {
   hash: string;
@@ -103,11 +100,14 @@ export class HashCache {
     this.log?.append([path, null]);
   }
 
-  /** The file's whole-file checksum, or null if it is not a regular file. */
-  async hashOf(full: Buffer, allowCached: boolean): Promise<string | null> {
+  /**
+   * The file's whole-file checksum, or null if it is not a regular file. `known` is its stat
+   * when the caller already took it (a probe needs it for the metadata too).
+   */
+  async hashOf(full: Buffer, allowCached: boolean, known?: BigIntStats): Promise<string | null> {
     // A synchronous stat: a metadata lookup costs less than a thread-pool round trip, and the
     // verification asks for thousands in a row (docs/decisions.md, synchronous file I/O).
-    const info = lstatSync(full, { bigint: true, throwIfNoEntry: false });
+    const info = known ?? lstatSync(full, { bigint: true, throwIfNoEntry: false });
     if (!info?.isFile()) return null;
     const key = statKey(info);
     const cached = this.entries.get(full.toString('latin1'));
@@ -115,7 +115,7 @@ export class HashCache {
     const linked = allowCached ? this.byInode.get(key) : undefined;
     if (linked) return linked;
     const hash =
-      (info.size <= SMALL_FILE ? hashSmallFileSync(full, SMALL_FILE) : null) ??
+      (info.size <= SMALL_FILE_MAX ? hashSmallFileSync(full, SMALL_FILE_MAX) : null) ??
       (await hashFile(full));
     // A read that agrees with what was known keeps the stored block hashes with it.
     const kept = cached?.key === key && cached.hash === hash ? (cached.sig ?? null) : null;

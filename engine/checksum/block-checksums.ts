@@ -14,6 +14,13 @@ export const MAX_BLOCK = 16 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 
 /**
+ * A small file, for both sides: read and hashed inline on the event loop (a page-cache read
+ * costs less than a thread-pool round trip), compared by whole-file checksum before any
+ * signature, and its signature asked for ahead of the sender.
+ */
+export const SMALL_FILE_MAX = 1024 * 1024;
+
+/**
  * The block size for a file of `size` bytes: 4 KiB, the page size of file systems and databases,
  * so a changed page costs one block; doubled only when a file would need more than 4 Mi blocks
  * (beyond 16 GiB), to keep its signature under 64 MiB. See docs/decisions.md.

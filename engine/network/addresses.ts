@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /** "255.255.255.0" as a prefix length (24); null if it is not a contiguous netmask. */
 export function prefixFromNetmask(netmask: string): number | null {
   const parts = netmask.split('.').map(Number);
@@ -20,4 +21,15 @@ export function withPrefix(address: string, prefixOrNetmask: string | null): str
 export function normalMac(mac: string): string | null {
   const hex = mac.trim().toLowerCase().replace(/[-:.]/g, '');
   return /^[0-9a-f]{12}$/.test(hex) ? (hex.match(/../g) as string[]).join(':') : null;
+}
+
+/**
+ * A new MAC address for a VM's card, in the range its hypervisor takes for a static address:
+ * VMware's 00:50:56:00-3f, else the KVM/QEMU prefix 52:54:00 (Hyper-V takes any).
+ */
+export function newVmMac(hypervisor: 'vmware' | 'other'): string {
+  const bytes = randomBytes(3);
+  if (hypervisor === 'vmware') bytes[0] = (bytes[0] as number) & 0x3f;
+  const prefix = hypervisor === 'vmware' ? [0x00, 0x50, 0x56] : [0x52, 0x54, 0x00];
+  return [...prefix, ...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -43,18 +43,11 @@ export class Connection {
   }
 
   /**
-   * Sends the frames `issue` starts with the stream corked, so they leave in one write, then
-   * waits until the stream can take more.
+   * Sends the frames `issue` starts (synchronously, so they leave in one write: see
+   * `sendFrame`), then waits until the stream can take more.
    */
   async sendTogether(issue: () => Promise<void>[]): Promise<void> {
-    this.stream.cork();
-    let sent: Promise<void>[];
-    try {
-      sent = issue();
-    } finally {
-      this.stream.uncork();
-    }
-    await Promise.all(sent);
+    await Promise.all(issue());
   }
 
   /** Sends one frame; resolves once the stream can take more. */

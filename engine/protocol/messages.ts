@@ -183,6 +183,8 @@ export interface EntryMeta {
 export interface ProbeResult {
   path: string;
   hash: string | null;
+  /** The copy's size: a source file of another size differs without being hashed. */
+  size?: number;
   meta?: EntryMeta;
 }
 

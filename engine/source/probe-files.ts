@@ -1,16 +1,16 @@
-import { blockSizeFor, hashSmallFileSync } from '../checksum/block-checksums.ts';
+import { blockSizeFor, hashSmallFileSync, SMALL_FILE_MAX } from '../checksum/block-checksums.ts';
 import type { ProbeResult } from '../protocol/messages.ts';
 import type { AgentClient } from './agent-client.ts';
 import { SignatureStream } from './signature-stream.ts';
 import type { SyncItem } from './tree-sync.ts';
 import type { SourceEntry } from './walk.ts';
 
-/** Files up to this size are compared by whole-file checksum before any signature is asked. */
-export const PROBE_MAX_SIZE = 1024 * 1024;
-
 /** A small file compared with its copy on the target by whole-file checksum. */
 export interface Probe {
-  /** The source file's checksum, read when the probe was made; null if it could not be read. */
+  /**
+   * The source file's checksum, read once the agent's answer showed a copy of the same size;
+   * null where it was not read (the copy differs anyway) or could not be.
+   */
   hash: string | null;
   /** When that read began (wall clock). */
   readFromMs: number;
@@ -28,23 +28,21 @@ export interface Probed {
 }
 
 /**
- * Reads and hashes each small file here, then asks the agent for its copies' checksums in one
- * request. Unchanged files, the most of a second window, then cost a share of one request each.
+ * Asks the agent for its copies' checksums and sizes, many files in one request, and hashes a
+ * source file only where the copy is a file of the same size: a file the target lacks, or holds
+ * at another size, differs without a read here, so a full copy does not hash its small files
+ * twice. Unchanged files, the most of a second window, cost a share of one request and one read.
  * Where a copy differs, `wantsSignature` says so; the caller asks for the signature between two
  * files (never from here: the answer may come while another file's put is being sent), still
  * ahead of the file. A file the target does not have gets an empty signature made here.
  */
 export function probeFiles(client: AgentClient, entries: readonly Probed[]): void {
-  const probes = entries.map((entry): Probe => {
-    const readFromMs = Date.now();
-    let hash: string | null = null;
-    try {
-      hash = hashSmallFileSync((entry.item as SourceEntry).source, PROBE_MAX_SIZE);
-    } catch {
-      // Unreadable now: the file's own send says why.
-    }
-    return { hash, readFromMs, answer: Promise.resolve(null), wantsSignature: false };
-  });
+  const probes = entries.map((): Probe => ({
+    hash: null,
+    readFromMs: Date.now(),
+    answer: Promise.resolve(null),
+    wantsSignature: false,
+  }));
   const answered = client
     .request<'probed'>({
       t: 'probe',
@@ -55,11 +53,19 @@ export function probeFiles(client: AgentClient, entries: readonly Probed[]): voi
         entries.forEach((entry, i) => {
           const theirs = results[i];
           const probe = probes[i] as Probe;
-          if (entry.signature || (theirs?.hash != null && theirs.hash === probe.hash)) return;
-          if (theirs?.hash === null) {
-            const size = Number((entry.item as SourceEntry).info.size);
-            entry.signature = absent(blockSizeFor(size));
-          } else probe.wantsSignature = true;
+          const { source, info } = entry.item as SourceEntry;
+          if (theirs?.hash != null && theirs.size === Number(info.size)) {
+            probe.readFromMs = Date.now();
+            try {
+              probe.hash = hashSmallFileSync(source, SMALL_FILE_MAX);
+            } catch {
+              // Unreadable now: the file's own send says why.
+            }
+            if (probe.hash === theirs.hash) return;
+          }
+          if (entry.signature) return;
+          if (theirs?.hash === null) entry.signature = absent(blockSizeFor(Number(info.size)));
+          else probe.wantsSignature = true;
         });
         return results;
       },

@@ -3,17 +3,15 @@ import { readlink } from 'node:fs/promises';
 import { P2VError } from '../../shared/errors.ts';
 import { readXattrs, xattrDigest, type Xattr } from '../paths/xattrs.ts';
 import type { EntryMeta } from '../protocol/messages.ts';
-import { blockSizeFor } from '../checksum/block-checksums.ts';
+import { blockSizeFor, SMALL_FILE_MAX } from '../checksum/block-checksums.ts';
 import { displayPath, fromFsName, type RawPath } from '../paths/raw-path.ts';
 import { wireTimes } from '../paths/times.ts';
 import type { AgentClient } from './agent-client.ts';
 import { sendFileDelta, type FileDeltaResult } from './file-delta.ts';
-import { probeFiles, PROBE_MAX_SIZE, type Probe } from './probe-files.ts';
+import { probeFiles, type Probe } from './probe-files.ts';
 import type { SignatureStream } from './signature-stream.ts';
 import type { SourceEntry } from './walk.ts';
 
-/** Files up to this size have their signatures asked for ahead, so small files cost no round trip. */
-const LOOKAHEAD_MAX_SIZE = 1024 * 1024;
 const LOOKAHEAD = 64;
 /** Small files waiting before their checksums are asked for in one probe. */
 const PROBE_BATCH = 32;
@@ -140,11 +138,11 @@ export async function syncItems(
           entry.signature = client.requestSignature(named.target, blockSizeFor(Number(info.size)));
         continue;
       }
-      if (index > 0 && info.size > LOOKAHEAD_MAX_SIZE) break;
+      if (index > 0 && info.size > SMALL_FILE_MAX) break;
       if (hooks.hardLinkPrimary(named) !== null) continue;
       if (
         mode === 'delta' &&
-        info.size <= PROBE_MAX_SIZE &&
+        info.size <= SMALL_FILE_MAX &&
         named.baseFrom === undefined &&
         !hooks.wholeFile?.(named)
       ) {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { pathExists } from '../paths/path-exists.ts';
 import { copyFile, mkdir, open, readFile, readlink, writeFile } from 'node:fs/promises';
@@ -9,6 +8,7 @@ import { loadOrCreateIdentity, newPairingToken } from '../agent/identity.ts';
 import { freePort } from '../net/free-port.ts';
 import { AgentClient } from '../source/agent-client.ts';
 import { AGENT_READY_MARKER, agentInjection, GUEST_AGENT_PORT } from './agent-injection.ts';
+import { newVmMac } from '../network/addresses.ts';
 import { buildImage } from './build-image.ts';
 import { findGuestKernel } from './guest-kernel.ts';
 import { checkInitramfs } from './initramfs-check.ts';
@@ -87,7 +87,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     bootloader: request.boot === 'direct' ? 'none' : request.boot,
     // The VM's card takes over the source's network configuration: its name, and its MAC
     // where the configuration matches by MAC (docs/vm-build.md, network identity).
-    network: { nic: { mac: request.nicMac ?? newQemuMac() } },
+    network: { nic: { mac: request.nicMac ?? newVmMac('other') } },
     inject: agentInjection({
       binary: ws.agentBinary,
       key: identity.key,
@@ -211,16 +211,6 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     ...(initramfs ? { initramfs } : {}),
     ...(image.network ? { network: image.network } : {}),
   };
-}
-
-/** A MAC address in QEMU's own range (52:54:00), random in its last three bytes. */
-function newQemuMac(): string {
-  return [
-    '52',
-    '54',
-    '00',
-    ...[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')),
-  ].join(':');
 }
 
 /** The qemu launch: its boot (a copy of the guest's kernel for a direct boot), network forward, firmware. */
