@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { P2VError } from '../../shared/errors.ts';
 import type { Connection } from '../protocol/connection.ts';
 import type { AgentCutover, RequestOf, Response } from '../protocol/messages.ts';
@@ -41,6 +42,8 @@ export async function reopen(
   request: RequestOf<'reopen'>,
 ): Promise<void> {
   const cutover = ctx.handover.current;
+  if (ctx.handoverRunning)
+    throw new P2VError('AGENT_HANDED_OVER', `migration ${request.migration}, handover under way`);
   if (cutover) {
     const mine = cutover.migration === request.migration;
     if (!mine || (cutover.state !== 'stopped' && cutover.state !== 'handover-failed'))
@@ -61,24 +64,20 @@ export async function runHandover(
   ctx: AgentContext,
   request: RequestOf<'handover'>,
 ): Promise<void> {
-  const cutover = ctx.handover.current;
+  let cutover = ctx.handover.current;
   if (!cutover || cutover.migration !== request.migration)
     throw new P2VError('HANDOVER_FAILED', 'handover before the stop request');
-  if (cutover.state === 'stopped') {
-    ctx.log('handover', { command: ctx.handoverCommand });
-    const at = new Date().toISOString();
-    await ctx.handover.set({ migration: request.migration, state: 'handing-over', at });
-    ctx.handoverRunning = settleHandover(
-      ctx,
-      request.migration,
-      ctx.handoverCommand
-        ? runHandoverCommand(ctx.handoverCommand, ctx.root.path, ctx.stateDir, (pid) =>
-            ctx.handover.set({ migration: request.migration, state: 'handing-over', at }, pid),
-          )
-        : Promise.resolve({ exitCode: null, output: '' }),
-    );
+  if (ctx.handoverRunning) {
+    // Begun by an earlier ask, or by an earlier run of this agent: its result is this answer,
+    // unless that run was killed before its command started; then it starts now.
     await ctx.handoverRunning;
-  } else if (cutover.state === 'handing-over' && ctx.handoverRunning) await ctx.handoverRunning;
+    cutover = ctx.handover.current as AgentCutover;
+  }
+  if (cutover.state === 'stopped') {
+    // Set before the first await, so an ask arriving meanwhile waits for this one.
+    ctx.handoverRunning = beginHandover(ctx, request.migration);
+    await ctx.handoverRunning;
+  }
   const settled = ctx.handover.current as AgentCutover;
   if (settled.state === 'unknown' || settled.state === 'handing-over')
     throw new P2VError(
@@ -100,14 +99,38 @@ export async function runHandover(
   }
 }
 
-/** Records the handover command's result once it is known. */
+/** Records the attempt on disk, then runs the handover command and records its result. */
+async function beginHandover(ctx: AgentContext, migration: string): Promise<void> {
+  ctx.log('handover', { command: ctx.handoverCommand });
+  const attempt = randomBytes(6).toString('hex');
+  const at = new Date().toISOString();
+  await ctx.handover.set({ migration, state: 'handing-over', at }, attempt);
+  await settleHandover(
+    ctx,
+    migration,
+    ctx.handoverCommand
+      ? runHandoverCommand(ctx.handoverCommand, ctx.root.path, ctx.stateDir, attempt)
+      : Promise.resolve({ exitCode: null, output: '' }),
+  );
+}
+
+/**
+ * Records the handover command's result once it is known; an attempt whose command never
+ * started leaves the agent stopped, as it was before the ask.
+ */
 export async function settleHandover(
   ctx: AgentContext,
   migration: string,
-  running: Promise<HandoverResult | null>,
+  running: Promise<HandoverResult | 'not-started' | null>,
 ): Promise<void> {
   const result = await running;
   const at = new Date().toISOString();
+  if (result === 'not-started') {
+    await ctx.handover.set({ migration, state: 'stopped', at });
+    ctx.handoverRunning = null;
+    ctx.log('handover-not-started', { migration });
+    return;
+  }
   if (!result) await ctx.handover.set({ migration, state: 'unknown', at });
   else {
     const ok = result.exitCode === null || result.exitCode === 0;

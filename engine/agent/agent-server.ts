@@ -128,7 +128,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     context.handoverRunning = settleHandover(
       context,
       lost.migration,
-      settleLostHandover(options.stateDir, record.pid),
+      settleLostHandover(options.stateDir, record.attempt),
     );
   const sockets = new Set<TLSSocket>();
   const server: Server = createServer(

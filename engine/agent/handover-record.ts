@@ -4,11 +4,11 @@ import { P2VError } from '../../shared/errors.ts';
 import type { AgentCutover } from '../protocol/messages.ts';
 import { writeFileDurably } from '../storage/durable-write.ts';
 
-/** What the file holds: the cutover, for the root it was made in, and the command's process. */
+/** What the file holds: the cutover, for the root it was made in, and the command's attempt. */
 interface StoredHandover extends AgentCutover {
   root: string;
-  /** The handover command's wrapper process while it runs. */
-  pid?: number;
+  /** Names the handover command's files while it runs (handover-command.ts). */
+  attempt?: string;
 }
 
 /**
@@ -56,19 +56,19 @@ export class HandoverRecord {
     return this.stored ? withoutLocal(this.stored) : null;
   }
 
-  /** The handover command's wrapper process, while one was started and not yet settled. */
-  get pid(): number | undefined {
-    return this.stored?.pid;
+  /** The handover command's attempt, while one was begun and not yet settled. */
+  get attempt(): string | undefined {
+    return this.stored?.attempt;
   }
 
   /** Writes the new state durably; null clears it (the agent takes writes again). */
-  async set(next: AgentCutover | null, pid?: number): Promise<void> {
+  async set(next: AgentCutover | null, attempt?: string): Promise<void> {
     if (next === null) {
       await rm(this.file, { force: true });
       this.stored = null;
       return;
     }
-    const stored: StoredHandover = { ...next, root: this.root, ...(pid ? { pid } : {}) };
+    const stored: StoredHandover = { ...next, root: this.root, ...(attempt ? { attempt } : {}) };
     await writeFileDurably(this.file, `${JSON.stringify(stored, null, 2)}\n`);
     this.stored = stored;
   }

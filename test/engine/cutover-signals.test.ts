@@ -25,12 +25,18 @@ const AT_ONCE = 3;
  * (nobody was left to start it again: the next run does). Where it runs, its ledger holds every
  * row the source ever committed.
  */
-function checkOneSide(rig: CutoverRig, interruption: Interruption, label: string): string {
+function checkOneSide(
+  rig: CutoverRig,
+  interruption: Interruption,
+  label: string,
+  run?: MigrateRun,
+): string {
   const source = rig.runs('source');
   const target = rig.runs('target');
-  assert.ok(!(source && target), `${label}: the program runs on both machines`);
+  const how = run ? ` (exit ${run.code ?? run.signal}: ${run.stderr.slice(-400)})` : '';
+  assert.ok(!(source && target), `${label}: the program runs on both machines${how}`);
   if (interruption !== 'kill-source')
-    assert.ok(source || target, `${label}: the program runs on neither machine`);
+    assert.ok(source || target, `${label}: the program runs on neither machine${how}`);
   const side = target ? 'target' : source ? 'source' : null;
   if (side) {
     // Read first: a running program commits more after its database was read.
@@ -61,7 +67,7 @@ async function interruptAt(step: string, interruption: Interruption): Promise<st
     const run: MigrateRun = await first.done;
     await restarting;
     assert.ok(fired, `${label}: the cutover reached ${step} (${run.stderr.slice(-400)})`);
-    const after = checkOneSide(rig, interruption, label);
+    const after = checkOneSide(rig, interruption, label, run);
 
     // Run again, as a technician does: it ends handed over, the program on the target only.
     const again = await rig.migrate().done;
