@@ -47,6 +47,22 @@ export interface BuiltImage {
   network?: NetworkIdentityPlan;
   /** Present when the guest runs SELinux but its files came without labels: it relabels. */
   selinuxRelabel?: SelinuxRelabel;
+  /** Devices the source's boot files named in a way the VM's disk does not keep, renamed. */
+  deviceReferences?: DeviceReferenceChange[];
+  /** Boot files that could not be read or rewritten, or name devices the VM will not have. */
+  bootFileProblems?: string[];
+}
+
+/**
+ * One reference to a device rewritten in the VM's image: `/dev/mapper/rhel-root` (a logical
+ * volume that became a partition) or `/dev/sda1` (a disk that is virtio) becomes the UUID the
+ * builder kept.
+ */
+export interface DeviceReferenceChange {
+  file: string;
+  was: string;
+  /** What it became; `(removed)` for an argument that has no meaning in the VM. */
+  now: string;
 }
 
 /** An SELinux guest whose files lack their labels: the image has `/.autorelabel`. */

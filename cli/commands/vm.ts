@@ -138,6 +138,10 @@ export function registerVmCommand(program: Command): void {
             process.stdout.write(
               `SELinux (${image.selinuxRelabel.mode}): the received files carry no SELinux labels (${image.selinuxRelabel.unlabelled.join(', ')}): the image has /.autorelabel, so the VM's first boot relabels every file and reboots once; that takes minutes on a large root\n`,
             );
+          for (const { file, was, now } of image.deviceReferences ?? [])
+            process.stdout.write(`boot files: ${file}: ${was} → ${now}\n`);
+          for (const problem of image.bootFileProblems ?? [])
+            process.stdout.write(`boot files: ${problem}\n`);
           if (image.network) {
             const { vmMac, takenOver, changes, notes } = image.network;
             process.stdout.write(

@@ -411,6 +411,12 @@ class Migration {
         mode: vm.image.selinuxRelabel.mode,
         files: vm.image.selinuxRelabel.unlabelled,
       });
+    const references = vm.image.deviceReferences ?? [];
+    // The VM's boot files name its own disk's filesystems, not the source's devices.
+    this.leaveToTarget([...new Set(references.map((c) => c.file.replace(/^\/+/, '')))]);
+    for (const change of references) this.warn('deviceReference', { ...change });
+    for (const problem of vm.image.bootFileProblems ?? [])
+      this.warn('bootFileProblem', { problem });
     if (vm.network) {
       // The VM's network files differ from the source's on purpose (its card's name and MAC).
       this.leaveToTarget(vm.network.files.map((f) => f.path.replace(/^\/+/, '')));

@@ -1,4 +1,5 @@
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
+import { readMachineFile } from '../paths/machine-file.ts';
 import { join } from 'node:path';
 import type { ConfiguredInterface } from '../../shared/network.ts';
 import { parseIfcfgRedhat, parseIfcfgSuse } from './ifcfg.ts';
@@ -43,22 +44,11 @@ export async function readNetworkConfig(root: string): Promise<NetworkConfig> {
   const top = await realpath(root);
   const config: NetworkConfig = { interfaces: [], contents: new Map(), problems: [] };
   const read = async (path: string): Promise<string | null> => {
-    const full = join(top, path);
-    try {
-      const real = await realpath(full);
-      if (!real.startsWith(`${top}/`)) {
-        config.problems.push(`${path}: leads outside the machine's files; not read`);
-        return null;
-      }
-      if (!(await lstat(real)).isFile()) return null;
-      const text = await readFile(real, 'utf8');
-      config.contents.set(path, text);
-      return text;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') config.problems.push(`${path}: ${code}`);
-      return null;
-    }
+    const file = await readMachineFile(top, path);
+    if (file.kind === 'problem') config.problems.push(`${path}: ${file.why}`);
+    if (file.kind !== 'file') return null;
+    config.contents.set(path, file.text);
+    return file.text;
   };
   const namesIn = async (dir: string): Promise<string[]> =>
     (await readdir(join(top, dir)).catch(() => [] as string[])).sort();

@@ -12,6 +12,7 @@ import type { VmNic } from '../../shared/network.ts';
 import { planNetworkIdentity, type IdentityOptions } from '../network/plan-network-identity.ts';
 import { readNetworkConfig } from '../network/read-network-config.ts';
 import { selinuxRelabel } from './selinux-labels.ts';
+import { planDeviceReferences } from './device-references.ts';
 
 export interface BuildOptions {
   /** The received tree: the source's files under their absolute paths. */
@@ -74,8 +75,10 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
     : null;
   // Labels lost on the way: the guest's first boot relabels every file (and reboots once).
   const relabel = await selinuxRelabel(options.tree);
+  const devices = await planDeviceReferences(options.tree, plan);
   const inject: InjectedEntry[] = [
     ...(options.inject ?? []),
+    ...devices.files.map((f) => ({ kind: 'file' as const, ...f })),
     ...(network?.files.map((f) => ({ kind: 'file' as const, ...f })) ?? []),
     ...(relabel
       ? [{ kind: 'file' as const, path: '/.autorelabel', content: '', mode: 0o644 }]
@@ -127,6 +130,8 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
       durationMs: Date.now() - started,
       ...(network ? { network } : {}),
       ...(relabel ? { selinuxRelabel: relabel } : {}),
+      ...(devices.changes.length > 0 ? { deviceReferences: devices.changes } : {}),
+      ...(devices.problems.length > 0 ? { bootFileProblems: devices.problems } : {}),
     };
   } catch (error) {
     await rm(raw, { force: true });

@@ -102,6 +102,9 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   tell('build', 'imageReady', { path: image.path, format: image.format, hash: image.hash });
   for (const change of image.network?.changes ?? [])
     tell('build', 'networkChanged', { change: change.summary });
+  for (const change of image.deviceReferences ?? [])
+    tell('build', 'deviceReference', { ...change });
+  for (const problem of image.bootFileProblems ?? []) tell('build', 'bootFileProblem', { problem });
   const launch = {
     ...(await launchFor(request, ws, image.path, guest)),
     ...(image.network ? { mac: image.network.vmMac } : {}),

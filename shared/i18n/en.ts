@@ -151,6 +151,8 @@ export const en = {
       selinuxRelabel:
         'The guest runs SELinux ({{mode}}) but its files came without labels ({{files}}): the VM image has /.autorelabel, so its first boot relabels every file and reboots once; that takes minutes on a large root.',
       networkChanged: 'Network: {{change}}',
+      deviceReference: 'Boot files: {{file}}: {{was}} → {{now}}',
+      bootFileProblem: 'Boot files: {{problem}}',
       initramfsUnknown: 'Could not check the initramfs: {{reason}}',
       building: 'Building the {{format}} disk image from {{tree}}',
       imageReady: 'Image ready: {{path}} ({{format}}, XXH3-128 {{hash}})',
@@ -479,6 +481,9 @@ export const en = {
     notRoot: 'The agent does not run as root: owners are not preserved on the target.',
     initramfsRebuilt:
       "The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host ({{command}}); these files differ from the source on purpose and are not sent again: {{files}}",
+    deviceReference:
+      "A boot file named a device the VM's disk does not keep; changed in the VM only, not sent again: {{file}}: {{was}} → {{now}}",
+    bootFileProblem: "The VM's boot files: {{problem}}",
     networkChanged:
       "The VM's network card takes over the source's configuration; changed in the VM only, not sent again: {{change}}",
     notCopied: 'Not copied: {{reason}}{{detail}}',

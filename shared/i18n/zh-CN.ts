@@ -148,6 +148,8 @@ export const zhCN: Catalog = {
       selinuxRelabel:
         '客户机启用了 SELinux（{{mode}}），但其文件没有带上标签（{{files}}）：虚拟机映像中已放入 /.autorelabel，首次启动时会为所有文件重新打标签并重启一次；根文件系统较大时需要几分钟。',
       networkChanged: '网络：{{change}}',
+      deviceReference: '启动文件：{{file}}：{{was}} → {{now}}',
+      bootFileProblem: '启动文件：{{problem}}',
       initramfsUnknown: '无法检查 initramfs：{{reason}}',
       building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
       imageReady: '映像已就绪：{{path}}（{{format}}，XXH3-128 {{hash}}）',
@@ -462,6 +464,9 @@ export const zhCN: Catalog = {
     notRoot: '代理未以 root 身份运行：目标上不保留文件所有者。',
     initramfsRebuilt:
       '客户机的 initramfs 缺少虚拟机的磁盘驱动，已在转换主机上重建（{{command}}）；这些文件有意与源不同，不会再次发送：{{files}}',
+    deviceReference:
+      '启动文件引用了虚拟机磁盘上不再存在的设备名；仅在虚拟机中修改，不会再次发送：{{file}}：{{was}} → {{now}}',
+    bootFileProblem: '虚拟机的启动文件：{{problem}}',
     networkChanged: '虚拟机网卡接管源的网络配置；仅在虚拟机中修改，不会再次发送：{{change}}',
     notCopied: '未复制：{{reason}}{{detail}}',
     pathFailed: '{{path}}：{{reason}}{{detail}}',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BuiltImage } from '../../shared/vm-image.ts';
-import { SMALL_ROOT_PLAN } from '../helpers/disk-plans.ts';
+import { SMALL_ROOT_PLAN, SMALL_ROOT_UUID } from '../helpers/disk-plans.ts';
 import { P2V_BIN } from '../helpers/agent-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -20,6 +20,8 @@ const missing = ['sfdisk', 'mke2fs', 'debugfs'].filter((tool) => {
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/network/${name}`, import.meta.url));
+const bootFixture = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/boot/${name}`, import.meta.url));
 
 /** A tree copied from a fixture, and `p2v vm build` of it into a one-partition raw image. */
 async function buildRig(from: string) {
@@ -52,7 +54,7 @@ async function buildRig(from: string) {
 }
 
 describe(
-  "the VM image takes over the source's identity: its network, its SELinux labels",
+  "the VM image takes over the source's identity: its network, its devices, its SELinux labels",
   {
     skip:
       missing.length > 0 &&
@@ -88,6 +90,33 @@ describe(
       const untouched = build(['--no-network-identity']).built;
       assert.equal(untouched.network, undefined);
       assert.match(debugfs(untouched, `cat ${keyfile}`), /00:50:56:AB:CD:EF/);
+    });
+
+    it("boot files that name the source's devices name the VM's filesystems by UUID, in the image only", async () => {
+      const { tree, build, debugfs } = await buildRig('ubuntu-22.04');
+      await cp(bootFixture('ubuntu-22.04'), tree, { recursive: true });
+      const { said, built } = build(['--no-network-identity']);
+      assert.match(
+        said,
+        /boot files: \/etc\/fstab: \/dev\/disk\/by-id\/dm-uuid-LVM-\S+ \/ → UUID=\S+ \//,
+      );
+      assert.match(
+        said,
+        /boot files: \/boot\/grub\/grub\.cfg: root=\/dev\/mapper\/ubuntu--vg-ubuntu--lv → root=UUID=/,
+      );
+      assert.ok(built.deviceReferences?.some((c) => c.file === '/etc/fstab'));
+      assert.match(
+        debugfs(built, 'cat /etc/fstab'),
+        new RegExp(`^UUID=${SMALL_ROOT_UUID} / ext4 defaults 0 1$`, 'm'),
+      );
+      assert.match(
+        debugfs(built, 'cat /boot/grub/grub.cfg'),
+        new RegExp(`root=UUID=${SMALL_ROOT_UUID} ro`),
+      );
+      assert.match(
+        await readFile(join(tree, 'etc/fstab'), 'utf8'),
+        /^\/dev\/disk\/by-id\/dm-uuid-LVM/m,
+      );
     });
 
     it('an SELinux guest whose files came without labels relabels at first boot; with labels, not', async (t) => {
