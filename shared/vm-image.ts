@@ -5,10 +5,34 @@ import type { NetworkIdentityPlan } from './network.ts';
 /** Disk image formats the hypervisors take: KVM, VMware, Hyper-V, or plain. */
 export type DiskFormat = 'qcow2' | 'vmdk' | 'vhdx' | 'raw';
 
+/** A volume group's or logical volume's name, as LVM allows it (and safe in a shell word). */
+const LvmName = z
+  .string()
+  .regex(/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,63}$/, 'letters, digits and + _ . - (not first)');
+
+/** A logical volume of the VM's disk: made inside the guest's own kernel (filesystem-helper.ts). */
+export const LogicalVolumePlan = z.object({
+  name: LvmName,
+  role: z.enum(['filesystem', 'swap']),
+  sizeBytes: z.number().int().positive(),
+  fsType: z.string().max(32).nullable(),
+  label: z.string().max(64).nullable(),
+  uuid: z.string().max(64).nullable(),
+  mountpoint: z.string().max(4096).nullable(),
+});
+export type LogicalVolumePlan = z.infer<typeof LogicalVolumePlan>;
+
+/** The volume group a partition holds (role `lvm`), kept by name as the source had it. */
+export const VolumeGroupPlan = z.object({
+  name: LvmName,
+  logicalVolumes: z.array(LogicalVolumePlan).min(1).max(256),
+});
+export type VolumeGroupPlan = z.infer<typeof VolumeGroupPlan>;
+
 /** One partition of the VM's disk, as the image builder makes it. */
 export const PartitionPlan = z.object({
-  /** What the partition is for; decides its type code. */
-  role: z.enum(['filesystem', 'esp', 'swap', 'bios-boot']),
+  /** What the partition is for; decides its type code. `lvm` holds `volumeGroup`. */
+  role: z.enum(['filesystem', 'esp', 'swap', 'bios-boot', 'lvm']),
   sizeBytes: z.number().int().positive(),
   /** `ext4`, `ext3`, `ext2`, `vfat`, `swap`, or one the builder refuses (xfs, btrfs, ntfs). */
   fsType: z.string().max(32).nullable(),
@@ -17,6 +41,7 @@ export const PartitionPlan = z.object({
   uuid: z.string().max(64).nullable(),
   /** Where it is mounted on the source; its files come from this path in the received tree. */
   mountpoint: z.string().max(4096).nullable(),
+  volumeGroup: VolumeGroupPlan.optional(),
 });
 export type PartitionPlan = z.infer<typeof PartitionPlan>;
 
@@ -24,11 +49,38 @@ export type PartitionPlan = z.infer<typeof PartitionPlan>;
  * The VM's disk: partition table, boot mode and partitions in order. One schema checks a plan
  * from a file (`p2v vm build --plan`, `migrate --vm-plan`) and on the wire.
  */
-export const DiskPlan = z.object({
-  table: z.enum(['gpt', 'dos']),
-  bootMode: z.enum(['bios', 'uefi']),
-  partitions: z.array(PartitionPlan).min(1).max(128),
-});
+export const DiskPlan = z
+  .object({
+    table: z.enum(['gpt', 'dos']),
+    bootMode: z.enum(['bios', 'uefi']),
+    partitions: z.array(PartitionPlan).min(1).max(128),
+  })
+  .superRefine((plan, ctx) => {
+    const groups = new Set<string>();
+    plan.partitions.forEach((p, i) => {
+      if ((p.role === 'lvm') !== (p.volumeGroup !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitions', i, 'volumeGroup'],
+          message: 'a partition holds a volumeGroup exactly when its role is lvm',
+        });
+      if (!p.volumeGroup) return;
+      if (groups.has(p.volumeGroup.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitions', i, 'volumeGroup', 'name'],
+          message: `volume group ${p.volumeGroup.name} twice`,
+        });
+      groups.add(p.volumeGroup.name);
+      const names = p.volumeGroup.logicalVolumes.map((lv) => lv.name);
+      if (new Set(names).size !== names.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitions', i, 'volumeGroup', 'logicalVolumes'],
+          message: 'a logical volume name twice',
+        });
+    });
+  });
 export type DiskPlan = z.infer<typeof DiskPlan>;
 
 /** What `p2v vm build` made. */

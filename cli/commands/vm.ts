@@ -33,11 +33,16 @@ export function registerVmCommand(program: Command): void {
       '--inspection <file>',
       'an inspection saved on the source (default: inspect this machine)',
     )
-    .action(async (options: { inspection?: string }) => {
+    .option(
+      '--flatten-lvm',
+      "each logical volume becomes a partition (the boot files are renamed to match) instead of keeping the volume group, which the build makes inside the guest's own kernel",
+    )
+    .action(async (options: { inspection?: string; flattenLvm?: boolean }) => {
       const machine = options.inspection
         ? await readJsonFile<MachineInspection>(options.inspection, 'inspection')
         : await inspectMachine();
-      process.stdout.write(`${JSON.stringify(planDisk(machine), null, 2)}\n`);
+      const plan = planDisk(machine, { flattenLvm: options.flattenLvm === true });
+      process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     });
   vm.command('build')
     .description(

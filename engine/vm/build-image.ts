@@ -13,6 +13,8 @@ import { planNetworkIdentity, type IdentityOptions } from '../network/plan-netwo
 import { readNetworkConfig } from '../network/read-network-config.ts';
 import { selinuxRelabel } from './selinux-labels.ts';
 import { planDeviceReferences } from './device-references.ts';
+import { fillWithGuestKernel, needsHelper } from './filesystem-helper.ts';
+import { findGuestKernel } from './guest-kernel.ts';
 
 export interface BuildOptions {
   /** The received tree: the source's files under their absolute paths. */
@@ -28,7 +30,19 @@ export interface BuildOptions {
   inject?: InjectedEntry[];
   /** The VM's network card, to take over the source's network configuration (its address). */
   network?: { nic: VmNic } & IdentityOptions;
+  /** Each step of the helper VM that makes XFS, btrfs and LVM, as it begins. */
+  onStep?: (step: string) => void;
 }
+
+/** The whole tree as one filesystem's content: what the helper copies onto the VM's disk. */
+const ROOT_ONLY: PartitionPlan = {
+  role: 'filesystem',
+  sizeBytes: 1,
+  fsType: null,
+  label: null,
+  uuid: null,
+  mountpoint: '/',
+};
 
 /**
  * Mount points a Linux root needs to boot, made where the tree lacks them (a copy that left out
@@ -60,7 +74,10 @@ const CONVERT_OPTIONS: Record<DiskFormat, string[]> = {
 export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
   const started = Date.now();
   const { plan } = options;
-  for (const partition of plan.partitions) checkBuildable(partition);
+  const helper = needsHelper(plan);
+  for (const partition of plan.partitions) checkBuildable(partition, helper);
+  // Before anything is written: the helper runs the guest's kernel.
+  if (helper) await findGuestKernel(options.tree);
   const out = resolve(options.out);
   await mkdir(dirname(out), { recursive: true });
   const raw = options.format === 'raw' ? out : `${out}.raw.partial`;
@@ -97,12 +114,33 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
     );
     const offsets = partitionOffsets(plan);
     for (const [i, partition] of plan.partitions.entries()) {
+      // With the helper, the host makes only what the guest's tools may lack: FAT.
+      if (helper && partition.fsType !== 'vfat') continue;
       const at: Placement = {
         image: raw,
         ...(offsets[i] as { startBytes: number; sizeBytes: number }),
       };
       await makeFilesystem(at, partition, plan, { ...options, inject }, join(work, `p${i + 1}`));
     }
+    if (helper)
+      await fillWithGuestKernel({
+        raw,
+        plan,
+        tree: options.tree,
+        content: await contentFor(
+          ROOT_ONLY,
+          { ...plan, partitions: [] },
+          options.tree,
+          join(work, 'whole'),
+          [...(await missingMountPoints(options.tree)), ...inject],
+        ),
+        scratch: work,
+        hostMade: plan.partitions
+          .filter((p) => p.fsType === 'vfat' && p.mountpoint)
+          .map((p) => p.mountpoint as string),
+        dropLostFound: !(await stat(join(options.tree, 'lost+found')).catch(() => null)),
+        ...(options.onStep ? { onStep: options.onStep } : {}),
+      });
     if (options.bootloader === 'grub-bios')
       await installGrubBios(raw, plan, options.tree, join(work, 'grub'));
     if (options.bootloader === 'grub-efi')

@@ -1,5 +1,6 @@
 import { readdir, realpath } from 'node:fs/promises';
-import type { DeviceReferenceChange, DiskPlan, PartitionPlan } from '../../shared/vm-image.ts';
+import type { DeviceReferenceChange, DiskPlan } from '../../shared/vm-image.ts';
+import { mapperName, plannedVolumes, type PlannedVolume } from './plan-volumes.ts';
 import { readMachineFile } from '../paths/machine-file.ts';
 
 /**
@@ -38,20 +39,36 @@ export interface DeviceReferencePlan {
   problems: string[];
 }
 
-function rootOf(plan: DiskPlan): PartitionPlan | undefined {
-  return plan.partitions.find((p) => p.mountpoint === '/' && p.role === 'filesystem');
+function rootOf(plan: DiskPlan): PlannedVolume | undefined {
+  return plannedVolumes(plan).find((v) => v.mountpoint === '/' && v.role === 'filesystem');
 }
 
-/** The one swap partition with a UUID; with several, which one a reference meant is unknown. */
-function onlySwap(plan: DiskPlan): PartitionPlan | undefined {
-  const swaps = plan.partitions.filter((p) => p.role === 'swap');
+/** The one swap with a UUID; with several, which one a reference meant is unknown. */
+function onlySwap(plan: DiskPlan): PlannedVolume | undefined {
+  const swaps = plannedVolumes(plan).filter((v) => v.role === 'swap');
   return swaps.length === 1 && swaps[0]?.uuid ? swaps[0] : undefined;
+}
+
+/** The names logical volumes the VM keeps go by: they still work there, so they stay. */
+function keptNames(plan: DiskPlan): Set<string> {
+  const names = new Set<string>();
+  for (const v of plannedVolumes(plan)) {
+    if (!v.lv) continue;
+    const dm = mapperName(v.lv.group, v.lv.name);
+    names.add(`/dev/mapper/${dm}`);
+    names.add(`/dev/${v.lv.group}/${v.lv.name}`);
+    names.add(`/dev/disk/by-id/dm-name-${dm}`);
+    names.add(`rd.lvm.lv=${v.lv.group}/${v.lv.name}`);
+    names.add(`rd.lvm.vg=${v.lv.group}`);
+  }
+  return names;
 }
 
 /** fstab: an entry for a filesystem the builder made names it by its kept UUID. */
 export function rewriteFstab(text: string, plan: DiskPlan): Rewrite {
   const changes: Rewrite['changes'] = [];
   const unplaced: string[] = [];
+  const kept = keptNames(plan);
   const moved = new RegExp(`^${MOVED_DEVICE}$`);
   const swapLines = text
     .split('\n')
@@ -64,11 +81,11 @@ export function rewriteFstab(text: string, plan: DiskPlan): Rewrite {
     const fields = /^(\s*)(\S+)(\s+)(\S+)(\s+)(\S+)(.*)$/.exec(line);
     if (!fields || line.trimStart().startsWith('#')) return line;
     const [, lead, spec, gap, mountpoint, gap2, type, rest] = fields as unknown as string[];
-    if (!moved.test(spec as string)) return line;
+    if (!moved.test(spec as string) || kept.has(spec as string)) return line;
     const made =
       type === 'swap'
         ? swap
-        : plan.partitions.find((p) => p.mountpoint === mountpoint && p.role !== 'swap');
+        : plannedVolumes(plan).find((v) => v.mountpoint === mountpoint && v.role !== 'swap');
     if (!made?.uuid) {
       if (!made && !/\bnofail\b/.test(rest as string))
         unplaced.push(
@@ -97,9 +114,11 @@ export function rewriteKernelArgs(text: string, plan: DiskPlan): Rewrite {
   };
   const root = rootOf(plan);
   const swap = onlySwap(plan);
+  const kept = keptNames(plan);
   let out = text.replace(
     new RegExp(`(^|[\\s"'=])(root|resume)=(${MOVED_DEVICE})`, 'gm'),
     (whole, before: string, key: string, device: string) => {
+      if (kept.has(device)) return whole;
       const made = key === 'root' ? root : swap;
       if (made?.uuid) {
         note(`${key}=${device}`, `${key}=UUID=${made.uuid}`);
@@ -114,6 +133,7 @@ export function rewriteKernelArgs(text: string, plan: DiskPlan): Rewrite {
     },
   );
   out = out.replace(/[ \t]*\brd\.lvm\.(?:lv|vg)=[^\s"']+/g, (arg) => {
+    if (kept.has(arg.trim())) return arg;
     note(arg.trim(), '(removed)');
     return '';
   });

@@ -6,6 +6,7 @@ import type { DiskPlan } from '../../shared/vm-image.ts';
 import { partitionOffsets } from './partition-table.ts';
 import { runTool } from '../inspection/run-tool.ts';
 import { runChecked } from './run-checked.ts';
+import { mapperName, plannedVolumes } from './plan-volumes.ts';
 
 /** Bytes of boot.img that are code: the rest of the first sector holds the partition table. */
 const BOOT_CODE = 440;
@@ -26,13 +27,14 @@ const COMMON_MODULES = [
 ];
 
 /**
- * Where the guest's GRUB finds its configuration: `(hd0,msdosN)/grub` on a /boot partition or
- * `/boot/grub` on the root, as `grub-install` would set it; the guest's grub.cfg must be there.
+ * Where the guest's GRUB finds its configuration: `(hd0,msdosN)/grub` on a /boot partition,
+ * `/boot/grub` on the root, or `(lvm/VG-LV)…` on a logical volume, as `grub-install` would set
+ * it; the guest's grub.cfg must be there.
  */
 async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
-  const bootIndex = plan.partitions.findIndex((p) => p.mountpoint === '/boot');
-  const holder =
-    bootIndex >= 0 ? bootIndex : plan.partitions.findIndex((p) => p.mountpoint === '/');
+  const volumes = plannedVolumes(plan);
+  const boot = volumes.find((v) => v.mountpoint === '/boot');
+  const holder = boot ?? volumes.find((v) => v.mountpoint === '/');
   const config = join(tree, 'boot/grub/grub.cfg');
   if (!(await pathExists(config)))
     throw new P2VError(
@@ -40,7 +42,19 @@ async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
       `no ${config}: the source's GRUB configuration is needed to boot from the disk`,
     );
   const scheme = plan.table === 'gpt' ? 'gpt' : 'msdos';
-  return `(hd0,${scheme}${holder + 1})${bootIndex >= 0 ? '' : '/boot'}/grub`;
+  const device = holder?.lv
+    ? `lvm/${mapperName(holder.lv.group, holder.lv.name)}`
+    : `hd0,${scheme}${holder?.partition ?? 1}`;
+  return `(${device})${boot ? '' : '/boot'}/grub`;
+}
+
+/** GRUB modules that read the filesystems and volume groups /boot may be on. */
+function storageModules(plan: DiskPlan): string[] {
+  const volumes = plannedVolumes(plan);
+  const modules = new Set<string>();
+  if (volumes.some((v) => v.lv)) modules.add('lvm');
+  for (const v of volumes) if (v.fsType === 'xfs' || v.fsType === 'btrfs') modules.add(v.fsType);
+  return [...modules];
 }
 
 /** The guest's own GRUB modules for a platform, from the received tree. */
@@ -106,6 +120,7 @@ export async function installGrubBios(
       'biosdisk',
       plan.table === 'gpt' ? 'part_gpt' : 'part_msdos',
       ...COMMON_MODULES,
+      ...storageModules(plan),
     ],
     'grub-common',
   );
@@ -163,6 +178,7 @@ export async function installGrubEfi(
       'fat',
       'efi_gop',
       ...COMMON_MODULES,
+      ...storageModules(plan),
     ],
     'grub-common',
   );

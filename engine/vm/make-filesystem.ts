@@ -4,6 +4,7 @@ import { P2VError } from '../../shared/errors.ts';
 import type { PartitionPlan } from '../../shared/vm-image.ts';
 import { ext4FeatureArgs } from './ext-features.ts';
 import { runChecked } from './run-checked.ts';
+import { HELPER_FILESYSTEMS } from './helper-script.ts';
 
 /** Filesystems the builder makes in user space; anything else is refused, never faked. */
 export const BUILDABLE = new Set(['ext2', 'ext3', 'ext4', 'vfat', 'swap']);
@@ -15,14 +16,21 @@ export interface Placement {
   sizeBytes: number;
 }
 
-/** Refuses, before anything is written, a filesystem the builder cannot make honestly. */
-export function checkBuildable(partition: PartitionPlan): void {
-  if (partition.role === 'bios-boot' || partition.fsType === null) return;
-  if (!BUILDABLE.has(partition.fsType))
+/**
+ * Refuses, before anything is written, a filesystem the builder cannot make honestly. With the
+ * helper (the guest's own kernel and tools), XFS, btrfs and logical volumes are made too.
+ */
+export function checkBuildable(partition: PartitionPlan, withHelper: boolean): void {
+  const volumes = partition.volumeGroup?.logicalVolumes ?? [partition];
+  for (const volume of volumes) {
+    if (partition.role === 'bios-boot' || volume.fsType === null) continue;
+    const fs = volume.fsType;
+    if (BUILDABLE.has(fs) || (withHelper && HELPER_FILESYSTEMS.has(fs))) continue;
     throw new P2VError(
       'BAD_ARGUMENT',
-      `${partition.mountpoint ?? 'a partition'} is ${partition.fsType}: the image builder makes ext2/3/4, vfat and swap without root tools; ${partition.fsType} needs its own tools on a conversion host (or migrate it onto ext4)`,
+      `${volume.mountpoint ?? 'a partition'} is ${fs}: the image builder makes ext2/3/4, XFS, btrfs, vfat and swap, on partitions or logical volumes; ${fs} is not one of them (migrate it onto one)`,
     );
+  }
 }
 
 /** An ext2/3/4 filesystem at its offset, filled from `tree` with mke2fs -d (no mount, no root). */

@@ -9,12 +9,14 @@ const GPT_TYPES: Record<PartitionPlan['role'], string> = {
   esp: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
   swap: '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F',
   'bios-boot': '21686148-6449-6E6F-744E-656564454649',
+  lvm: 'E6D6D379-F507-44C2-A23C-238F2A3DF928',
 };
 const DOS_TYPES: Record<PartitionPlan['role'], string> = {
   filesystem: '83',
   esp: 'ef',
   swap: '82',
   'bios-boot': 'ef02',
+  lvm: '8e',
 };
 
 /** Where each partition lands: start and size in bytes, aligned. */

@@ -565,6 +565,8 @@ export const en = {
       'The migration was cancelled. Nothing was handed over; run the same command again to resume.',
     VM_FAILED:
       'The VM on the target did not come up with its agent. The source keeps running; the console log named here says why.',
+    IMAGE_BUILD_FAILED:
+      "The VM's disk image could not be built. The received files are unchanged; the lines below say what failed.",
   },
 };
 

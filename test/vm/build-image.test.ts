@@ -282,13 +282,13 @@ describe(
     });
 
     it('refuses filesystems it cannot build, and writes nothing', async () => {
-      const xfs: DiskPlan = {
+      const ntfs: DiskPlan = {
         ...plan,
         partitions: [
           {
             role: 'filesystem',
             sizeBytes: 64 * MiB,
-            fsType: 'xfs',
+            fsType: 'ntfs',
             label: null,
             uuid: null,
             mountpoint: '/srv',
@@ -298,15 +298,17 @@ describe(
       await assert.rejects(
         buildImage({
           tree,
-          plan: xfs,
-          out: join(base, 'xfs.qcow2'),
+          plan: ntfs,
+          out: join(base, 'ntfs.qcow2'),
           format: 'qcow2',
           kernel: null,
         }),
-        (e) => e instanceof P2VError && /\/srv is xfs/.test(e.message),
+        (e) =>
+          e instanceof P2VError &&
+          /\/srv is ntfs: the image builder makes ext2\/3\/4, XFS, btrfs/.test(e.message),
       );
       assert.ok(
-        !existsSync(join(base, 'xfs.qcow2')) && !existsSync(join(base, 'xfs.qcow2.raw.partial')),
+        !existsSync(join(base, 'ntfs.qcow2')) && !existsSync(join(base, 'ntfs.qcow2.raw.partial')),
       );
     });
 

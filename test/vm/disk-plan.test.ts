@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,28 +29,58 @@ describe('the VM disk plan from the source’s inspection', () => {
     assert.equal(plan.partitions[0]?.sizeBytes, 536870912, 'the ESP keeps its size');
   });
 
-  it('Ubuntu on BIOS with LVM: an MBR disk, the logical volume becomes a partition', async () => {
-    const plan = planDisk(await inspectMachine([], fixtureHost('ubuntu-22.04')));
+  it('Ubuntu on BIOS with LVM: an MBR disk, the volume group and its logical volume kept by name', async () => {
+    const machine = await inspectMachine([], fixtureHost('ubuntu-22.04'));
+    const plan = planDisk(machine);
     assert.equal(plan.table, 'dos');
     assert.deepEqual(
-      plan.partitions.map((p) => [p.mountpoint, p.fsType]),
+      plan.partitions.map((p) => [p.role, p.mountpoint, p.fsType]),
       [
-        ['/boot', 'ext4'],
-        ['/', 'ext4'],
+        ['filesystem', '/boot', 'ext4'],
+        ['lvm', null, 'LVM2_member'],
       ],
     );
-    assert.ok((plan.partitions[1]?.sizeBytes ?? 0) >= 12884901888, 'room for what / uses');
+    const group = plan.partitions[1]?.volumeGroup;
+    assert.equal(
+      group?.name,
+      'ubuntu-vg',
+      'the device-mapper name ubuntu--vg-ubuntu--lv, unescaped',
+    );
+    assert.deepEqual(
+      group?.logicalVolumes.map((lv) => [lv.name, lv.mountpoint, lv.fsType, lv.uuid]),
+      [['ubuntu-lv', '/', 'ext4', '8e7d6c5b-4a39-4281-9f0e-d1c2b3a49586']],
+    );
+    const lv = group?.logicalVolumes[0];
+    assert.ok((lv?.sizeBytes ?? 0) >= 12884901888, 'room for what / uses');
+    assert.ok(
+      (plan.partitions[1]?.sizeBytes ?? 0) >= (lv?.sizeBytes ?? 0) + 4 * 1024 * 1024,
+      'the physical volume holds the logical volume and its metadata',
+    );
+    const flat = planDisk(machine, { flattenLvm: true });
+    assert.deepEqual(
+      flat.partitions.map((p) => [p.role, p.mountpoint, p.fsType]),
+      [
+        ['filesystem', '/boot', 'ext4'],
+        ['filesystem', '/', 'ext4'],
+      ],
+    );
   });
 
-  it('RHEL: XFS and swap are planned as they are; building refuses XFS with a clear message', async () => {
+  it('RHEL: XFS on LVM with swap is planned as it is; building it needs the guest’s own kernel, and says so', async () => {
     const machine = await inspectMachine([], fixtureHost('rhel-8.9'));
     const plan = planDisk(machine);
     assert.deepEqual(
-      plan.partitions.map((p) => [p.role, p.fsType]),
+      plan.partitions.map((p) => [p.role, p.mountpoint, p.fsType]),
       [
-        ['filesystem', 'xfs'],
-        ['filesystem', 'xfs'],
-        ['swap', 'swap'],
+        ['filesystem', '/boot', 'xfs'],
+        ['lvm', null, 'LVM2_member'],
+      ],
+    );
+    assert.deepEqual(
+      plan.partitions[1]?.volumeGroup?.logicalVolumes.map((lv) => [lv.name, lv.role, lv.fsType]),
+      [
+        ['root', 'filesystem', 'xfs'],
+        ['swap', 'swap', 'swap'],
       ],
     );
     const base = await tempDir();
@@ -72,11 +103,9 @@ describe('the VM disk plan from the source’s inspection', () => {
       () => null,
       (error: { code: number; stderr: string }) => error,
     );
-    assert.equal(refused?.code, 2, 'the plan asks for what cannot be built');
-    assert.match(
-      refused?.stderr ?? '',
-      /\/boot is xfs: the image builder makes ext2\/3\/4, vfat and swap/,
-    );
+    assert.equal(refused?.code, 2, 'a tree without a kernel cannot run the helper');
+    assert.match(refused?.stderr ?? '', /no kernel with an initramfs in .*tree\/boot/);
+    assert.ok(!existsSync(join(base, 'vm.qcow2.raw.partial')), 'nothing written');
   });
 
   it('a malformed plan file is a usage error naming the field, for vm build and migrate --vm', async () => {

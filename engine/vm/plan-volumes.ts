@@ -1,0 +1,55 @@
+import type { DiskPlan, PartitionPlan } from '../../shared/vm-image.ts';
+
+/**
+ * A filesystem or swap of the VM's disk wherever it lives: on a partition (`partition`, 1-based)
+ * or on a logical volume (`group` and the volume's `name`).
+ */
+export interface PlannedVolume {
+  role: 'filesystem' | 'esp' | 'swap';
+  sizeBytes: number;
+  fsType: string | null;
+  label: string | null;
+  uuid: string | null;
+  mountpoint: string | null;
+  partition: number;
+  lv?: { group: string; name: string };
+}
+
+/** Every filesystem and swap the plan makes, partitions and logical volumes alike, in order. */
+export function plannedVolumes(plan: DiskPlan): PlannedVolume[] {
+  return plan.partitions.flatMap((p: PartitionPlan, i): PlannedVolume[] => {
+    if (p.role === 'bios-boot') return [];
+    if (p.role === 'lvm')
+      return (p.volumeGroup?.logicalVolumes ?? []).map((lv) => ({
+        ...lv,
+        partition: i + 1,
+        lv: { group: p.volumeGroup?.name as string, name: lv.name },
+      }));
+    return [
+      {
+        role: p.role,
+        sizeBytes: p.sizeBytes,
+        fsType: p.fsType,
+        label: p.label,
+        uuid: p.uuid,
+        mountpoint: p.mountpoint,
+        partition: i + 1,
+      },
+    ];
+  });
+}
+
+/** The device-mapper name of a logical volume: dashes in either name doubled, joined by one. */
+export function mapperName(group: string, name: string): string {
+  return `${group.replace(/-/g, '--')}-${name.replace(/-/g, '--')}`;
+}
+
+/** Splits a device-mapper name (`ubuntu--vg-ubuntu--lv`) into its group and volume names. */
+export function splitMapperName(dm: string): { group: string; name: string } | null {
+  const match = /^((?:[^-]|--)+)-((?:[^-]|--)+)$/.exec(dm);
+  if (!match) return null;
+  return {
+    group: (match[1] as string).replace(/--/g, '-'),
+    name: (match[2] as string).replace(/--/g, '-'),
+  };
+}
