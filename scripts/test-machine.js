@@ -28,6 +28,9 @@ export const SYSTEM_PACKAGES = {
   attr: 'extended-attribute tests (setfattr, getfattr)',
   acl: 'ACL tests (setfacl)',
   'libcap2-bin': 'file capability tests (setcap)',
+  'busybox-static': 'the helper VM that makes XFS, btrfs and LVM in the guest’s own kernel',
+  xfsprogs: 'reading back the XFS the helper made (xfs_repair -n, xfs_db)',
+  'btrfs-progs': 'reading back the btrfs the helper made (btrfs check)',
 };
 
 function missingPackages() {

@@ -8,7 +8,8 @@ export interface PreflightCheck {
     | 'encryption'
     | 'duplicate-identity'
     | 'target-unknown'
-    | 'xattrs';
+    | 'xattrs'
+    | 'vm-disk';
   level: 'ok' | 'warning' | 'blocker';
   title: string;
   /** What was found and what to do about it. */

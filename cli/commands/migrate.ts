@@ -115,6 +115,7 @@ async function runCheck(
   target: AgentAddress,
   measured: SourceMeasure,
   json: boolean,
+  vmPlan: DiskPlan | undefined,
 ): Promise<MigrationCheck> {
   if (!['missing', 'any', 'major'].includes(flags.condition))
     throw new P2VError('BAD_ARGUMENT', `--condition must be missing, any or major`);
@@ -125,6 +126,7 @@ async function runCheck(
     agentInVm: Boolean(flags.agentInVm),
     sharedNetwork: Boolean(flags.sharedNetwork),
     selectedBytes: measured.allocatedBytes,
+    ...(vmPlan ? { vmPlan } : {}),
     ...(flags.driverTree
       ? {
           driverTree: {
@@ -295,7 +297,7 @@ export function registerMigrateCommand(program: Command): void {
         ? await measureSources(sources, flags.exclude, flags.defaultExcludes)
         : undefined;
       const check = measured
-        ? await runCheck(flags, options.target, measured, Boolean(flags.json))
+        ? await runCheck(flags, options.target, measured, Boolean(flags.json), vm?.plan)
         : undefined;
       let report;
       const controller = new AbortController();

@@ -102,6 +102,7 @@ export function registerVmCommand(program: Command): void {
           format: options.format as DiskFormat,
           kernel: options.kernel ?? null,
           bootloader: options.bootloader as Bootloader,
+          onStep: (step) => process.stderr.write(`in the guest's kernel: ${step}\n`),
           ...(options.networkIdentity
             ? {
                 network: {

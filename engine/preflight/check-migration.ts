@@ -13,6 +13,8 @@ import { preflightChecks, type TargetFacts } from './preflight-checks.ts';
 import { existsSync } from 'node:fs';
 import { readXattrs } from '../paths/xattrs.ts';
 import { say } from '../i18n/say.ts';
+import type { DiskPlan } from '../../shared/vm-image.ts';
+import { vmDiskCheck } from './vm-disk-check.ts';
 
 /** Where difference files go when neither the technician nor the profile names a place. */
 export const DEFAULT_DRIVER_STAGING = 'var/lib/p2v/driver-staging';
@@ -34,6 +36,8 @@ export interface CheckOptions {
   driverTree?: { source: string; target?: string; send: boolean };
   /** An inspection already made (the wizard's first step), instead of a new one. */
   machine?: MachineInspection;
+  /** The VM's disk, when the target builds one (`migrate --vm`): what it holds is checked too. */
+  vmPlan?: DiskPlan;
 }
 
 /** Everything the technician reads before the copy starts. */
@@ -78,6 +82,7 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
     options.selectedBytes === undefined,
     sourceCarriesXattrs(),
   );
+  if (options.vmPlan) preflight.push(vmDiskCheck(options.vmPlan));
   const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
   let driverFiles: DriverFilesResult | null = null;
   if (options.driverTree && options.target)

@@ -157,12 +157,11 @@ export function helperBuildScript(plan: DiskPlan, options: HelperScriptOptions):
     const device = deviceOf(volume);
     lines.push(`step ${volume.fsType} on ${device}`, mkfsCommand(volume, device));
   }
+  // Outer first: / before /boot before /boot/efi.
+  const depth = (m: string): number => (m === '/' ? 0 : m.split('/').length - 1);
   const mounted = volumes
     .filter((v) => v.role === 'filesystem' && v.mountpoint?.startsWith('/'))
-    .sort(
-      (a, b) =>
-        (a.mountpoint as string).split('/').length - (b.mountpoint as string).split('/').length,
-    );
+    .sort((a, b) => depth(a.mountpoint as string) - depth(b.mountpoint as string));
   for (const volume of mounted) {
     const at = `${TARGET}${volume.mountpoint === '/' ? '' : volume.mountpoint}`;
     lines.push(

@@ -88,6 +88,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     // The VM's card takes over the source's network configuration: its name, and its MAC
     // where the configuration matches by MAC (docs/vm-build.md, network identity).
     network: { nic: { mac: request.nicMac ?? newVmMac('other') } },
+    onStep: (step) => tell('build', 'helperStep', { step }),
     inject: agentInjection({
       binary: ws.agentBinary,
       key: identity.key,

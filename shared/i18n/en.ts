@@ -153,6 +153,7 @@ export const en = {
       networkChanged: 'Network: {{change}}',
       deviceReference: 'Boot files: {{file}}: {{was}} → {{now}}',
       bootFileProblem: 'Boot files: {{problem}}',
+      helperStep: "In the guest's own kernel: {{step}}",
       initramfsUnknown: 'Could not check the initramfs: {{reason}}',
       building: 'Building the {{format}} disk image from {{tree}}',
       imageReady: 'Image ready: {{path}} ({{format}}, XXH3-128 {{hash}})',
@@ -311,6 +312,11 @@ export const en = {
     xattrsUnprivilegedTitle: 'Labels and capabilities need the agent as root',
     xattrsUnprivileged:
       'Under {{root}} the agent can set user attributes only: SELinux labels, file capabilities and trusted attributes need it to run as root.',
+    vmDiskTitle: "The VM's disk",
+    vmDisk: '{{table}} disk, {{boot}} boot: {{volumes}}.',
+    vmDiskHelper:
+      "{{table}} disk, {{boot}} boot: {{volumes}}. The volume groups, XFS and btrfs are made inside the guest's own kernel on the target (it needs qemu-system-x86 and busybox-static there).",
+    vmDiskBlocked: 'The VM cannot be built as planned: {{reasons}}. Planned: {{volumes}}.',
     xattrsKeptTitle: 'Extended attributes are kept',
     xattrsKept:
       '{{root}} keeps SELinux labels, file capabilities and ACLs: they are copied with the files.',

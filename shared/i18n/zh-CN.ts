@@ -150,6 +150,7 @@ export const zhCN: Catalog = {
       networkChanged: '网络：{{change}}',
       deviceReference: '启动文件：{{file}}：{{was}} → {{now}}',
       bootFileProblem: '启动文件：{{problem}}',
+      helperStep: '在客户机自己的内核中：{{step}}',
       initramfsUnknown: '无法检查 initramfs：{{reason}}',
       building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
       imageReady: '映像已就绪：{{path}}（{{format}}，XXH3-128 {{hash}}）',
@@ -298,6 +299,11 @@ export const zhCN: Catalog = {
     xattrsUnprivilegedTitle: '标签和能力需要代理以 root 运行',
     xattrsUnprivileged:
       '在 {{root}} 下代理只能设置用户属性：SELinux 标签、文件能力和 trusted 属性需要代理以 root 运行。',
+    vmDiskTitle: '虚拟机磁盘',
+    vmDisk: '{{table}} 磁盘，{{boot}} 启动：{{volumes}}。',
+    vmDiskHelper:
+      '{{table}} 磁盘，{{boot}} 启动：{{volumes}}。卷组、XFS 和 btrfs 在目标上由客户机自己的内核创建（目标需要 qemu-system-x86 和 busybox-static）。',
+    vmDiskBlocked: '无法按计划构建虚拟机：{{reasons}}。计划：{{volumes}}。',
     xattrsKeptTitle: '保留扩展属性',
     xattrsKept: '{{root}} 可保留 SELinux 标签、文件能力和 ACL：它们会随文件一起复制。',
     targetUnknownTitle: '未检查目标端',

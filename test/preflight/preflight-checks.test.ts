@@ -4,6 +4,8 @@ import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { preflightChecks, type TargetFacts } from '../../engine/preflight/preflight-checks.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
 import { fixtureHost } from '../helpers/fixture-host.ts';
+import { vmDiskCheck } from '../../engine/preflight/vm-disk-check.ts';
+import { planDisk } from '../../engine/vm/disk-plan.ts';
 import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { translator } from '../../shared/i18n/translator.ts';
 
@@ -126,5 +128,22 @@ describe('pre-flight checks', () => {
       renderMessage(translator('zh-CN'), check.detailMessage),
       /沿用源主机的 主机名 db01, 机器 ID/,
     );
+  });
+
+  it("says what the VM's disk will hold, volume by volume, and blocks only what cannot be built", async () => {
+    const plan = planDisk(await inspectMachine([], fixtureHost('rhel-8.9')));
+    const check = vmDiskCheck(plan);
+    assert.equal(check.level, 'ok');
+    assert.match(
+      check.detail,
+      /^MBR disk, BIOS boot: \/boot xfs 1\.50 GiB \(#1\); \/ xfs [\d.]+ GiB \(LV rhel\/root\); swap swap 8\.00 GiB \(LV rhel\/swap\)\. .*inside the guest's own kernel/,
+    );
+    assert.match(renderMessage(translator('zh-CN'), check.detailMessage), /客户机自己的内核/);
+    const ntfs = structuredClone(plan);
+    const root = ntfs.partitions[1]?.volumeGroup?.logicalVolumes[0];
+    if (root) root.fsType = 'ntfs';
+    const blocked = vmDiskCheck(ntfs);
+    assert.equal(blocked.level, 'blocker');
+    assert.match(blocked.detail, /cannot be built as planned: \/ is ntfs: .*Planned: /);
   });
 });

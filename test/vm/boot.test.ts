@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,14 +25,21 @@ const has = (tool: string): boolean => {
     return false;
   }
 };
-const missing = ['qemu-system-x86_64', 'debootstrap', 'mke2fs', 'sfdisk', 'qemu-img'].filter(
-  (t) => !has(t),
-);
+const missing = [
+  'qemu-system-x86_64',
+  'debootstrap',
+  'mke2fs',
+  'sfdisk',
+  'qemu-img',
+  'busybox',
+  'xfs_repair',
+  'btrfs',
+].filter((t) => !has(t));
 const why =
   process.getuid?.() !== 0
     ? 'SKIPPED LOUDLY: debootstrap needs root'
     : missing.length > 0
-      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 debootstrap qemu-utils fdisk)`
+      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 debootstrap qemu-utils fdisk busybox-static xfsprogs btrfs-progs)`
       : false;
 const ROOT_UUID = '6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918';
 const MARKER = 'P2V-BOOT-MARKER';
@@ -83,6 +90,69 @@ async function setInitramfsModules(root: string, modules: 'most' | 'list', list:
   assert.equal(made.exitCode, 0, `update-initramfs in ${root}: ${made.stderr}`);
 }
 
+/** The guest's grub.cfg as update-grub writes it: finds /boot by UUID, boots the kernel. */
+function grubConfig(
+  guest: { release: string; initrd: string },
+  bootUuid: string,
+  root: string,
+  modules: string[] = [],
+): string {
+  return [
+    'set timeout=0',
+    'serial --unit=0 --speed=115200',
+    'terminal_output serial',
+    ...modules.map((m) => `insmod ${m}`),
+    `search --no-floppy --fs-uuid --set=root ${bootUuid}`,
+    `linux /boot/vmlinuz-${guest.release} root=${root} ro console=ttyS0,115200`,
+    `initrd /boot/${guest.initrd.split('/').pop()}`,
+    'boot',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The received tree as a source of another layout would have it: hard links to its files (so
+ * nothing is copied), with `files` written anew in place of the ones they replace.
+ */
+async function variantOf(tree: string, to: string, files: Record<string, string>): Promise<string> {
+  execFileSync('cp', ['-al', tree, to]);
+  for (const [path, content] of Object.entries(files)) {
+    await rm(join(to, path), { force: true });
+    await writeFile(join(to, path), content);
+  }
+  return to;
+}
+
+/** The byte offset of the filesystem whose magic `magic` is at `at` in one of the MiBs of `range`. */
+function findFilesystem(image: string, start: number, size: number, magic: string, at: number) {
+  const fd = openSync(image, 'r');
+  try {
+    const probe = Buffer.alloc(magic.length);
+    for (let offset = start; offset < start + size; offset += 1024 * 1024) {
+      readSync(fd, probe, 0, probe.length, offset + at);
+      if (probe.toString('latin1') === magic) return offset;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  throw new Error(`no ${magic} filesystem in ${image} from ${start}`);
+}
+
+/** Copies `size` bytes at `offset` of the image into a file of its own, holes kept (no loop device). */
+function extract(image: string, offset: number, size: number, out: string): string {
+  const MiB = 1024 * 1024;
+  execFileSync('dd', [
+    `if=${image}`,
+    `of=${out}`,
+    'bs=1M',
+    `skip=${offset / MiB}`,
+    `count=${Math.ceil(size / MiB)}`,
+    'conv=sparse',
+    'status=none',
+  ]);
+  return out;
+}
+
 /** Longer than the VM flow takes here under software emulation (about 4 minutes) by far. */
 const MIGRATION_LIMIT_MS = 9 * 60_000;
 
@@ -126,13 +196,16 @@ describe(
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
       if (
         !existsSync(join(source, 'usr/lib/grub/x86_64-efi/normal.mod')) ||
-        !existsSync(join(source, 'usr/bin/sqlite3'))
+        !existsSync(join(source, 'usr/bin/sqlite3')) ||
+        !existsSync(join(source, 'sbin/lvm')) ||
+        !existsSync(join(source, 'sbin/mkfs.xfs')) ||
+        !existsSync(join(source, 'sbin/mkfs.btrfs'))
       )
         execFileSync(
           'debootstrap',
           [
             '--variant=minbase',
-            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin,grub-efi-amd64-bin,sqlite3',
+            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin,grub-efi-amd64-bin,sqlite3,lvm2,xfsprogs,btrfs-progs',
             'bookworm',
             source,
             'http://deb.debian.org/debian',
@@ -160,20 +233,10 @@ describe(
         join(source, 'etc/systemd/system/multi-user.target.wants/p2v-marker.service'),
       ).catch(() => undefined);
       // What update-grub and grub-install leave on a BIOS machine: its grub.cfg and modules.
-      const guest = await findGuestKernel(source);
       await mkdir(join(source, 'boot/grub'), { recursive: true });
       await writeFile(
         join(source, 'boot/grub/grub.cfg'),
-        [
-          'set timeout=0',
-          'serial --unit=0 --speed=115200',
-          'terminal_output serial',
-          `search --no-floppy --fs-uuid --set=root ${ROOT_UUID}`,
-          `linux /boot/vmlinuz-${guest.release} root=UUID=${ROOT_UUID} ro console=ttyS0,115200`,
-          `initrd /boot/${guest.initrd.split('/').pop()}`,
-          'boot',
-          '',
-        ].join('\n'),
+        grubConfig(await findGuestKernel(source), ROOT_UUID, `UUID=${ROOT_UUID}`),
       );
       execFileSync('cp', ['-a', join(source, 'usr/lib/grub/i386-pc'), join(source, 'boot/grub/')]);
       agent = await startTestAgent(join(base, 'received'), join(base, 'agent-state'));
@@ -233,12 +296,119 @@ describe(
       return { image, serialLog: join(base, name, 'serial.log') };
     };
 
+    let layouts: ReturnType<typeof buildLayouts> | undefined;
+    const XFS_UUID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+    const BTRFS_UUID = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
+
+    /**
+     * The received root as two other sources would have it, each built by the helper VM: / on
+     * XFS on LVM (RHEL's layout: fstab and root= name /dev/mapper/vg0-root) from GPT, and / on
+     * btrfs from MBR. Its marker then names the filesystem and device / is on. The XFS tree
+     * carries files to check what the copy keeps: owner and mode, hard links, times, holes, an
+     * SELinux label and a user xattr.
+     */
+    const buildLayouts = async () => {
+      const received = join(base, 'received');
+      const guest = await findGuestKernel(received);
+      const marker = `[Unit]\nDescription=P2V boot marker\nAfter=local-fs.target\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo ${MARKER} $(hostname) $(findmnt -no FSTYPE,SOURCE /) > /dev/ttyS0'\n[Install]\nWantedBy=multi-user.target\n`;
+      const xfsTree = await variantOf(received, join(base, 'received-xfs'), {
+        'etc/fstab':
+          '/dev/mapper/vg0-root / xfs defaults 0 1\n/dev/mapper/vg0-swap none swap sw 0 0\n',
+        'boot/grub/grub.cfg': grubConfig(guest, XFS_UUID, '/dev/mapper/vg0-root', ['lvm', 'xfs']),
+        'etc/systemd/system/p2v-marker.service': marker,
+      });
+      const fidelity = join(xfsTree, 'srv/fidelity');
+      await mkdir(fidelity, { recursive: true });
+      await writeFile(join(fidelity, 'a'), 'linked\n');
+      execFileSync('ln', [join(fidelity, 'a'), join(fidelity, 'b')]);
+      execFileSync('setfattr', ['-n', 'user.p2v', '-v', 'kept', join(fidelity, 'a')]);
+      execFileSync('setfattr', [
+        '-n',
+        'security.selinux',
+        '-v',
+        'system_u:object_r:etc_t:s0',
+        join(fidelity, 'a'),
+      ]);
+      execFileSync('touch', ['-m', '-d', '@1000000000', join(fidelity, 'a')]);
+      execFileSync('truncate', ['-s', '64M', join(fidelity, 'sparse')]);
+      execFileSync('sh', ['-c', `printf x >> ${join(fidelity, 'sparse')}`]);
+      execFileSync('chown', ['1234:5678', fidelity]);
+      execFileSync('chmod', ['2750', fidelity]);
+      const xfs = await buildImage({
+        tree: xfsTree,
+        out: join(base, 'vm-xfs', 'disk.raw'),
+        format: 'raw',
+        kernel: guest.release,
+        bootloader: 'grub-bios',
+        plan: {
+          table: 'gpt',
+          bootMode: 'bios',
+          partitions: [
+            biosBoot,
+            {
+              role: 'lvm',
+              sizeBytes: 2200 * 1024 ** 2,
+              fsType: 'LVM2_member',
+              label: null,
+              uuid: null,
+              mountpoint: null,
+              volumeGroup: {
+                name: 'vg0',
+                logicalVolumes: [
+                  {
+                    name: 'root',
+                    role: 'filesystem',
+                    sizeBytes: 2 * 1024 ** 3,
+                    fsType: 'xfs',
+                    label: 'root',
+                    uuid: XFS_UUID,
+                    mountpoint: '/',
+                  },
+                  {
+                    name: 'swap',
+                    role: 'swap',
+                    sizeBytes: 64 * 1024 ** 2,
+                    fsType: 'swap',
+                    label: null,
+                    uuid: null,
+                    mountpoint: null,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+      const btrfsTree = await variantOf(received, join(base, 'received-btrfs'), {
+        'etc/fstab': `UUID=${BTRFS_UUID} / btrfs defaults 0 0\n`,
+        'boot/grub/grub.cfg': grubConfig(guest, BTRFS_UUID, `UUID=${BTRFS_UUID}`, ['btrfs']),
+        'etc/systemd/system/p2v-marker.service': marker,
+      });
+      const btrfs = await buildImage({
+        tree: btrfsTree,
+        out: join(base, 'vm-btrfs', 'disk.raw'),
+        format: 'raw',
+        kernel: guest.release,
+        bootloader: 'grub-bios',
+        plan: {
+          table: 'dos',
+          bootMode: 'bios',
+          partitions: [{ ...rootPartition, fsType: 'btrfs', uuid: BTRFS_UUID }],
+        },
+      });
+      return {
+        xfs: { image: xfs, serialLog: join(base, 'vm-xfs', 'serial.log') },
+        btrfs: { image: btrfs, serialLog: join(base, 'vm-btrfs', 'serial.log') },
+      };
+    };
+
     /** Starts qemu and resolves with the marker line and how long it took; qemu is stopped after. */
     const bootToMarker = async (
       image: string,
       serialLog: string,
       boot: VmLaunch['boot'],
       uefi?: { uefiFirmware: string; uefiVars: string },
+      format: VmLaunch['format'] = 'qcow2',
     ): Promise<{ line: string; ms: number; kvm: boolean }> => {
       await writeFile(serialLog, '');
       const kvm = await kvmUsable();
@@ -247,7 +417,7 @@ describe(
         'qemu-system-x86_64',
         qemuArgs({
           image,
-          format: 'qcow2',
+          format,
           boot,
           memoryMiB: 1024,
           // One vCPU: under software emulation on a busy two-core host, a second one stalls
@@ -277,6 +447,9 @@ describe(
     it('boots the guest’s own kernel from the image to the marker its service prints', async (t) => {
       const { report } = await migrateTo(agent, source, join(base, 'state'));
       assert.equal(report.ok, true);
+      // Built in the background, one after the other, while the boots below run.
+      layouts = buildLayouts();
+      layouts.catch(() => undefined);
       const guest = await findGuestKernel(join(base, 'received'));
       const { image, serialLog } = await buildDisk('vm-direct', 'none');
       const booted = await bootToMarker(image.path, serialLog, {
@@ -291,19 +464,72 @@ describe(
       );
     });
 
-    it('boots the disk by itself under a BIOS, through the guest’s own GRUB', async (t) => {
-      assert.ok(existsSync(join(base, 'received/etc/fstab')), 'the first test migrated the root');
-      const { image, serialLog } = await buildDisk('vm-bios', 'grub-bios');
-      const booted = await bootToMarker(image.path, serialLog, { kind: 'disk', mode: 'bios' });
-      assert.equal(booted.line, `${MARKER} migrated-vm`);
-      t.diagnostic(`BIOS boot to the marker in ${booted.ms} ms`);
+    it('btrfs, made inside the guest’s own kernel: an MBR disk boots by itself under a BIOS through the guest’s GRUB', async (t) => {
+      const { btrfs } = await (layouts as ReturnType<typeof buildLayouts>);
+      const [root] = btrfs.image.partitions;
+      const alone = extract(
+        btrfs.image.path,
+        root?.startBytes ?? 0,
+        root?.sizeBytes ?? 0,
+        join(base, 'btrfs.img'),
+      );
+      const check = spawnSync('btrfs', ['check', '--readonly', alone], { encoding: 'utf8' });
+      assert.equal(check.status, 0, `btrfs check: ${check.stderr}`);
+      await rm(alone);
+      const booted = await bootToMarker(
+        btrfs.image.path,
+        btrfs.serialLog,
+        { kind: 'disk', mode: 'bios' },
+        undefined,
+        'raw',
+      );
+      assert.equal(booted.line, `${MARKER} migrated-vm btrfs /dev/vda1`);
+      t.diagnostic(
+        `btrfs made in ${btrfs.image.durationMs} ms; BIOS boot from MBR to the marker in ${booted.ms} ms`,
+      );
     });
 
-    it('boots a GPT disk by itself under a BIOS, through GRUB in its BIOS boot partition', async (t) => {
-      const { image, serialLog } = await buildDisk('vm-bios-gpt', 'grub-bios', true);
-      const booted = await bootToMarker(image.path, serialLog, { kind: 'disk', mode: 'bios' });
-      assert.equal(booted.line, `${MARKER} migrated-vm`);
-      t.diagnostic(`BIOS boot from GPT to the marker in ${booted.ms} ms`);
+    it('XFS on LVM, made inside the guest’s own kernel: a GPT disk boots under a BIOS through GRUB in its BIOS boot partition, the volume group kept by name', async (t) => {
+      const { xfs } = await (layouts as ReturnType<typeof buildLayouts>);
+      assert.equal(
+        xfs.image.deviceReferences,
+        undefined,
+        'the volume group kept its names: no boot file renamed',
+      );
+      const pv = xfs.image.partitions[1];
+      const at = findFilesystem(xfs.image.path, pv?.startBytes ?? 0, pv?.sizeBytes ?? 0, 'XFSB', 0);
+      const alone = extract(xfs.image.path, at, 2 * 1024 ** 3, join(base, 'xfs.img'));
+      const repair = spawnSync('xfs_repair', ['-n', alone], { encoding: 'utf8' });
+      assert.equal(repair.status, 0, `xfs_repair -n: ${repair.stdout.slice(-800)}`);
+      // Read back with xfs_db, never mounted: what cp -a inside the guest carried over.
+      const inode = (path: string, fields: string): string =>
+        execFileSync('xfs_db', ['-r', '-c', `path ${path}`, '-c', `print ${fields}`, alone], {
+          encoding: 'utf8',
+        });
+      assert.match(
+        inode('/srv/fidelity', 'core.mode core.uid core.gid'),
+        /core\.mode = 042750\ncore\.uid = 1234\ncore\.gid = 5678/,
+      );
+      assert.match(inode('/srv/fidelity/a', 'core.nlinkv2'), /= 2/, 'a hard link stays one');
+      assert.match(inode('/srv/fidelity/a', 'core.mtime.sec'), /2001/);
+      const sparse = inode('/srv/fidelity/sparse', 'core.size core.nblocks');
+      assert.match(sparse, /core\.size = 67108865/);
+      assert.ok(Number(/core\.nblocks = (\d+)/.exec(sparse)?.[1]) < 16, `holes kept: ${sparse}`);
+      const attributes = inode('/srv/fidelity/a', 'a');
+      assert.match(attributes, /selinux/, `the SELinux label: ${attributes}`);
+      assert.match(attributes, /p2v/, `the user xattr: ${attributes}`);
+      await rm(alone);
+      const booted = await bootToMarker(
+        xfs.image.path,
+        xfs.serialLog,
+        { kind: 'disk', mode: 'bios' },
+        undefined,
+        'raw',
+      );
+      assert.equal(booted.line, `${MARKER} migrated-vm xfs /dev/mapper/vg0-root`);
+      t.diagnostic(
+        `XFS on LVM made in ${xfs.image.durationMs} ms; BIOS boot from GPT to the marker in ${booted.ms} ms`,
+      );
     });
 
     it('boots a GPT disk by itself under UEFI (OVMF), through the guest’s own GRUB on the ESP', async (t) => {

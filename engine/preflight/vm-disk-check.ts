@@ -1,0 +1,47 @@
+import type { PreflightCheck } from '../../shared/preflight.ts';
+import type { DiskPlan } from '../../shared/vm-image.ts';
+import { formatBytes } from '../../shared/format.ts';
+import { P2VError } from '../../shared/errors.ts';
+import { say } from '../i18n/say.ts';
+import { needsHelper } from '../vm/filesystem-helper.ts';
+import { checkBuildable } from '../vm/make-filesystem.ts';
+import { plannedVolumes } from '../vm/plan-volumes.ts';
+
+/**
+ * What the VM's disk will hold, volume by volume (filesystem, size, partition or logical
+ * volume), said before the copy; blocked only by what the builder truly cannot make, with why.
+ */
+export function vmDiskCheck(plan: DiskPlan): PreflightCheck {
+  const helper = needsHelper(plan);
+  const volumes = plannedVolumes(plan)
+    .map((v) => {
+      const where = v.lv ? `LV ${v.lv.group}/${v.lv.name}` : `#${v.partition}`;
+      return `${v.mountpoint ?? v.role} ${v.fsType ?? '?'} ${formatBytes(v.sizeBytes)} (${where})`;
+    })
+    .join('; ');
+  const reasons: string[] = [];
+  for (const partition of plan.partitions)
+    try {
+      checkBuildable(partition, helper);
+    } catch (error) {
+      reasons.push(error instanceof P2VError ? (error.detail ?? error.message) : String(error));
+    }
+  const table = plan.table === 'dos' ? 'MBR' : 'GPT';
+  const params = { table, boot: plan.bootMode.toUpperCase(), volumes };
+  const [level, detail] =
+    reasons.length > 0
+      ? (['blocker', 'vmDiskBlocked'] as const)
+      : helper
+        ? (['ok', 'vmDiskHelper'] as const)
+        : (['ok', 'vmDisk'] as const);
+  const title = say('preflight.vmDiskTitle');
+  const body = say(`preflight.${detail}`, { ...params, reasons: reasons.join('; ') });
+  return {
+    id: 'vm-disk',
+    level,
+    title: title.text,
+    detail: body.text,
+    titleMessage: title.message,
+    detailMessage: body.message,
+  };
+}

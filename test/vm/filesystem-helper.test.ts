@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { cpioNewc } from '../../engine/vm/cpio-newc.ts';
+import { needsHelper } from '../../engine/vm/filesystem-helper.ts';
+import { bootstrapOrder, isStaticElf } from '../../engine/vm/helper-initramfs.ts';
+import { helperBuildScript } from '../../engine/vm/helper-script.ts';
+import { mapperName, splitMapperName } from '../../engine/vm/plan-volumes.ts';
+import { DiskPlan } from '../../shared/vm-image.ts';
+
+const MiB = 1024 * 1024;
+
+/** The members of a newc archive, read back field by field as the kernel does. */
+function readNewc(archive: Buffer): { name: string; mode: number; data: string }[] {
+  const members = [];
+  let at = 0;
+  for (;;) {
+    assert.equal(archive.toString('latin1', at, at + 6), '070701', `a newc header at ${at}`);
+    const field = (i: number): number =>
+      parseInt(archive.toString('latin1', at + 6 + i * 8, at + 14 + i * 8), 16);
+    const [mode, size, nameSize] = [field(1), field(6), field(11)];
+    const nameAt = at + 110;
+    const name = archive.toString('latin1', nameAt, nameAt + nameSize - 1);
+    const dataAt = Math.ceil((nameAt + nameSize) / 4) * 4;
+    if (name === 'TRAILER!!!') return members;
+    members.push({ name, mode, data: archive.toString('latin1', dataAt, dataAt + size) });
+    at = Math.ceil((dataAt + size) / 4) * 4;
+  }
+}
+
+const XFS_ON_LVM: DiskPlan = {
+  table: 'gpt',
+  bootMode: 'uefi',
+  partitions: [
+    {
+      role: 'esp',
+      sizeBytes: 64 * MiB,
+      fsType: 'vfat',
+      label: 'EFI',
+      uuid: '3A1B-77C2',
+      mountpoint: '/boot/efi',
+    },
+    {
+      role: 'filesystem',
+      sizeBytes: 512 * MiB,
+      fsType: 'xfs',
+      label: 'boot',
+      uuid: '0d6a6a52-6f5e-4e3c-9a0f-6b2a4b9f1c11',
+      mountpoint: '/boot',
+    },
+    {
+      role: 'lvm',
+      sizeBytes: 4200 * MiB,
+      fsType: 'LVM2_member',
+      label: null,
+      uuid: null,
+      mountpoint: null,
+      volumeGroup: {
+        name: 'rhel-vg',
+        logicalVolumes: [
+          {
+            name: 'root',
+            role: 'filesystem',
+            sizeBytes: 4000 * MiB,
+            fsType: 'xfs',
+            label: "it's root",
+            uuid: '6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918',
+            mountpoint: '/',
+          },
+          {
+            name: 'swap',
+            role: 'swap',
+            sizeBytes: 128 * MiB,
+            fsType: 'swap',
+            label: null,
+            uuid: null,
+            mountpoint: null,
+          },
+        ],
+      },
+    },
+  ],
+};
+
+describe('the helper that makes XFS, btrfs and LVM inside the guest’s own kernel', () => {
+  it('is used only for what the host cannot make: XFS, btrfs, logical volumes', () => {
+    assert.equal(needsHelper(XFS_ON_LVM), true);
+    const ext4Only: DiskPlan = {
+      ...XFS_ON_LVM,
+      partitions: [
+        { ...(XFS_ON_LVM.partitions[1] as DiskPlan['partitions'][number]), fsType: 'ext4' },
+      ],
+    };
+    assert.equal(needsHelper(ext4Only), false);
+  });
+
+  it('its script keeps the volume group and volumes by name, each filesystem by UUID and label, mounted as the VM mounts them', () => {
+    const script = helperBuildScript(XFS_ON_LVM, { hostMade: ['/boot/efi'], dropLostFound: true });
+    const lines = script.split('\n');
+    const index = (text: string): number => {
+      const i = lines.findIndex((l) => l.includes(text));
+      assert.ok(i >= 0, `the script has ${text}:\n${script}`);
+      return i;
+    };
+    assert.ok(index("lvm vgcreate 'rhel-vg' /dev/vdb3") > index('lvm pvcreate -ff -y /dev/vdb3'));
+    index(`lvm lvcreate -y -Wn -Zn -L ${4000 * MiB}b -n 'root' 'rhel-vg'`);
+    // The device-mapper name doubles the group's dash.
+    index(
+      `'mkfs.xfs' '-f' '-q' '-L' 'it'\\''s root' '-m' 'uuid=6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918' '/dev/mapper/rhel--vg-root'`,
+    );
+    index("'mkswap' '/dev/mapper/rhel--vg-swap'");
+    index("'-L' 'boot' '-m' 'uuid=0d6a6a52-6f5e-4e3c-9a0f-6b2a4b9f1c11' '/dev/vdb2'");
+    assert.ok(!script.includes('/dev/vdb1'), 'the ESP is the host’s, untouched here');
+    const root = index("mount -t xfs /dev/mapper/rhel--vg-root '/run/p2v/target'");
+    const boot = index("mount -t xfs /dev/vdb2 '/run/p2v/target/boot'");
+    const hidden = index("mount -t tmpfs -o ro,size=4k p2v-empty '/boot/efi'");
+    const copy = index('cp -a --one-file-system /. /run/p2v/target/');
+    assert.ok(root < boot && boot < copy && hidden < copy, 'mounted, outer first, before the copy');
+    assert.ok(index("umount '/run/p2v/target/boot'") < index("umount '/run/p2v/target'"));
+    index('rm -f /run/p2v/target/etc/lvm/devices/system.devices');
+    index('rmdir /run/p2v/target/lost+found');
+    index('modprobe -a xfs dm-mod');
+  });
+
+  it('refuses a UUID that is not one, and a plan whose names LVM would not take', () => {
+    const bad = structuredClone(XFS_ON_LVM);
+    const root = bad.partitions[2]?.volumeGroup?.logicalVolumes[0];
+    if (root) root.uuid = "$(reboot)'";
+    assert.throws(() => helperBuildScript(bad, { hostMade: [], dropLostFound: false }), /UUID/);
+    const named = structuredClone(XFS_ON_LVM) as unknown as {
+      partitions: { volumeGroup?: { name: string } }[];
+    };
+    (named.partitions[2]?.volumeGroup as { name: string }).name = '-rf /';
+    assert.equal(DiskPlan.safeParse(named).success, false);
+    const unpaired = structuredClone(XFS_ON_LVM);
+    delete unpaired.partitions[2]?.volumeGroup;
+    const parsed = DiskPlan.safeParse(unpaired);
+    assert.equal(parsed.success, false);
+    assert.match(JSON.stringify(parsed.error?.issues), /volumeGroup exactly when its role is lvm/);
+  });
+
+  it('device-mapper names split back into the group and volume names', () => {
+    assert.deepEqual(splitMapperName('ubuntu--vg-ubuntu--lv'), {
+      group: 'ubuntu-vg',
+      name: 'ubuntu-lv',
+    });
+    assert.deepEqual(splitMapperName('rhel-root'), { group: 'rhel', name: 'root' });
+    assert.equal(splitMapperName('sda1-crypt-x'), null);
+    assert.equal(mapperName('ubuntu-vg', 'ubuntu-lv'), 'ubuntu--vg-ubuntu--lv');
+  });
+
+  it('loads the guest’s bootstrap modules dependencies first, skipping what is built in', () => {
+    const dep = [
+      'kernel/fs/ext4/ext4.ko.xz: kernel/lib/crc16.ko.xz kernel/fs/mbcache.ko.xz kernel/fs/jbd2/jbd2.ko.xz',
+      'kernel/fs/mbcache.ko.xz:',
+      'kernel/fs/jbd2/jbd2.ko.xz:',
+      'kernel/lib/crc16.ko.xz:',
+      'kernel/drivers/block/virtio_blk.ko.xz: kernel/drivers/virtio/virtio_ring.ko.xz kernel/drivers/virtio/virtio.ko.xz',
+      'kernel/drivers/virtio/virtio_ring.ko.xz:',
+      'kernel/drivers/virtio/virtio.ko.xz:',
+    ].join('\n');
+    const builtin = 'kernel/lib/crc16.ko\nkernel/drivers/virtio/virtio_pci.ko\n';
+    assert.deepEqual(
+      bootstrapOrder(dep, builtin, ['virtio_pci', 'virtio_blk', 'ext4'], ['crc32c_generic']),
+      [
+        'kernel/drivers/virtio/virtio_ring.ko.xz',
+        'kernel/drivers/virtio/virtio.ko.xz',
+        'kernel/drivers/block/virtio_blk.ko.xz',
+        'kernel/fs/mbcache.ko.xz',
+        'kernel/fs/jbd2/jbd2.ko.xz',
+        'kernel/fs/ext4/ext4.ko.xz',
+      ],
+    );
+    assert.throws(() => bootstrapOrder(dep, builtin, ['virtio_scsi']), /no virtio_scsi module/);
+  });
+
+  it('the initramfs is a newc archive the kernel unpacks, and only a static busybox goes in', () => {
+    const archive = cpioNewc([
+      { kind: 'dir', path: '/bin', mode: 0o755 },
+      { kind: 'file', path: 'init', mode: 0o755, data: Buffer.from('#!/bin/sh\n') },
+      { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    ]);
+    assert.equal(archive.length % 4, 0);
+    assert.deepEqual(readNewc(archive), [
+      { name: 'bin', mode: 0o040755, data: '' },
+      { name: 'init', mode: 0o100755, data: '#!/bin/sh\n' },
+      { name: 'bin/sh', mode: 0o120777, data: 'busybox' },
+    ]);
+    // Node itself is linked dynamically: it has an interpreter, so it would not run in there.
+    assert.equal(isStaticElf(readFileSync(process.execPath)), false);
+    assert.equal(isStaticElf(Buffer.from('#!/bin/sh\n'.padEnd(64))), false);
+  });
+});
