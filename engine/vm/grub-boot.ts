@@ -29,13 +29,14 @@ const COMMON_MODULES = [
 /**
  * Where the guest's GRUB finds its configuration: `(hd0,msdosN)/grub` on a /boot partition,
  * `/boot/grub` on the root, or `(lvm/VG-LV)…` on a logical volume, as `grub-install` would set
- * it; the guest's grub.cfg must be there.
+ * it; `grub2` where the guest keeps it there (RHEL, SUSE). The guest's grub.cfg must be there.
  */
-async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
+export async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
   const volumes = plannedVolumes(plan);
   const boot = volumes.find((v) => v.mountpoint === '/boot');
   const holder = boot ?? volumes.find((v) => v.mountpoint === '/');
-  const config = join(tree, 'boot/grub/grub.cfg');
+  const folder = (await pathExists(join(tree, 'boot/grub2/grub.cfg'))) ? 'grub2' : 'grub';
+  const config = join(tree, 'boot', folder, 'grub.cfg');
   if (!(await pathExists(config)))
     throw new P2VError(
       'BAD_ARGUMENT',
@@ -45,7 +46,7 @@ async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
   const device = holder?.lv
     ? `lvm/${mapperName(holder.lv.group, holder.lv.name)}`
     : `hd0,${scheme}${holder?.partition ?? 1}`;
-  return `(${device})${boot ? '' : '/boot'}/grub`;
+  return `(${device})${boot ? '' : '/boot'}/${folder}`;
 }
 
 /** GRUB modules that read the filesystems and volume groups /boot may be on. */

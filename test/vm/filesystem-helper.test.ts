@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cpioNewc } from '../../engine/vm/cpio-newc.ts';
 import { needsHelper } from '../../engine/vm/filesystem-helper.ts';
+import { grubPrefix } from '../../engine/vm/grub-boot.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { bootstrapOrder, isStaticElf } from '../../engine/vm/helper-initramfs.ts';
 import { helperBuildScript } from '../../engine/vm/helper-script.ts';
 import { mapperName, splitMapperName } from '../../engine/vm/plan-volumes.ts';
@@ -189,5 +193,37 @@ describe('the helper that makes XFS, btrfs and LVM inside the guest’s own kern
     // Node itself is linked dynamically: it has an interpreter, so it would not run in there.
     assert.equal(isStaticElf(readFileSync(process.execPath)), false);
     assert.equal(isStaticElf(Buffer.from('#!/bin/sh\n'.padEnd(64))), false);
+  });
+});
+
+describe('where the guest’s GRUB looks for its configuration', () => {
+  it('a /boot partition, the root, a logical volume; grub2 where RHEL and SUSE keep it', async () => {
+    const tree = await tempDir();
+    await mkdir(join(tree, 'boot/grub'), { recursive: true });
+    await writeFile(join(tree, 'boot/grub/grub.cfg'), '');
+    const part = (mountpoint: string, fsType = 'ext4') => ({
+      role: 'filesystem' as const,
+      sizeBytes: 64 * MiB,
+      fsType,
+      label: null,
+      uuid: null,
+      mountpoint,
+    });
+    const mbr = (partitions: DiskPlan['partitions']): DiskPlan => ({
+      table: 'dos',
+      bootMode: 'bios',
+      partitions,
+    });
+    assert.equal(await grubPrefix(mbr([part('/')]), tree), '(hd0,msdos1)/boot/grub');
+    assert.equal(await grubPrefix(XFS_ON_LVM, tree), '(hd0,gpt2)/grub');
+    const lvmRoot = structuredClone(XFS_ON_LVM);
+    lvmRoot.partitions.splice(1, 1);
+    assert.equal(await grubPrefix(lvmRoot, tree), '(lvm/rhel--vg-root)/boot/grub');
+    await mkdir(join(tree, 'boot/grub2'));
+    await writeFile(join(tree, 'boot/grub2/grub.cfg'), '');
+    assert.equal(
+      await grubPrefix(mbr([part('/boot', 'xfs'), part('/')]), tree),
+      '(hd0,msdos1)/grub2',
+    );
   });
 });
