@@ -15,6 +15,7 @@ import { SerialTail } from '../../engine/vm/serial-tail.ts';
 import { AGENT_STOPPED_MARKER } from '../../engine/vm/agent-injection.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { ensureAgentBinary } from '../../scripts/build-agent.js';
+import { debianRootReady, makeDebianRoot } from '../../scripts/debian-root.js';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const has = (tool: string): boolean => {
@@ -192,26 +193,11 @@ describe(
 
     before(async () => {
       base = await tempDir();
-      // Made once per run (about a minute and a half here); P2V_DEBOOTSTRAP_ROOT reuses one.
+      // Made once per run (npm test makes it while the other files run); P2V_DEBOOTSTRAP_ROOT
+      // names one made before.
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
-      if (
-        !existsSync(join(source, 'usr/lib/grub/x86_64-efi/normal.mod')) ||
-        !existsSync(join(source, 'usr/bin/sqlite3')) ||
-        !existsSync(join(source, 'sbin/lvm')) ||
-        !existsSync(join(source, 'sbin/mkfs.xfs')) ||
-        !existsSync(join(source, 'sbin/mkfs.btrfs'))
-      )
-        execFileSync(
-          'debootstrap',
-          [
-            '--variant=minbase',
-            '--include=linux-image-amd64,systemd-sysv,udev,grub-pc-bin,grub-efi-amd64-bin,sqlite3,lvm2,xfsprogs,btrfs-progs',
-            'bookworm',
-            source,
-            'http://deb.debian.org/debian',
-          ],
-          { stdio: 'ignore' },
-        );
+      if (!debianRootReady(source))
+        assert.equal(await makeDebianRoot(source), 0, `debootstrap into ${source}`);
       // A run killed in the middle of the VM test leaves the shared root's initramfs without
       // the disk drivers; the other tests boot it as Debian installs it.
       if (
@@ -402,6 +388,16 @@ describe(
       };
     };
 
+    /** A disk the helper built (raw), booted by itself under a BIOS to the marker. */
+    const bootRawUnderBios = (built: { image: { path: string }; serialLog: string }) =>
+      bootToMarker(
+        built.image.path,
+        built.serialLog,
+        { kind: 'disk', mode: 'bios' },
+        undefined,
+        'raw',
+      );
+
     /** Starts qemu and resolves with the marker line and how long it took; qemu is stopped after. */
     const bootToMarker = async (
       image: string,
@@ -447,7 +443,8 @@ describe(
     it('boots the guest’s own kernel from the image to the marker its service prints', async (t) => {
       const { report } = await migrateTo(agent, source, join(base, 'state'));
       assert.equal(report.ok, true);
-      // Built in the background, one after the other, while the boots below run.
+      // Built in the background, one after the other, while the boots below run: XFS on LVM
+      // first, ready by the time the UEFI boot is done.
       layouts = buildLayouts();
       layouts.catch(() => undefined);
       const guest = await findGuestKernel(join(base, 'received'));
@@ -464,29 +461,23 @@ describe(
       );
     });
 
-    it('btrfs, made inside the guest’s own kernel: an MBR disk boots by itself under a BIOS through the guest’s GRUB', async (t) => {
-      const { btrfs } = await (layouts as ReturnType<typeof buildLayouts>);
-      const [root] = btrfs.image.partitions;
-      const alone = extract(
-        btrfs.image.path,
-        root?.startBytes ?? 0,
-        root?.sizeBytes ?? 0,
-        join(base, 'btrfs.img'),
-      );
-      const check = spawnSync('btrfs', ['check', '--readonly', alone], { encoding: 'utf8' });
-      assert.equal(check.status, 0, `btrfs check: ${check.stderr}`);
-      await rm(alone);
+    it('boots a GPT disk by itself under UEFI (OVMF), through the guest’s own GRUB on the ESP', async (t) => {
+      const firmware = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
+      if (!firmware.every((f) => existsSync(f))) {
+        t.skip('SKIPPED LOUDLY: no OVMF firmware (apt-get install ovmf)');
+        return;
+      }
+      const { image, serialLog } = await buildDisk('vm-uefi', 'grub-efi');
+      const vars = join(base, 'vm-uefi', 'OVMF_VARS.fd');
+      await copyFile(firmware[1] as string, vars);
       const booted = await bootToMarker(
-        btrfs.image.path,
-        btrfs.serialLog,
-        { kind: 'disk', mode: 'bios' },
-        undefined,
-        'raw',
+        image.path,
+        serialLog,
+        { kind: 'disk', mode: 'uefi' },
+        { uefiFirmware: firmware[0] as string, uefiVars: vars },
       );
-      assert.equal(booted.line, `${MARKER} migrated-vm btrfs /dev/vda1`);
-      t.diagnostic(
-        `btrfs made in ${btrfs.image.durationMs} ms; BIOS boot from MBR to the marker in ${booted.ms} ms`,
-      );
+      assert.equal(booted.line, `${MARKER} migrated-vm`);
+      t.diagnostic(`UEFI boot to the marker in ${booted.ms} ms`);
     });
 
     it('XFS on LVM, made inside the guest’s own kernel: a GPT disk boots under a BIOS through GRUB in its BIOS boot partition, the volume group kept by name', async (t) => {
@@ -519,36 +510,30 @@ describe(
       assert.match(attributes, /selinux/, `the SELinux label: ${attributes}`);
       assert.match(attributes, /p2v/, `the user xattr: ${attributes}`);
       await rm(alone);
-      const booted = await bootToMarker(
-        xfs.image.path,
-        xfs.serialLog,
-        { kind: 'disk', mode: 'bios' },
-        undefined,
-        'raw',
-      );
+      const booted = await bootRawUnderBios(xfs);
       assert.equal(booted.line, `${MARKER} migrated-vm xfs /dev/mapper/vg0-root`);
       t.diagnostic(
         `XFS on LVM made in ${xfs.image.durationMs} ms; BIOS boot from GPT to the marker in ${booted.ms} ms`,
       );
     });
 
-    it('boots a GPT disk by itself under UEFI (OVMF), through the guest’s own GRUB on the ESP', async (t) => {
-      const firmware = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
-      if (!firmware.every((f) => existsSync(f))) {
-        t.skip('SKIPPED LOUDLY: no OVMF firmware (apt-get install ovmf)');
-        return;
-      }
-      const { image, serialLog } = await buildDisk('vm-uefi', 'grub-efi');
-      const vars = join(base, 'vm-uefi', 'OVMF_VARS.fd');
-      await copyFile(firmware[1] as string, vars);
-      const booted = await bootToMarker(
-        image.path,
-        serialLog,
-        { kind: 'disk', mode: 'uefi' },
-        { uefiFirmware: firmware[0] as string, uefiVars: vars },
+    it('btrfs, made inside the guest’s own kernel: an MBR disk boots by itself under a BIOS through the guest’s GRUB', async (t) => {
+      const { btrfs } = await (layouts as ReturnType<typeof buildLayouts>);
+      const [root] = btrfs.image.partitions;
+      const alone = extract(
+        btrfs.image.path,
+        root?.startBytes ?? 0,
+        root?.sizeBytes ?? 0,
+        join(base, 'btrfs.img'),
       );
-      assert.equal(booted.line, `${MARKER} migrated-vm`);
-      t.diagnostic(`UEFI boot to the marker in ${booted.ms} ms`);
+      const check = spawnSync('btrfs', ['check', '--readonly', alone], { encoding: 'utf8' });
+      assert.equal(check.status, 0, `btrfs check: ${check.stderr}`);
+      await rm(alone);
+      const booted = await bootRawUnderBios(btrfs);
+      assert.equal(booted.line, `${MARKER} migrated-vm btrfs /dev/vda1`);
+      t.diagnostic(
+        `btrfs made in ${btrfs.image.durationMs} ms; BIOS boot from MBR to the marker in ${booted.ms} ms`,
+      );
     });
 
     // About 4 minutes here; a stall in the migration fails after 9 with its last events, and
