@@ -46,3 +46,27 @@ export function parseHostPort(text: string): { host: string; port: number } {
   if (!match || port > 65535) throw new P2VError('BAD_ARGUMENT', `not HOST:PORT: ${text}`);
   return { host: (match[1] ?? match[2]) as string, port };
 }
+
+const RATE_UNITS: Record<string, number> = {
+  '': 1e6 / 8,
+  kbit: 1e3 / 8,
+  mbit: 1e6 / 8,
+  gbit: 1e9 / 8,
+  'kb/s': 1e3,
+  'mb/s': 1e6,
+  'kib/s': 1024,
+  'mib/s': 1024 ** 2,
+};
+
+/**
+ * Parses a bandwidth into bytes per second: a bare number is Mbit/s, as links are sold and as
+ * other migration tools' limits are given ("40", "0.5"); "800kbit", "1gbit", "5MB/s", "5MiB/s".
+ */
+export function parseRate(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z/]*)\s*$/i.exec(text);
+  const unit = match ? RATE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+  const rate = match && unit !== undefined ? Number(match[1]) * unit : 0;
+  if (!(rate > 0))
+    throw new P2VError('BAD_ARGUMENT', `not a bandwidth: ${text} (try 40 for 40 Mbit/s, 5MB/s)`);
+  return rate;
+}

@@ -31,6 +31,7 @@ export const SYSTEM_PACKAGES = {
   'busybox-static': 'the helper VM that makes XFS, btrfs and LVM in the guest’s own kernel',
   xfsprogs: 'reading back the XFS the helper made (xfs_repair -n, xfs_db)',
   'btrfs-progs': 'reading back the btrfs the helper made (btrfs check)',
+  iproute2: 'a network namespace with a bridge the booted VM answers on (ip netns)',
 };
 
 function missingPackages() {

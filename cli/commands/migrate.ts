@@ -12,7 +12,15 @@ import { cancelOnSignals } from '../signals.ts';
 import { formatDuration } from '../../shared/format.ts';
 import { writeReport } from '../../engine/report/write-report.ts';
 import { parseSourceArgument } from '../../engine/source/source-map.ts';
-import { parseBytes, parseCount, parseHostPort, parseSeconds } from '../parse-options.ts';
+import {
+  parseBytes,
+  parseCount,
+  parseHostPort,
+  parseRate,
+  parseSeconds,
+} from '../parse-options.ts';
+import { RateLimit } from '../../engine/protocol/rate-limit.ts';
+import { controlBandwidth, describeRate } from '../bandwidth-control.ts';
 import { createProgressView } from '../progress-view.ts';
 import { describeCheck } from '../machine-summary.ts';
 import type { UpdateCondition } from '../../shared/driver-plan.ts';
@@ -56,6 +64,7 @@ interface MigrateFlags {
   vmCpus: string;
   vmHandoverCmd?: string;
   ioTimeout: string;
+  bwlimit?: string;
   restart?: boolean;
   resumeCutover?: boolean;
   crossMounts?: boolean;
@@ -241,6 +250,10 @@ export function registerMigrateCommand(program: Command): void {
       '60',
     )
     .option(
+      '--bwlimit <rate>',
+      'send at most this much: Mbit/s (40), or with a unit (800kbit, 5MB/s)',
+    )
+    .option(
       '--resume-cutover',
       'a cutover interrupted after the program was stopped goes on from there (default: start the program here again first)',
     )
@@ -284,6 +297,7 @@ export function registerMigrateCommand(program: Command): void {
         maxRounds: parseCount(flags.maxRounds),
         minRounds: parseCount(flags.minRounds),
         silenceLimitMs: parseCount(flags.ioTimeout) * 1000,
+        rateLimit: new RateLimit(flags.bwlimit ? parseRate(flags.bwlimit) : null),
         confirmCutover: (decision: ConvergenceDecision) =>
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
         emit,
@@ -302,6 +316,16 @@ export function registerMigrateCommand(program: Command): void {
       let report;
       const controller = new AbortController();
       const restoreSignals = cancelOnSignals(controller);
+      const bandwidthFile = join(stateDir, 'bwlimit');
+      const stopBandwidthControl = await controlBandwidth(
+        bandwidthFile,
+        options.rateLimit,
+        (line) => process.stderr.write(`${line}\n`),
+      );
+      if (!flags.json)
+        process.stderr.write(
+          `Bandwidth limit: ${describeRate(options.rateLimit.rate)}. To change it while this runs: echo 40 > ${bandwidthFile} (Mbit/s, or none).\n`,
+        );
       try {
         report = await runMigration({
           ...options,
@@ -320,6 +344,7 @@ export function registerMigrateCommand(program: Command): void {
         throw error;
       } finally {
         restoreSignals();
+        stopBandwidthControl();
       }
       view.stop();
       const files = await writeReport(report, reportDir);

@@ -1,5 +1,6 @@
 import { isTransient, P2VError } from '../../shared/errors.ts';
 import type { MigrationEvent } from '../../shared/events.ts';
+import type { RateLimit } from '../protocol/rate-limit.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 
 /** What the link needs from the migration it serves. */
@@ -9,6 +10,8 @@ export interface LinkOptions {
   /** Reconnect attempts once paired (default 30); a first connection gets 3. */
   reconnectAttempts?: number;
   silenceLimitMs?: number;
+  /** The bandwidth limit every connection's sending is held to. */
+  rateLimit?: RateLimit;
   /** Waits before a reconnect attempt; injected so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
   /** Throws CANCELLED once the technician cancelled. */
@@ -45,6 +48,7 @@ export class AgentLink {
         this.client = await AgentClient.connect(this.target, {
           migration: this.options.migrationId,
           ...(this.options.silenceLimitMs ? { silenceLimitMs: this.options.silenceLimitMs } : {}),
+          ...(this.options.rateLimit ? { rateLimit: this.options.rateLimit } : {}),
         });
         await this.options.onConnected(this.client, !this.connectedOnce);
         this.connectedOnce = true;

@@ -53,6 +53,7 @@ import { checkAgainstSent, verifyTarget } from './verify.ts';
 import { checkMirror, type MirrorResult } from './mirror-check.ts';
 import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
+import type { RateLimit } from '../protocol/rate-limit.ts';
 
 /** Everything a migration needs; the CLI and the wizard fill it in. */
 export interface MigrationOptions extends ConvergencePolicy {
@@ -84,6 +85,11 @@ export interface MigrationOptions extends ConvergencePolicy {
   reconnectAttempts?: number;
   /** How long the agent may say nothing before the connection counts as lost (default 60 s). */
   silenceLimitMs?: number;
+  /**
+   * The bandwidth limit for what the source sends; the caller keeps it and may change or lift
+   * it while the migration runs.
+   */
+  rateLimit?: RateLimit;
   /** The check made before the copy (machine, profile, driver plan), kept in the report. */
   check?: MigrationCheck;
   /**
@@ -144,6 +150,7 @@ class Migration {
       migrationId: state.report.id,
       ...(options.reconnectAttempts ? { reconnectAttempts: options.reconnectAttempts } : {}),
       ...(options.silenceLimitMs ? { silenceLimitMs: options.silenceLimitMs } : {}),
+      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       checkCancelled: () => this.checkCancelled(),
       emit: options.emit,

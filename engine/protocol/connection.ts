@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { P2VError } from '../../shared/errors.ts';
 import { encodeFrame, FrameDecoder, FrameType, type Frame } from './frame.ts';
+import type { RateLimit } from './rate-limit.ts';
 
 /** Frames queued before the socket is paused, so a fast peer cannot fill our memory. */
 const HIGH_WATER_FRAMES = 16;
@@ -30,7 +31,11 @@ export class Connection {
   bytesSent = 0;
   bytesReceived = 0;
 
-  constructor(readonly stream: Duplex) {
+  constructor(
+    readonly stream: Duplex,
+    /** What this side may send per second (the technician's bandwidth limit), if anything. */
+    private readonly limit?: RateLimit,
+  ) {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => this.flushDrainWaiters());
     stream.on('error', (error) => this.fail(error));
@@ -64,10 +69,19 @@ export class Connection {
         this.stream.uncork();
       });
     }
+    let written = 0;
     for (const part of encodeFrame(type, body)) {
       this.stream.write(part);
-      this.bytesSent += part.length;
+      written += part.length;
     }
+    this.bytesSent += written;
+    const drained = this.drained();
+    return this.limit
+      ? Promise.all([drained, this.limit.take(written)]).then(() => undefined)
+      : drained;
+  }
+
+  private drained(): Promise<void> {
     // Waiting for 'drain' past the stream's 16 KiB default would stall on every frame of a
     // small file; a few MiB queued keeps the pipe full and memory bounded.
     if (this.stream.writableLength < SEND_BUFFER) return Promise.resolve();

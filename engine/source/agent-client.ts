@@ -8,6 +8,7 @@ import {
   SILENCE_LIMIT_MS,
 } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
+import type { RateLimit } from '../protocol/rate-limit.ts';
 import {
   PROTOCOL_VERSION,
   TREE_PAGE_MAX,
@@ -75,15 +76,18 @@ export class AgentClient {
       timeoutMs = CONNECT_TIMEOUT_MS,
       silenceLimitMs = SILENCE_LIMIT_MS,
       migration,
+      rateLimit,
     }: {
       timeoutMs?: number;
       silenceLimitMs?: number;
       /** The migration this connection writes for: it fences the migration's older sessions. */
       migration?: string;
+      /** The bandwidth limit what this connection sends is held to. */
+      rateLimit?: RateLimit;
     } = {},
   ): Promise<AgentClient> {
     const socket = await openPinned(address, timeoutMs);
-    const conn = new Connection(socket);
+    const conn = new Connection(socket, rateLimit);
     await conn.send({
       t: 'hello',
       id: 0,

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseBytes, parseCount, parseHostPort, parseSeconds } from '../../cli/parse-options.ts';
+import {
+  parseBytes,
+  parseCount,
+  parseHostPort,
+  parseRate,
+  parseSeconds,
+} from '../../cli/parse-options.ts';
 import { parseSourceArgument } from '../../engine/source/source-map.ts';
 import { displayPath } from '../../engine/paths/raw-path.ts';
 
@@ -12,6 +18,17 @@ describe('command-line values', () => {
     assert.equal(parseBytes('2.5GB'), 2.5e9);
     for (const bad of ['', 'lots', '-1', '1 parsec'])
       assert.throws(() => parseBytes(bad), { code: 'BAD_ARGUMENT' });
+  });
+
+  it('bandwidths: a bare number is Mbit/s, as links are sold', () => {
+    assert.equal(parseRate('40'), 5e6);
+    assert.equal(parseRate('0.5'), 62_500);
+    assert.equal(parseRate('800kbit'), 100_000);
+    assert.equal(parseRate('1Gbit'), 125e6);
+    assert.equal(parseRate('5MB/s'), 5e6);
+    assert.equal(parseRate('5MiB/s'), 5 * 1024 ** 2);
+    for (const bad of ['', 'fast', '0', '-3', '5 parsecs'])
+      assert.throws(() => parseRate(bad), { code: 'BAD_ARGUMENT' });
   });
 
   it('addresses, seconds and counts', () => {
