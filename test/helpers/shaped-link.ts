@@ -12,6 +12,10 @@ export interface ShapedLink {
   targetAddress: string;
   /** The command line that runs `argv` on the source host or the target host. */
   on(host: 'source' | 'target', argv: string[]): string[];
+  /** Pulls the cable (the target's end goes down, so both ends lose their carrier) or puts it back. */
+  setConnected(connected: boolean): void;
+  /** Bytes the host's end has sent, as the kernel counts them (TCP, TLS and frames included). */
+  bytesSent(host: 'source' | 'target'): number;
   remove(): void;
 }
 
@@ -86,6 +90,17 @@ export function makeShapedLink(name: string, mbit: number): ShapedLink {
     target,
     sourceAddress: '10.77.0.1',
     targetAddress: '10.77.0.2',
+    setConnected: (connected) =>
+      run(['ip', '-n', target, 'link', 'set', TARGET_END, connected ? 'up' : 'down']),
+    bytesSent: (host) => {
+      const [ns, dev] = host === 'source' ? [source, SOURCE_END] : [target, TARGET_END];
+      const [shown] = JSON.parse(
+        execFileSync('ip', ['-n', ns, '-s', '-j', 'link', 'show', 'dev', dev], {
+          encoding: 'utf8',
+        }),
+      ) as { stats64: { tx: { bytes: number } } }[];
+      return shown?.stats64.tx.bytes ?? 0;
+    },
     on: (host, argv) => ['ip', 'netns', 'exec', host === 'source' ? source : target, ...argv],
     remove: () => {
       quietly(['ip', 'netns', 'del', source]);

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { MigrationReport } from '../../shared/report.ts';
-import {
-  migrateArgs,
-  P2V_BIN,
-  startAgentProcess,
-  type AgentProcess,
-} from '../helpers/agent-process.ts';
+import type { AgentProcess } from '../helpers/agent-process.ts';
+import { migrateOnLink, startAgentOnLink, type Progress } from '../helpers/link-migration.ts';
 import { makeShapedLink, shapedLinkUnavailable, type ShapedLink } from '../helpers/shaped-link.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -22,70 +16,6 @@ const LINK_MBIT = 100;
 const LIMIT_MBIT = 16;
 /** Incompressible, so what is measured is the limit, not the data. */
 const DATA_BYTES = 24 * 1024 * 1024;
-
-/**
- * A copy progress event as `p2v migrate --json` prints it (one per file sent), with when it
- * was read.
- */
-interface Progress {
-  at: number;
-  phase: string;
-  bytesDone: number;
-}
-
-/**
- * Runs `p2v migrate --json` on the source host; resolves with the report it wrote. `onProgress`
- * sees each progress event as it comes, `onSaid` each line on stderr.
- */
-function migrate(
-  link: ShapedLink,
-  agent: AgentProcess,
-  source: string,
-  base: string,
-  name: string,
-  extra: string[],
-  onProgress: (progress: Progress) => void = () => undefined,
-  onSaid: (line: string) => void = () => undefined,
-): Promise<MigrationReport> {
-  const report = join(base, name, 'report');
-  const [command, ...args] = link.on('source', [
-    process.execPath,
-    P2V_BIN,
-    ...migrateArgs(agent, source, [
-      '--state',
-      join(base, name, 'state'),
-      '--report',
-      report,
-      ...extra,
-    ]),
-  ]);
-  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
-    stderr += `${line}\n`;
-    onSaid(line);
-  });
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const event = JSON.parse(line) as { type?: string; phase?: string; bytesDone?: number };
-    // The copy's start counts as its first progress, with nothing sent yet.
-    if (event.type === 'phase' && event.phase === 'copy')
-      onProgress({ at: Date.now(), phase: 'copy', bytesDone: 0 });
-    else if (event.type === 'progress')
-      onProgress({
-        at: Date.now(),
-        phase: event.phase ?? '',
-        bytesDone: event.bytesDone ?? 0,
-      });
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`migrate exited ${code}: ${stderr.slice(-1500)}`));
-      readFile(join(report, 'report.json'), 'utf8')
-        .then((text) => resolve(JSON.parse(text) as MigrationReport))
-        .catch(reject);
-    });
-  });
-}
 
 /** The full copy's rate in bytes per second, from what the report measured. */
 const copyRate = (report: MigrationReport): number => {
@@ -108,20 +38,7 @@ describe(
       base = await tempDir();
       link = makeShapedLink(`p2v-bw-${process.pid}`, LINK_MBIT);
       for (const name of ['limited', 'unlimited', 'changed', 'bad'])
-        agents.set(
-          name,
-          await startAgentProcess(
-            [
-              '--listen',
-              `${link.targetAddress}:0`,
-              '--root',
-              join(base, name, 'received'),
-              '--state',
-              join(base, name, 'agent-state'),
-            ],
-            link.on('target', [process.execPath, P2V_BIN, 'agent']),
-          ),
-        );
+        agents.set(name, await startAgentOnLink(link, join(base, name)));
       source = join(base, 'source');
       await mkdir(join(source, 'data'), { recursive: true });
       for (let i = 0; i < 6; i++)
@@ -134,7 +51,7 @@ describe(
 
     it('holds the copy to the limit, where the link alone allows far more', async (t) => {
       const limited = copyRate(
-        await migrate(link, agents.get('limited') as AgentProcess, source, base, 'limited', [
+        await migrateOnLink(link, agents.get('limited') as AgentProcess, source, base, 'limited', [
           '--bwlimit',
           String(LIMIT_MBIT),
         ]),
@@ -149,7 +66,14 @@ describe(
       );
       // The same copy again over the same link, without the limit.
       const free = copyRate(
-        await migrate(link, agents.get('unlimited') as AgentProcess, source, base, 'unlimited', []),
+        await migrateOnLink(
+          link,
+          agents.get('unlimited') as AgentProcess,
+          source,
+          base,
+          'unlimited',
+          [],
+        ),
       );
       t.diagnostic(`no limit: ${((free * 8) / 1e6).toFixed(1)} Mbit/s measured`);
       assert.ok(
@@ -165,7 +89,7 @@ describe(
       let confirmedAt: Progress | null = null;
       let raised = false;
       let confirmed = false;
-      await migrate(
+      await migrateOnLink(
         link,
         agents.get('changed') as AgentProcess,
         source,
@@ -202,7 +126,7 @@ describe(
 
     it('refuses a limit it cannot read before anything is sent', async () => {
       await assert.rejects(
-        migrate(link, agents.get('bad') as AgentProcess, source, base, 'bad', [
+        migrateOnLink(link, agents.get('bad') as AgentProcess, source, base, 'bad', [
           '--bwlimit',
           'fast',
         ]),
