@@ -16,6 +16,7 @@ const INCLUDE = [
   'lvm2',
   'xfsprogs',
   'btrfs-progs',
+  'ifupdown',
 ];
 
 /** Files a finished root has: a run killed half-way leaves a root without some of them. */
@@ -25,6 +26,7 @@ const MADE = [
   'sbin/lvm',
   'sbin/mkfs.xfs',
   'sbin/mkfs.btrfs',
+  'sbin/ifup',
 ];
 
 /** Whether `dir` holds a finished root with everything the test uses. */

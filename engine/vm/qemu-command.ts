@@ -27,6 +27,11 @@ export interface VmLaunch {
   forward?: { host: string; hostPort: number; guestPort: number };
   /** The network card's MAC address (the one the build pinned the network configuration to). */
   mac?: string;
+  /**
+   * A tap device (already on the bridge of the network the source was on) for the card, in
+   * place of the restricted user network: the VM then answers at the source's own address.
+   */
+  tap?: string;
 }
 
 /**
@@ -50,7 +55,9 @@ export function qemuArgs(launch: VmLaunch): string[] {
     '-netdev',
     // restrict=on: the VM cannot reach any network (it carries the source's addresses and
     // names); only the forwarded port reaches it.
-    `user,id=net0,restrict=on${launch.forward ? `,hostfwd=tcp:${launch.forward.host}:${launch.forward.hostPort}-:${launch.forward.guestPort}` : ''}`,
+    launch.tap
+      ? `tap,id=net0,ifname=${launch.tap},script=no,downscript=no`
+      : `user,id=net0,restrict=on${launch.forward ? `,hostfwd=tcp:${launch.forward.host}:${launch.forward.hostPort}-:${launch.forward.guestPort}` : ''}`,
     '-device',
     `virtio-net-pci,netdev=net0${launch.mac ? `,mac=${launch.mac}` : ''}`,
     '-display',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningAgent } from '../../engine/agent/agent-server.ts';
 import { buildImage } from '../../engine/vm/build-image.ts';
@@ -17,6 +17,7 @@ import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { ensureAgentBinary } from '../../scripts/build-agent.js';
 import { debianRootReady, makeDebianRoot } from '../../scripts/debian-root.js';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { makeBridgeNamespace, type BridgeNamespace } from '../helpers/bridge-namespace.ts';
 
 const has = (tool: string): boolean => {
   try {
@@ -35,12 +36,13 @@ const missing = [
   'busybox',
   'xfs_repair',
   'btrfs',
+  'ip',
 ].filter((t) => !has(t));
 const why =
   process.getuid?.() !== 0
     ? 'SKIPPED LOUDLY: debootstrap needs root'
     : missing.length > 0
-      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 debootstrap qemu-utils fdisk busybox-static xfsprogs btrfs-progs)`
+      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 debootstrap qemu-utils fdisk busybox-static xfsprogs btrfs-progs iproute2)`
       : false;
 const ROOT_UUID = '6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918';
 const MARKER = 'P2V-BOOT-MARKER';
@@ -119,10 +121,38 @@ async function variantOf(tree: string, to: string, files: Record<string, string>
   execFileSync('cp', ['-al', tree, to]);
   for (const [path, content] of Object.entries(files)) {
     await rm(join(to, path), { force: true });
+    await mkdir(dirname(join(to, path)), { recursive: true });
     await writeFile(join(to, path), content);
   }
   return to;
 }
+
+/** Enables systemd `unit` (of the distribution's, or the root's own) in `root`, as `systemctl enable` would. */
+async function enableUnit(root: string, unit: string, target: string, own = false): Promise<void> {
+  const wants = join(root, 'etc/systemd/system', `${target}.wants`);
+  await mkdir(wants, { recursive: true });
+  await rm(join(wants, unit), { force: true });
+  await symlink(`${own ? '/etc' : '/lib'}/systemd/system/${unit}`, join(wants, unit));
+}
+
+/**
+ * The server's LAN: the address its network configuration gives its card, and the router's.
+ * TEST-NET-1 (RFC 5737), only ever inside a namespace the test makes.
+ */
+const SOURCE_ADDRESS = '192.0.2.10';
+const LAN_GATEWAY = '192.0.2.1';
+const SERVICE_PORT = 7070;
+/** The server's card as the source knew it, for the configuration keyed by MAC. */
+const SOURCE_MAC = '00:50:56:9a:0b:01';
+
+/**
+ * The migrated service: a socket-activated unit that answers each connection with the machine's
+ * name, what / is on and its cards, so the test can tell which machine answered at the address.
+ */
+const SERVICE_FILES = {
+  'etc/systemd/system/p2v-service.socket': `[Unit]\nDescription=P2V test service\n[Socket]\nListenStream=${SERVICE_PORT}\nAccept=yes\n[Install]\nWantedBy=sockets.target\n`,
+  'etc/systemd/system/p2v-service@.service': `[Unit]\nDescription=P2V test service connection\n[Service]\nExecStart=/bin/sh -c 'echo P2V-SERVICE $(hostname) $(findmnt -no FSTYPE,SOURCE /) $(ls /sys/class/net)'\nStandardInput=socket\n`,
+};
 
 /** The byte offset of the filesystem whose magic `magic` is at `at` in one of the MiBs of `range`. */
 function findFilesystem(image: string, start: number, size: number, magic: string, at: number) {
@@ -289,20 +319,25 @@ describe(
     /**
      * The received root as two other sources would have it, each built by the helper VM: / on
      * XFS on LVM (RHEL's layout: fstab and root= name /dev/mapper/vg0-root) from GPT, and / on
-     * btrfs from MBR. Its marker then names the filesystem and device / is on. The XFS tree
-     * carries files to check what the copy keeps: owner and mode, hard links, times, holes, an
-     * SELinux label and a user xattr.
+     * btrfs from MBR. Its marker then names the filesystem and device / is on, once the network
+     * is up. Both servers had a static address on their card and serve on it: the XFS one in
+     * ifupdown by the card's name (ens192), the btrfs one in systemd-networkd by its MAC; each is
+     * built to take the address over on the VM's card. The XFS tree carries files to check what
+     * the copy keeps: owner and mode, hard links, times, holes, an SELinux label and a user xattr.
      */
     const buildLayouts = async () => {
       const received = join(base, 'received');
       const guest = await findGuestKernel(received);
-      const marker = `[Unit]\nDescription=P2V boot marker\nAfter=local-fs.target\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo ${MARKER} $(hostname) $(findmnt -no FSTYPE,SOURCE /) > /dev/ttyS0'\n[Install]\nWantedBy=multi-user.target\n`;
+      const marker = `[Unit]\nDescription=P2V boot marker\nWants=network-online.target\nAfter=local-fs.target network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo ${MARKER} $(hostname) $(findmnt -no FSTYPE,SOURCE /) > /dev/ttyS0'\n[Install]\nWantedBy=multi-user.target\n`;
       const xfsTree = await variantOf(received, join(base, 'received-xfs'), {
         'etc/fstab':
           '/dev/mapper/vg0-root / xfs defaults 0 1\n/dev/mapper/vg0-swap none swap sw 0 0\n',
         'boot/grub/grub.cfg': grubConfig(guest, XFS_UUID, '/dev/mapper/vg0-root', ['lvm', 'xfs']),
         'etc/systemd/system/p2v-marker.service': marker,
+        'etc/network/interfaces': `auto lo\niface lo inet loopback\n\nauto ens192\niface ens192 inet static\n\taddress ${SOURCE_ADDRESS}/24\n\tgateway ${LAN_GATEWAY}\n`,
+        ...SERVICE_FILES,
       });
+      await enableUnit(xfsTree, 'p2v-service.socket', 'sockets.target', true);
       const fidelity = join(xfsTree, 'srv/fidelity');
       await mkdir(fidelity, { recursive: true });
       await writeFile(join(fidelity, 'a'), 'linked\n');
@@ -326,6 +361,7 @@ describe(
         format: 'raw',
         kernel: guest.release,
         bootloader: 'grub-bios',
+        network: { nic: { mac: '52:54:00:0b:00:01' } },
         plan: {
           table: 'gpt',
           bootMode: 'bios',
@@ -369,13 +405,20 @@ describe(
         'etc/fstab': `UUID=${BTRFS_UUID} / btrfs defaults 0 0\n`,
         'boot/grub/grub.cfg': grubConfig(guest, BTRFS_UUID, `UUID=${BTRFS_UUID}`, ['btrfs']),
         'etc/systemd/system/p2v-marker.service': marker,
+        'etc/systemd/network/20-lan.network': `[Match]\nMACAddress=${SOURCE_MAC}\n[Network]\nAddress=${SOURCE_ADDRESS}/24\nGateway=${LAN_GATEWAY}\n`,
+        ...SERVICE_FILES,
       });
+      await enableUnit(btrfsTree, 'p2v-service.socket', 'sockets.target', true);
+      await enableUnit(btrfsTree, 'systemd-networkd.service', 'multi-user.target');
+      await enableUnit(btrfsTree, 'systemd-networkd.socket', 'sockets.target');
+      await enableUnit(btrfsTree, 'systemd-networkd-wait-online.service', 'network-online.target');
       const btrfs = await buildImage({
         tree: btrfsTree,
         out: join(base, 'vm-btrfs', 'disk.raw'),
         format: 'raw',
         kernel: guest.release,
         bootloader: 'grub-bios',
+        network: { nic: { mac: '52:54:00:0b:00:02' } },
         plan: {
           table: 'dos',
           bootMode: 'bios',
@@ -388,15 +431,41 @@ describe(
       };
     };
 
-    /** A disk the helper built (raw), booted by itself under a BIOS to the marker. */
-    const bootRawUnderBios = (built: { image: { path: string }; serialLog: string }) =>
-      bootToMarker(
-        built.image.path,
-        built.serialLog,
-        { kind: 'disk', mode: 'bios' },
-        undefined,
-        'raw',
-      );
+    /**
+     * A disk the helper built (raw), booted by itself under a BIOS on the server's LAN (a bridge
+     * in a namespace of its own) with the card the build took the network over to; resolves
+     * once the marker is printed with what the migrated service answers at the source's address.
+     */
+    const bootOnLan = async (
+      built: { image: Awaited<ReturnType<typeof buildImage>>; serialLog: string },
+      namespace: string,
+    ) => {
+      const lan = makeBridgeNamespace(namespace, `${LAN_GATEWAY}/24`);
+      try {
+        const booted = await bootToMarker(
+          built.image.path,
+          built.serialLog,
+          { kind: 'disk', mode: 'bios' },
+          undefined,
+          'raw',
+          {
+            lan,
+            mac: built.image.network?.vmMac ?? '(no network plan)',
+            // The marker runs after network-online.target: the address is up by now.
+            whileUp: () =>
+              lan.runInside('timeout', [
+                '60',
+                'bash',
+                '-c',
+                `exec 3<>/dev/tcp/${SOURCE_ADDRESS}/${SERVICE_PORT} && cat <&3`,
+              ]),
+          },
+        );
+        return { ...booted, answer: booted.answer?.trim() ?? '' };
+      } finally {
+        lan.remove();
+      }
+    };
 
     /** Starts qemu and resolves with the marker line and how long it took; qemu is stopped after. */
     const bootToMarker = async (
@@ -405,27 +474,29 @@ describe(
       boot: VmLaunch['boot'],
       uefi?: { uefiFirmware: string; uefiVars: string },
       format: VmLaunch['format'] = 'qcow2',
-    ): Promise<{ line: string; ms: number; kvm: boolean }> => {
+      network?: { lan: BridgeNamespace; mac: string; whileUp: () => string },
+    ): Promise<{ line: string; ms: number; kvm: boolean; answer?: string }> => {
       await writeFile(serialLog, '');
       const kvm = await kvmUsable();
       const started = Date.now();
-      const qemu = spawn(
-        'qemu-system-x86_64',
-        qemuArgs({
-          image,
-          format,
-          boot,
-          memoryMiB: 1024,
-          // One vCPU: under software emulation on a busy two-core host, a second one stalls
-          // the guest's RCU waiting for the first (seen as soft lockups and a boot that hangs).
-          cpus: kvm ? 2 : 1,
-          serialLog,
-          kvm,
-          throwaway: true,
-          ...uefi,
-        }),
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
+      const args = qemuArgs({
+        image,
+        format,
+        boot,
+        memoryMiB: 1024,
+        // One vCPU: under software emulation on a busy two-core host, a second one stalls
+        // the guest's RCU waiting for the first (seen as soft lockups and a boot that hangs).
+        cpus: kvm ? 2 : 1,
+        serialLog,
+        kvm,
+        throwaway: true,
+        ...uefi,
+        ...(network ? { tap: network.lan.tap, mac: network.mac } : {}),
+      });
+      const qemu = network
+        ? network.lan.spawnInside('qemu-system-x86_64', args)
+        : spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      qemu.stdout?.resume();
       let stderr = '';
       qemu.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
       try {
@@ -434,7 +505,10 @@ describe(
             throw new Error(`${error.message}: ${stderr.slice(-500)}`);
           },
         );
-        return { line, ms: Date.now() - started, kvm };
+        const ms = Date.now() - started;
+        // From the marker on: getty's login prompt on the same console can come first on its line.
+        const marker = line.slice(line.indexOf(MARKER));
+        return { line: marker, ms, kvm, ...(network ? { answer: network.whileUp() } : {}) };
       } finally {
         qemu.kill('SIGKILL');
       }
@@ -487,6 +561,11 @@ describe(
         undefined,
         'the volume group kept its names: no boot file renamed',
       );
+      assert.deepEqual(
+        xfs.image.network?.changes.map((c) => `${c.kind} ${c.file}`),
+        ['pin-name /etc/systemd/network/10-p2v-ens192.link'],
+        'ifupdown names the card: the old name is pinned to the VM’s card',
+      );
       const pv = xfs.image.partitions[1];
       const at = findFilesystem(xfs.image.path, pv?.startBytes ?? 0, pv?.sizeBytes ?? 0, 'XFSB', 0);
       const alone = extract(xfs.image.path, at, 2 * 1024 ** 3, join(base, 'xfs.img'));
@@ -510,10 +589,15 @@ describe(
       assert.match(attributes, /selinux/, `the SELinux label: ${attributes}`);
       assert.match(attributes, /p2v/, `the user xattr: ${attributes}`);
       await rm(alone);
-      const booted = await bootRawUnderBios(xfs);
+      const booted = await bootOnLan(xfs, `p2v-boot-xfs-${process.pid}`);
       assert.equal(booted.line, `${MARKER} migrated-vm xfs /dev/mapper/vg0-root`);
+      assert.equal(
+        booted.answer,
+        'P2V-SERVICE migrated-vm xfs /dev/mapper/vg0-root ens192 lo',
+        `the migrated service answers at the source's static address ${SOURCE_ADDRESS}, on a card named as the source's`,
+      );
       t.diagnostic(
-        `XFS on LVM made in ${xfs.image.durationMs} ms; BIOS boot from GPT to the marker in ${booted.ms} ms`,
+        `XFS on LVM made in ${xfs.image.durationMs} ms; BIOS boot from GPT to the marker in ${booted.ms} ms; at ${SOURCE_ADDRESS}:${SERVICE_PORT}: ${booted.answer}`,
       );
     });
 
@@ -529,10 +613,20 @@ describe(
       const check = spawnSync('btrfs', ['check', '--readonly', alone], { encoding: 'utf8' });
       assert.equal(check.status, 0, `btrfs check: ${check.stderr}`);
       await rm(alone);
-      const booted = await bootRawUnderBios(btrfs);
+      assert.deepEqual(
+        btrfs.image.network?.changes.map((c) => `${c.kind} ${c.file}`),
+        ['rewrite-mac /etc/systemd/network/20-lan.network'],
+        'systemd-networkd matched the source card’s MAC: rewritten to the VM’s',
+      );
+      const booted = await bootOnLan(btrfs, `p2v-boot-btrfs-${process.pid}`);
       assert.equal(booted.line, `${MARKER} migrated-vm btrfs /dev/vda1`);
+      assert.match(
+        booted.answer,
+        /^P2V-SERVICE migrated-vm btrfs \/dev\/vda1 /,
+        `the migrated service answers at the source's static address ${SOURCE_ADDRESS}`,
+      );
       t.diagnostic(
-        `btrfs made in ${btrfs.image.durationMs} ms; BIOS boot from MBR to the marker in ${booted.ms} ms`,
+        `btrfs made in ${btrfs.image.durationMs} ms; BIOS boot from MBR to the marker in ${booted.ms} ms; at ${SOURCE_ADDRESS}:${SERVICE_PORT}: ${booted.answer}`,
       );
     });
 
@@ -586,8 +680,10 @@ describe(
         // The source's card is ens192 with a static address (ifupdown): in the VM, the card has
         // another MAC and would get another name, unless the build pins the old one to it.
         await mkdir(join(source, 'etc/network'), { recursive: true });
+        const interfaces = join(source, 'etc/network/interfaces');
+        const debianInterfaces = await readFile(interfaces, 'utf8').catch(() => null);
         await writeFile(
-          join(source, 'etc/network/interfaces'),
+          interfaces,
           'auto lo\niface lo inet loopback\n\nallow-hotplug ens192\niface ens192 inet static\n\taddress 192.0.2.10/24\n\tgateway 192.0.2.1\n',
         );
         // It runs on the "source machine": the root's own sqlite3, chrooted, on this host.
@@ -796,7 +892,8 @@ describe(
           else spawnSync('pkill', ['-KILL', '-f', join(base, 'received-vm.vm')]);
           await vmAgent.close();
           await setInitramfsModules(source, 'most', '');
-          await rm(join(source, 'etc/network/interfaces'), { force: true });
+          if (debianInterfaces === null) await rm(interfaces, { force: true });
+          else await writeFile(interfaces, debianInterfaces);
         }
       },
     );
