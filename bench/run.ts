@@ -25,6 +25,8 @@ const SHAPES: Record<string, DataSetShape & { bigFileBytes: number }> = {
 const shapeName = process.env.BENCH_SCALE ?? 'full';
 const shape = SHAPES[shapeName] ?? (SHAPES.full as DataSetShape & { bigFileBytes: number });
 const reps = Number(process.env.BENCH_REPS ?? 3);
+/** `--compress` for our runs: auto as shipped; BENCH_COMPRESS=off or on to compare. */
+const compressMode = process.env.BENCH_COMPRESS ?? 'auto';
 
 interface Run {
   seconds: number;
@@ -77,6 +79,8 @@ async function ours(
       '1',
       '--report',
       reportDir,
+      '--compress',
+      compressMode,
     ]),
   ]);
   await agent.stop();

@@ -70,3 +70,9 @@ export function parseRate(text: string): number {
     throw new P2VError('BAD_ARGUMENT', `not a bandwidth: ${text} (try 40 for 40 Mbit/s, 5MB/s)`);
   return rate;
 }
+
+/** Parses --compress: auto, on or off. */
+export function parseCompressionMode(text: string): 'auto' | 'on' | 'off' {
+  if (text === 'auto' || text === 'on' || text === 'off') return text;
+  throw new P2VError('BAD_ARGUMENT', `--compress must be auto, on or off, not ${text}`);
+}

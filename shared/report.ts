@@ -50,6 +50,16 @@ export interface MigrationReport {
     resumed: boolean;
   } | null;
   rounds: RoundSummary[];
+  /**
+   * File data sent (copy and rounds) and what it came to on the wire after compression, with the
+   * compression mode and the bandwidth limit last in force (bytes per second; null for none).
+   */
+  transfer?: {
+    compression: 'auto' | 'on' | 'off';
+    dataBytes: number;
+    sentBytes: number;
+    bandwidthLimit: number | null;
+  };
   convergence: ConvergenceDecision | null;
   cutover: {
     timeline: { step: CutoverStep; at: string; detail?: string }[];

@@ -9,17 +9,19 @@ import { runMigration } from '../../engine/migration/migrate.ts';
 import { defaultStateRoot, stateFolderFor } from '../../engine/migration/state-key.ts';
 import type { MigrationEvent } from '../../shared/events.ts';
 import { cancelOnSignals } from '../signals.ts';
-import { formatDuration } from '../../shared/format.ts';
+import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { writeReport } from '../../engine/report/write-report.ts';
 import { parseSourceArgument } from '../../engine/source/source-map.ts';
 import {
   parseBytes,
   parseCount,
   parseHostPort,
+  parseCompressionMode,
   parseRate,
   parseSeconds,
 } from '../parse-options.ts';
 import { RateLimit } from '../../engine/protocol/rate-limit.ts';
+import { BlockCompression } from '../../engine/protocol/block-compression.ts';
 import { controlBandwidth, describeRate } from '../bandwidth-control.ts';
 import { createProgressView } from '../progress-view.ts';
 import { describeCheck } from '../machine-summary.ts';
@@ -65,6 +67,7 @@ interface MigrateFlags {
   vmHandoverCmd?: string;
   ioTimeout: string;
   bwlimit?: string;
+  compress: string;
   restart?: boolean;
   resumeCutover?: boolean;
   crossMounts?: boolean;
@@ -254,6 +257,11 @@ export function registerMigrateCommand(program: Command): void {
       'send at most this much: Mbit/s (40), or with a unit (800kbit, 5MB/s)',
     )
     .option(
+      '--compress <mode>',
+      'compress file data: auto (measured: kept where it is faster), on or off',
+      'auto',
+    )
+    .option(
       '--resume-cutover',
       'a cutover interrupted after the program was stopped goes on from there (default: start the program here again first)',
     )
@@ -298,6 +306,7 @@ export function registerMigrateCommand(program: Command): void {
         minRounds: parseCount(flags.minRounds),
         silenceLimitMs: parseCount(flags.ioTimeout) * 1000,
         rateLimit: new RateLimit(flags.bwlimit ? parseRate(flags.bwlimit) : null),
+        compression: new BlockCompression(parseCompressionMode(flags.compress)),
         confirmCutover: (decision: ConvergenceDecision) =>
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
         emit,
@@ -359,6 +368,7 @@ export function registerMigrateCommand(program: Command): void {
         predictedDowntimeMs: report.convergence?.predictedDowntimeMs ?? null,
         programMs: report.cutover.programMs ?? null,
         rounds: report.rounds.length,
+        transfer: report.transfer ?? null,
         report: files.html,
         peakRssBytes: peakRssBytes(),
       };
@@ -374,6 +384,11 @@ export function registerMigrateCommand(program: Command): void {
               ]
             : []),
         ];
+        const transfer = report.transfer;
+        if (transfer && transfer.dataBytes > 0)
+          process.stderr.write(
+            `File data: ${formatBytes(transfer.dataBytes)} sent as ${formatBytes(transfer.sentBytes)} (${Math.round((transfer.sentBytes / transfer.dataBytes) * 100)}%; compression ${transfer.compression}).\n`,
+          );
         process.stderr.write(
           `Migration complete: ${report.rounds.length} rounds, downtime ${formatDuration(report.cutover.downtimeMs ?? 0)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.\n`,
         );

@@ -16,6 +16,7 @@ import { Connection, KEEPALIVE_EVERY_MS } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import {
   PROTOCOL_VERSION,
+  COMPRESSION_CODECS,
   Request,
   type EntryMeta,
   type ProbeResult,
@@ -200,6 +201,7 @@ async function handshake(conn: Connection, ctx: AgentContext): Promise<RequestOf
       canChown: ctx.canChown,
       handoverCommand: ctx.handoverCommand,
       cutover: ctx.handover.current,
+      compression: COMPRESSION_CODECS.find((c) => hello.compression?.includes(c)) ?? null,
     },
   });
   ctx.log('paired', hello.migration ? { migration: hello.migration } : undefined);

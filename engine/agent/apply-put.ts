@@ -28,6 +28,7 @@ import { readWhole, writeAll } from '../storage/positional-io.ts';
 import { applyXattrs } from '../paths/xattrs.ts';
 import { nsToSeconds } from '../paths/times.ts';
 import { FrameType, type Frame } from '../protocol/frame.ts';
+import { decompressBlocks } from '../protocol/block-compression.ts';
 import type { RequestOf } from '../protocol/messages.ts';
 import type { Placement, TargetRoot } from './target-root.ts';
 import type { TempJournal } from './temp-journal.ts';
@@ -298,8 +299,11 @@ async function readPut(
     }
     if (frame.body.length < 8) throw new P2VError('BAD_FRAME', 'short data frame');
     const offset = Number(frame.body.readBigUInt64BE(0));
-    if (frame.type === FrameType.blocks) {
-      const data = frame.body.subarray(8);
+    if (frame.type === FrameType.blocks || frame.type === FrameType.compressedBlocks) {
+      const data =
+        frame.type === FrameType.blocks
+          ? frame.body.subarray(8)
+          : await decompressBlocks(frame.body.subarray(8));
       startOf(offset, data.length);
       sink.blocks(offset, data);
     } else if (frame.type === FrameType.hole) {

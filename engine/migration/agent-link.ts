@@ -1,6 +1,7 @@
 import { isTransient, P2VError } from '../../shared/errors.ts';
 import type { MigrationEvent } from '../../shared/events.ts';
 import type { RateLimit } from '../protocol/rate-limit.ts';
+import type { BlockCompression } from '../protocol/block-compression.ts';
 import { AgentClient, type AgentAddress } from '../source/agent-client.ts';
 
 /** What the link needs from the migration it serves. */
@@ -12,6 +13,8 @@ export interface LinkOptions {
   silenceLimitMs?: number;
   /** The bandwidth limit every connection's sending is held to. */
   rateLimit?: RateLimit;
+  /** How file data is compressed, across connections. */
+  compression?: BlockCompression;
   /** Waits before a reconnect attempt; injected so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
   /** Throws CANCELLED once the technician cancelled. */
@@ -49,6 +52,7 @@ export class AgentLink {
           migration: this.options.migrationId,
           ...(this.options.silenceLimitMs ? { silenceLimitMs: this.options.silenceLimitMs } : {}),
           ...(this.options.rateLimit ? { rateLimit: this.options.rateLimit } : {}),
+          ...(this.options.compression ? { compression: this.options.compression } : {}),
         });
         await this.options.onConnected(this.client, !this.connectedOnce);
         this.connectedOnce = true;

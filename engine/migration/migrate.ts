@@ -54,6 +54,7 @@ import { checkMirror, type MirrorResult } from './mirror-check.ts';
 import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
 import type { RateLimit } from '../protocol/rate-limit.ts';
+import { BlockCompression } from '../protocol/block-compression.ts';
 
 /** Everything a migration needs; the CLI and the wizard fill it in. */
 export interface MigrationOptions extends ConvergencePolicy {
@@ -90,6 +91,8 @@ export interface MigrationOptions extends ConvergencePolicy {
    * it while the migration runs.
    */
   rateLimit?: RateLimit;
+  /** How file data is compressed (auto by default: measured and kept where it is faster). */
+  compression?: BlockCompression;
   /** The check made before the copy (machine, profile, driver plan), kept in the report. */
   check?: MigrationCheck;
   /**
@@ -134,6 +137,9 @@ class Migration {
   private attributesWarned = false;
   /** The last rescan's and mirror check's durations: floors of the pause after the stop. */
   private readonly measured = { rescanMs: 0, mirrorMs: 0 };
+  private readonly compression: BlockCompression;
+  /** What earlier runs of this migration sent, before a resume. */
+  private readonly transferBefore: MigrationReport['transfer'];
 
   private constructor(
     private readonly options: MigrationOptions,
@@ -143,6 +149,8 @@ class Migration {
     private readonly sources: SourceSet,
     private readonly journal: CutoverJournal,
   ) {
+    this.compression = options.compression ?? new BlockCompression('auto');
+    this.transferBefore = state.report.transfer;
     this.planner = new RoundPlanner(record, sources, index, (key, params, path) =>
       this.warn(key, params, path),
     );
@@ -151,6 +159,7 @@ class Migration {
       ...(options.reconnectAttempts ? { reconnectAttempts: options.reconnectAttempts } : {}),
       ...(options.silenceLimitMs ? { silenceLimitMs: options.silenceLimitMs } : {}),
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      compression: this.compression,
       ...(options.backoff ? { backoff: options.backoff } : {}),
       checkCancelled: () => this.checkCancelled(),
       emit: options.emit,
@@ -535,6 +544,7 @@ class Migration {
       failed: totals.failed,
       resumed: this.state.resumed || (previous?.resumed ?? false),
     };
+    this.noteTransfer();
     await this.state.save();
   }
 
@@ -700,6 +710,17 @@ class Migration {
       });
   }
 
+  /** The report's transfer totals: this run's on top of what earlier runs of it sent. */
+  private noteTransfer(): void {
+    const earlier = this.transferBefore;
+    this.report.transfer = {
+      compression: this.compression.mode,
+      dataBytes: (earlier?.dataBytes ?? 0) + this.compression.dataBytes,
+      sentBytes: (earlier?.sentBytes ?? 0) + this.compression.sentBytes,
+      bandwidthLimit: this.options.rateLimit?.rate ?? null,
+    };
+  }
+
   private async round(final: boolean, afterFlush = false): Promise<RoundSummary> {
     const number = this.report.rounds.length + 1;
     const startedAt = new Date();
@@ -726,6 +747,7 @@ class Migration {
       ...(afterFlush ? { afterFlush } : {}),
     };
     this.report.rounds.push(round);
+    this.noteTransfer();
     await this.state.save();
     this.options.emit({ type: 'round', summary: round });
     return round;

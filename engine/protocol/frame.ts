@@ -8,6 +8,8 @@ export const FrameType = {
   signature: 4,
   /** Empty: "still here", sent when nothing else was for a while (protocol 4). */
   keepalive: 5,
+  /** `u64 offset` then a brotli stream of the file bytes (protocol 8, when negotiated). */
+  compressedBlocks: 6,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -50,7 +52,7 @@ export class FrameDecoder {
         const length = head.readUInt32BE(0);
         const type = head.readUInt8(4);
         if (length > MAX_FRAME_BODY) throw new P2VError('BAD_FRAME', `frame of ${length} bytes`);
-        if (type < FrameType.message || type > FrameType.keepalive) {
+        if (type < FrameType.message || type > FrameType.compressedBlocks) {
           throw new P2VError('BAD_FRAME', `unknown frame type ${type}`);
         }
         this.header = { length, type: type as FrameType };

@@ -3,7 +3,7 @@ import type { MachineInspection } from '../../shared/inspection.ts';
 import { DiskPlan, type StartedVm, type VmProgress } from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /**
  * A path relative to the target root, as raw bytes carried in a latin1 string (one char per
@@ -74,6 +74,8 @@ export const Request = z.discriminatedUnion('t', [
      * nothing a stale connection still has buffered is committed.
      */
     migration: migrationId.optional(),
+    /** Codecs the source may compress file data with (protocol 8); the agent picks one or none. */
+    compression: z.array(z.string().max(32)).max(8).optional(),
   }),
   z.object({ t: z.literal('sig'), id, path: rawPath, blockSize: z.number().int() }),
   z.object({
@@ -151,7 +153,13 @@ export interface AgentInfo {
   handoverCommand: string | null;
   /** Where the agent's cutover stands, kept across its restarts; null while it takes writes. */
   cutover: AgentCutover | null;
+  /** The codec the source may compress file data with on this connection, or null for none. */
+  compression: CompressionCodec | null;
 }
+
+/** The codecs an agent decodes: brotli, from Node's own zlib (see docs/decisions.md). */
+export const COMPRESSION_CODECS = ['brotli'] as const;
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
 
 /**
  * The agent's side of a cutover, persisted before it is answered: `stopped` (it takes no more

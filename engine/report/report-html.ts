@@ -94,6 +94,21 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
       [t('report.wireCopy'), formatBytes(copy.wireBytes)],
     );
   }
+  const transfer = report.transfer;
+  if (transfer && transfer.dataBytes > 0)
+    summary.push([
+      t('report.transfer'),
+      t('report.transferValue', {
+        data: formatBytes(transfer.dataBytes),
+        sent: formatBytes(transfer.sentBytes),
+        percent: Math.round((transfer.sentBytes / transfer.dataBytes) * 100),
+        mode: t(`report.compression.${transfer.compression}`),
+        limit:
+          transfer.bandwidthLimit === null
+            ? t('report.noLimit')
+            : `${Number(((transfer.bandwidthLimit * 8) / 1e6).toPrecision(3))} Mbit/s`,
+      }),
+    ]);
   if (report.verification) {
     const v = report.verification;
     summary.push([

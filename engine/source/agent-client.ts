@@ -9,6 +9,7 @@ import {
 } from '../protocol/connection.ts';
 import { FrameType } from '../protocol/frame.ts';
 import type { RateLimit } from '../protocol/rate-limit.ts';
+import type { BlockCompression } from '../protocol/block-compression.ts';
 import {
   PROTOCOL_VERSION,
   TREE_PAGE_MAX,
@@ -59,6 +60,9 @@ export class AgentClient {
   private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
 
+  /** How file data is compressed on this connection; null when it is not. */
+  compression: BlockCompression | null = null;
+
   private constructor(
     readonly conn: Connection,
     readonly agent: AgentInfo,
@@ -77,6 +81,7 @@ export class AgentClient {
       silenceLimitMs = SILENCE_LIMIT_MS,
       migration,
       rateLimit,
+      compression,
     }: {
       timeoutMs?: number;
       silenceLimitMs?: number;
@@ -84,6 +89,8 @@ export class AgentClient {
       migration?: string;
       /** The bandwidth limit what this connection sends is held to. */
       rateLimit?: RateLimit;
+      /** How file data is compressed, if the agent takes it (shared by the migration's connections). */
+      compression?: BlockCompression;
     } = {},
   ): Promise<AgentClient> {
     const socket = await openPinned(address, timeoutMs);
@@ -94,6 +101,7 @@ export class AgentClient {
       version: PROTOCOL_VERSION,
       token: address.token,
       ...(migration ? { migration } : {}),
+      ...(compression?.offered.length ? { compression: compression.offered } : {}),
     });
     // A peer that completes TLS but never answers (a port forward whose far end is still
     // booting) must not hold the caller forever: it retries instead.
@@ -120,7 +128,10 @@ export class AgentClient {
       silenceLimitMs,
       `the agent at ${address.host}:${address.port}`,
     );
-    return new AgentClient(conn, (answer as { agent: AgentInfo }).agent);
+    const agent = (answer as { agent: AgentInfo }).agent;
+    const client = new AgentClient(conn, agent);
+    if (compression && agent.compression === 'brotli') client.compression = compression;
+    return client;
   }
 
   /**
@@ -209,6 +220,20 @@ export class AgentClient {
     body.writeBigUInt64BE(BigInt(offset), 0);
     data.copy(body, 8);
     return this.conn.sendFrame(FrameType.blocks, body);
+  }
+
+  /**
+   * Compresses `data` if this connection compresses and it is worth it (on the thread pool, so
+   * several runs of a chunk compress at once), and resolves with the send to issue: its frames
+   * must still go out in order, so the caller issues the sends of a chunk together.
+   */
+  async prepareBlocks(offset: number, data: Buffer): Promise<() => Promise<void>> {
+    const packed = this.compression ? await this.compression.pack(data) : null;
+    if (!packed) return () => this.sendBlocks(offset, data);
+    const body = Buffer.allocUnsafe(8 + packed.length);
+    body.writeBigUInt64BE(BigInt(offset), 0);
+    packed.copy(body, 8);
+    return () => this.conn.sendFrame(FrameType.compressedBlocks, body);
   }
 
   /** Sends the frames `issue` starts in one write (see Connection.sendTogether). */

@@ -101,17 +101,18 @@ export async function sendFileDelta(
   let holeLength = 0;
   // A chunk's frames are queued and sent together: one write for the chunk's scattered changed
   // blocks instead of one (and one TLS record) per block.
-  const queued: (() => Promise<void>)[] = [];
+  // Each is ready once its data is compressed (when it is); they are issued in order.
+  const queued: Promise<() => Promise<void>>[] = [];
   const sendQueued = async (): Promise<void> => {
     if (queued.length === 0) return;
-    const batch = queued.splice(0);
+    const batch = await Promise.all(queued.splice(0));
     await client.sendTogether(() => batch.map((send) => send()));
   };
   const flushHole = (): void => {
     if (holeLength === 0) return;
     openPut();
     const [start, length] = [holeStart, holeLength];
-    queued.push(() => client.sendHole(start, length));
+    queued.push(Promise.resolve(() => client.sendHole(start, length)));
     holeStart = -1;
     holeLength = 0;
   };
@@ -148,7 +149,10 @@ export async function sendFileDelta(
         if (runStart < 0) return;
         openPut();
         const [offset, piece] = [position + runStart, data.subarray(runStart, to)];
-        queued.push(() => client.sendBlocks(offset, piece));
+        const ready = client.prepareBlocks(offset, piece);
+        // Awaited by sendQueued; a failure before then must not go unhandled.
+        ready.catch(() => undefined);
+        queued.push(ready);
         dirtyBytes += to - runStart;
         runStart = -1;
       };

@@ -384,6 +384,11 @@ export const en = {
     fullCopyValue: '{{files}} files, {{bytes}} in {{time}}',
     resumed: ' (resumed)',
     wireCopy: 'Bytes on the wire (copy)',
+    transfer: 'File data sent',
+    transferValue:
+      '{{data}}, sent as {{sent}} ({{percent}}%; compression {{mode}}); bandwidth limit {{limit}}',
+    noLimit: 'none',
+    compression: { auto: 'auto', on: 'on', off: 'off' },
     verification: 'Verification',
     verificationValue:
       '{{result}}: {{files}} files compared by whole-file checksum ({{mode}}) in {{time}}',

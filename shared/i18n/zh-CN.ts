@@ -367,6 +367,11 @@ export const zhCN: Catalog = {
     fullCopyValue: '{{files}} 个文件，{{bytes}}，用时 {{time}}',
     resumed: '（已续传）',
     wireCopy: '网络传输量（复制）',
+    transfer: '已发送的文件数据',
+    transferValue:
+      '{{data}}，压缩后发送 {{sent}}（{{percent}}%；压缩方式 {{mode}}）；带宽限制 {{limit}}',
+    noLimit: '无',
+    compression: { auto: '自动', on: '开启', off: '关闭' },
     verification: '校验',
     verificationValue:
       '{{result}}：按整文件校验和比较了 {{files}} 个文件（{{mode}}），用时 {{time}}',
