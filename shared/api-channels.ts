@@ -13,6 +13,7 @@ export const CHANNELS = {
   resumeMigration: 'migration:resume',
   cancelMigration: 'migration:cancel',
   cutOver: 'migration:cutover',
+  setBandwidthLimit: 'migration:bandwidth',
   getSession: 'session:get',
   exportReport: 'report:export',
   openReportFolder: 'report:open-folder',

@@ -49,6 +49,8 @@ export const VmMemoryMiB = z
   .min(256)
   .max(4 * 1024 * 1024);
 export const VmCpus = z.number().int().min(1).max(512);
+/** What the source may send, in Mbit/s; null for no limit. */
+export const BandwidthMbit = z.number().positive().max(1_000_000).nullable();
 
 export const MigrationRequest = z.object({
   target: TargetAddress,
@@ -63,6 +65,8 @@ export const MigrationRequest = z.object({
   downtimeTargetSeconds: DowntimeTargetSeconds,
   thresholdBytes: z.number().int().min(0),
   maxRounds: z.number().int().min(1).max(1000),
+  /** The bandwidth limit the migration starts with (changeable while it runs); absent: none. */
+  bandwidthLimitMbit: BandwidthMbit.optional(),
   /**
    * After the copy the target builds the VM and boots it with an agent inside; the rounds, the
    * cutover and the handover go there. The disk layout comes from this machine's inspection.
@@ -72,6 +76,11 @@ export const MigrationRequest = z.object({
       boot: z.enum(['direct', 'grub-bios', 'grub-efi']),
       memoryMiB: VmMemoryMiB,
       cpus: VmCpus,
+      /**
+       * The VM's card gets the source card's MAC (DHCP reservations and MAC-bound licences keep
+       * working; the two must then never be on one network at once); else a new one.
+       */
+      keepSourceMac: z.boolean().optional(),
     })
     .nullable()
     .optional(),
@@ -169,6 +178,8 @@ export interface WizardApi {
   cancelMigration(): Promise<void>;
   /** Confirms the cutover when the rounds converged, or asks for it before they do. */
   cutOver(): Promise<void>;
+  /** Changes (or, with null, lifts) the running migration's bandwidth limit, in Mbit/s. */
+  setBandwidthLimit(mbit: number | null): Promise<void>;
   getSession(): Promise<SessionSnapshot>;
   exportReport(request: ReportRequest): Promise<{ path: string }>;
   openReportFolder(): Promise<void>;
@@ -188,6 +199,7 @@ export const API_CHANNELS = {
   resumeMigration: { channel: CHANNELS.resumeMigration, input: z.undefined() },
   cancelMigration: { channel: CHANNELS.cancelMigration, input: z.undefined() },
   cutOver: { channel: CHANNELS.cutOver, input: z.undefined() },
+  setBandwidthLimit: { channel: CHANNELS.setBandwidthLimit, input: BandwidthMbit },
   getSession: { channel: CHANNELS.getSession, input: z.undefined() },
   exportReport: { channel: CHANNELS.exportReport, input: ReportRequest },
   openReportFolder: { channel: CHANNELS.openReportFolder, input: z.undefined() },

@@ -38,6 +38,8 @@ export interface CheckOptions {
   machine?: MachineInspection;
   /** The VM's disk, when the target builds one (`migrate --vm`): what it holds is checked too. */
   vmPlan?: DiskPlan;
+  /** Whether the VM is still only a choice: what cannot be built then warns instead of blocking. */
+  vmOptional?: boolean;
 }
 
 /** Everything the technician reads before the copy starts. */
@@ -82,7 +84,7 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
     options.selectedBytes === undefined,
     sourceCarriesXattrs(),
   );
-  if (options.vmPlan) preflight.push(vmDiskCheck(options.vmPlan));
+  if (options.vmPlan) preflight.push(vmDiskCheck(options.vmPlan, options.vmOptional));
   const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
   let driverFiles: DriverFilesResult | null = null;
   if (options.driverTree && options.target)

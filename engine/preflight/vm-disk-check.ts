@@ -10,8 +10,10 @@ import { plannedVolumes } from '../vm/plan-volumes.ts';
 /**
  * What the VM's disk will hold, volume by volume (filesystem, size, partition or logical
  * volume), said before the copy; blocked only by what the builder truly cannot make, with why.
+ * When building the VM is still `optional` (the wizard asks later), what cannot be built is a
+ * warning here and blocks only a migration that asks for the VM.
  */
-export function vmDiskCheck(plan: DiskPlan): PreflightCheck {
+export function vmDiskCheck(plan: DiskPlan, optional = false): PreflightCheck {
   const helper = needsHelper(plan);
   const volumes = plannedVolumes(plan)
     .map((v) => {
@@ -30,7 +32,7 @@ export function vmDiskCheck(plan: DiskPlan): PreflightCheck {
   const params = { table, boot: plan.bootMode.toUpperCase(), volumes };
   const [level, detail] =
     reasons.length > 0
-      ? (['blocker', 'vmDiskBlocked'] as const)
+      ? ([optional ? 'warning' : 'blocker', 'vmDiskBlocked'] as const)
       : helper
         ? (['ok', 'vmDiskHelper'] as const)
         : (['ok', 'vmDisk'] as const);

@@ -72,3 +72,8 @@ function validRate(bytesPerSecond: number | null): number | null {
     throw new RangeError(`not a bandwidth: ${bytesPerSecond} bytes/s`);
   return bytesPerSecond;
 }
+
+/** Mbit/s (as a technician gives a limit) in bytes per second; null stays null. */
+export function mbitToBytes(mbit: number | null): number | null {
+  return mbit === null ? null : (mbit * 1e6) / 8;
+}

@@ -33,6 +33,7 @@ import { parseSourceArgument } from '../source/source-map.ts';
 import { SessionLog } from './session-log.ts';
 import { planDisk } from '../vm/disk-plan.ts';
 import type { VmRequest } from '../../shared/vm-image.ts';
+import { mbitToBytes, RateLimit } from '../protocol/rate-limit.ts';
 
 /** How long a converged migration waits for the technician before syncing another round. */
 const CONFIRM_WAIT_MS = 5000;
@@ -65,6 +66,8 @@ export class WizardService implements WizardApi {
   private machine: Promise<MachineInspection> | null = null;
   /** The VM the target builds after the copy, planned from this machine's disks. */
   private vm: VmRequest | null = null;
+  /** The running migration's bandwidth limit, shared with its connections. */
+  private rateLimit = new RateLimit();
   /** The last selection measured, and what the walk found. */
   private measured: { key: string; measure: SourceMeasure } | null = null;
 
@@ -122,6 +125,9 @@ export class WizardService implements WizardApi {
       sharedNetwork: request.sharedNetwork,
       ...(measured !== null ? { selectedBytes: measured } : {}),
       machine,
+      // A target that is a conversion host may build the VM (What to move asks): say now what
+      // its disk would hold.
+      ...(request.agentInVm ? {} : { vmPlan: planDisk(machine), vmOptional: true }),
     });
     this.lastCheck = toMigrationCheck(result);
     return {
@@ -150,6 +156,8 @@ export class WizardService implements WizardApi {
     if (this.running) throw new P2VError('BAD_ARGUMENT', 'a migration is already running');
     if (this.lastCheck?.plan.blockers.length)
       throw new P2VError('BLOCKED', this.lastCheck.plan.blockers[0]?.message);
+    const vmDisk = this.lastCheck?.preflight.find((c) => c.id === 'vm-disk');
+    if (request.vm && vmDisk && vmDisk.level !== 'ok') throw new P2VError('BLOCKED', vmDisk.detail);
     this.vm = request.vm
       ? {
           plan: planDisk(await this.inspect()),
@@ -158,13 +166,21 @@ export class WizardService implements WizardApi {
           memoryMiB: request.vm.memoryMiB,
           cpus: request.vm.cpus,
           handoverCommand: null,
+          ...(request.vm.keepSourceMac ? { nicMac: 'source' } : {}),
         }
       : null;
+    this.rateLimit = new RateLimit(mbitToBytes(request.bandwidthLimitMbit ?? null));
     this.log.clear();
     this.request = request;
     this.report = null;
     this.error = null;
     this.launch();
+  }
+
+  async setBandwidthLimit(mbit: number | null): Promise<void> {
+    this.rateLimit.set(mbitToBytes(mbit));
+    // A resume after a pause starts with the limit as it was left.
+    if (this.request) this.request = { ...this.request, bandwidthLimitMbit: mbit };
   }
 
   async pauseMigration(): Promise<void> {
@@ -259,6 +275,7 @@ export class WizardService implements WizardApi {
       ...(this.measured?.key === selectionKey(request)
         ? { sourceTotals: this.measured.measure }
         : {}),
+      rateLimit: this.rateLimit,
       confirmCutover: (decision) => this.awaitCutover(decision, controller.signal),
       cutoverRequested: () => this.cutoverAsked,
       emit: (event) => this.log.add(event),

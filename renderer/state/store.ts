@@ -15,6 +15,7 @@ import type { MachineInspection } from '../../shared/inspection.ts';
 import { ApiError } from '../api/socket-api.ts';
 import { EMPTY_SESSION, reduceSession, replay, type SessionView } from './session-view.ts';
 import { STEPS, stepForSession, stepsFor, type Step } from './steps.ts';
+import { bandwidthFromText } from './bandwidth-text.ts';
 
 /** A call in flight or failed, per screen: what the screen shows instead of its content. */
 export interface CallState {
@@ -78,6 +79,10 @@ interface SelectionSlice {
     vmBoot: 'none' | 'direct' | 'grub-bios' | 'grub-efi';
     vmMemoryMiB: string;
     vmCpus: string;
+    /** The VM's card keeps the source card's MAC. */
+    vmKeepSourceMac: boolean;
+    /** Mbit/s as typed; blank for no limit. */
+    bandwidthMbit: string;
   };
   setSelection: (patch: Partial<SelectionSlice['selection']>) => void;
   measured: number | null;
@@ -99,6 +104,8 @@ interface SessionSlice {
   resume: () => Promise<void>;
   cancel: () => Promise<void>;
   cutOver: () => Promise<void>;
+  /** Changes the running migration's bandwidth limit (Mbit/s; null lifts it). */
+  setBandwidth: (mbit: number | null) => Promise<void>;
 }
 
 export type WizardState = NavSlice &
@@ -234,6 +241,8 @@ export function createWizardStore(api: WizardApi) {
       vmBoot: 'none',
       vmMemoryMiB: '2048',
       vmCpus: '2',
+      vmKeepSourceMac: false,
+      bandwidthMbit: '',
     },
     setSelection: (patch) => {
       // Only what is moved changes the size: typing a stop command keeps the measurement.
@@ -297,6 +306,9 @@ export function createWizardStore(api: WizardApi) {
                 vmBoot: request.vm?.boot ?? 'none',
                 vmMemoryMiB: String(request.vm?.memoryMiB ?? 2048),
                 vmCpus: String(request.vm?.cpus ?? 2),
+                vmKeepSourceMac: request.vm?.keepSourceMac ?? false,
+                bandwidthMbit:
+                  request.bandwidthLimitMbit == null ? '' : String(request.bandwidthLimitMbit),
               },
             }
           : {}),
@@ -319,6 +331,7 @@ export function createWizardStore(api: WizardApi) {
           downtimeTargetSeconds: Number(state.selection.downtimeSeconds),
           thresholdBytes: 1024 * 1024,
           maxRounds: 10,
+          bandwidthLimitMbit: bandwidthFromText(state.selection.bandwidthMbit) ?? null,
           vm:
             state.selection.vmBoot === 'none'
               ? null
@@ -326,6 +339,7 @@ export function createWizardStore(api: WizardApi) {
                   boot: state.selection.vmBoot,
                   memoryMiB: Number(state.selection.vmMemoryMiB),
                   cpus: Number(state.selection.vmCpus),
+                  keepSourceMac: state.selection.vmKeepSourceMac,
                 },
         };
         set({ session: EMPTY_SESSION, running: request, step: 'copy' });
@@ -335,6 +349,12 @@ export function createWizardStore(api: WizardApi) {
     resume: () => track(set, 'sessionCall', () => api.resumeMigration()),
     cancel: () => track(set, 'sessionCall', () => api.cancelMigration()),
     cutOver: () => track(set, 'sessionCall', () => api.cutOver()),
+    setBandwidth: (mbit) =>
+      track(set, 'sessionCall', async () => {
+        await api.setBandwidthLimit(mbit);
+        const running = get().running;
+        if (running) set({ running: { ...running, bandwidthLimitMbit: mbit } });
+      }),
   });
   return create<WizardState>()((...a) => ({
     ...nav(...a),

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
+import { LiveBandwidth } from '../components/bandwidth-field.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -45,6 +46,7 @@ export function CopyStep() {
       ) : null}
       {session.stage === 'paused' ? <p role="status">{t('copy.paused')}</p> : null}
       {session.stage === 'cancelled' ? <p role="status">{t('copy.cancelled')}</p> : null}
+      <LiveBandwidth />
       <ErrorBox
         error={session.error ?? call.error}
         onRetry={session.stage === 'failed' ? () => void resume() : undefined}

@@ -2,6 +2,8 @@ import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../shared/format.ts';
 import { DowntimeTargetSeconds, VmCpus, VmMemoryMiB } from '../../shared/api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
+import { BandwidthField } from '../components/bandwidth-field.tsx';
+import { bandwidthFromText } from '../state/bandwidth-text.ts';
 import { isValidNumber, NumberField } from '../components/number-field.tsx';
 import { StepNav } from '../components/step-nav.tsx';
 import { VolumeList } from '../components/volume-list.tsx';
@@ -29,6 +31,7 @@ export function SelectionStep() {
   const tooBig = measured !== null && target !== null && measured > target.freeBytes;
   const numbersValid =
     isValidNumber(DowntimeTargetSeconds, selection.downtimeSeconds) &&
+    bandwidthFromText(selection.bandwidthMbit) !== undefined &&
     (selection.vmBoot === 'none' ||
       (isValidNumber(VmMemoryMiB, selection.vmMemoryMiB) &&
         isValidNumber(VmCpus, selection.vmCpus)));
@@ -193,7 +196,22 @@ export function SelectionStep() {
               />
             </div>
           ) : null}
+          {selection.vmBoot !== 'none' ? (
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={selection.vmKeepSourceMac}
+                onChange={(e) => setSelection({ vmKeepSourceMac: e.target.checked })}
+              />
+              {t('selection.vmKeepMac')}
+              <span className="small"> {t('selection.vmKeepMacHint')}</span>
+            </label>
+          ) : null}
         </fieldset>
+        <BandwidthField
+          value={selection.bandwidthMbit}
+          onChange={(bandwidthMbit) => setSelection({ bandwidthMbit })}
+        />
         <ErrorBox error={startCall.error} />
         <button
           type="submit"

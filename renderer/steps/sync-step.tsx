@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../../shared/format.ts';
+import { LiveBandwidth } from '../components/bandwidth-field.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { RoundsChart } from '../components/rounds-chart.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -32,6 +33,7 @@ export function SyncStep() {
       ) : (
         <p>{t('sync.notConverged')}</p>
       )}
+      <LiveBandwidth />
       <ErrorBox error={session.error} />
       <button
         type="button"

@@ -107,9 +107,21 @@ export const en = {
     },
     vmMemory: 'VM memory (MiB)',
     vmCpus: 'VM CPUs',
+    vmKeepMac: 'Give the VM the source card’s MAC address',
+    vmKeepMacHint:
+      '(DHCP reservations and MAC-bound licences keep working, but the source must then never be on the same network again; otherwise the VM gets a new MAC and the source’s network configuration is moved to it)',
     number: 'Enter a number from {{min}} to {{max}}.',
     wholeNumber: 'Enter a whole number from {{min}} to {{max}}.',
     start: 'Start migration',
+  },
+  bandwidth: {
+    label: 'Bandwidth limit (Mbit/s)',
+    none: 'no limit',
+    hint: 'Leave empty to send as fast as the link allows; it can be changed while the migration runs.',
+    invalid: 'Enter a number of Mbit/s above 0, or leave it empty for no limit.',
+    apply: 'Apply limit',
+    now: 'Sending at most {{mbit}} Mbit/s.',
+    nowNone: 'No bandwidth limit.',
   },
   copy: {
     heading: 'Full copy',

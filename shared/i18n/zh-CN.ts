@@ -105,9 +105,21 @@ export const zhCN: Catalog = {
     },
     vmMemory: '虚拟机内存（MiB）',
     vmCpus: '虚拟机 CPU 数',
+    vmKeepMac: '让虚拟机使用源网卡的 MAC 地址',
+    vmKeepMacHint:
+      '（DHCP 预留和绑定 MAC 的许可证继续有效，但此后源机器不得再接入同一网络；否则虚拟机使用新的 MAC，源机器的网络配置会改为匹配它）',
     number: '请输入 {{min}} 到 {{max}} 之间的数字。',
     wholeNumber: '请输入 {{min}} 到 {{max}} 之间的整数。',
     start: '开始迁移',
+  },
+  bandwidth: {
+    label: '带宽限制（Mbit/秒）',
+    none: '不限制',
+    hint: '留空则按链路允许的最快速度发送；迁移过程中可随时修改。',
+    invalid: '请输入大于 0 的 Mbit/秒数值，或留空表示不限制。',
+    apply: '应用限制',
+    now: '当前最多发送 {{mbit}} Mbit/秒。',
+    nowNone: '当前不限制带宽。',
   },
   copy: {
     heading: '全量复制',

@@ -185,6 +185,7 @@ export function fakeApi(
     resumeMigration: answer('resumeMigration', () => undefined),
     cancelMigration: answer('cancelMigration', () => undefined),
     cutOver: answer('cutOver', () => undefined),
+    setBandwidthLimit: answer('setBandwidthLimit', () => undefined),
     getSession: answer('getSession', () => snapshot),
     exportReport: answer('exportReport', () => ({ path: '/tmp/report/report.html' })),
     openReportFolder: answer('openReportFolder', () => undefined),

@@ -203,20 +203,44 @@ describe('the wizard’s steps', () => {
     assert.equal(store.getState().step, 'copy', 'the store followed the running migration');
   });
 
-  it('What to move: the VM option goes into the request', async () => {
+  it('What to move: the VM option, its MAC question and the bandwidth limit go into the request', async () => {
     const fake = fakeApi();
     const { store } = show(<SelectionStep />, fake);
     store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
     store.setState({ machine: MACHINE, targetInfo: TARGET });
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
+    assert.equal(screen.queryByLabelText(/source card’s MAC/), null, 'asked only for a VM');
     fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
     fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: '4096' } });
-    fireEvent.click(button('Start migration'));
+    fireEvent.click(screen.getByLabelText(/source card’s MAC/));
+    const bandwidth = screen.getByLabelText(/Bandwidth limit/);
+    const start = button('Start migration') as HTMLButtonElement;
+    fireEvent.change(bandwidth, { target: { value: 'fast' } });
+    assert.equal(bandwidth.getAttribute('aria-invalid'), 'true');
+    assert.equal(start.disabled, true, 'no start with a limit that is not one');
+    fireEvent.change(bandwidth, { target: { value: '40' } });
+    fireEvent.click(start);
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
       vm: unknown;
+      bandwidthLimitMbit: unknown;
     };
-    assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2 });
+    assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2, keepSourceMac: true });
+    assert.equal(request.bandwidthLimitMbit, 40);
+  });
+
+  it('Copy and Sync: the bandwidth limit changes while the migration runs', async () => {
+    const { fake, store } = show(<CopyStep />);
+    store.setState({ running: { bandwidthLimitMbit: 40 } as never });
+    fake.emit({ type: 'stage', stage: 'running' });
+    await screen.findByText('Sending at most 40 Mbit/s.');
+    const field = screen.getByLabelText(/Bandwidth limit/);
+    fireEvent.change(field, { target: { value: '' } });
+    fireEvent.click(button('Apply limit'));
+    await waitFor(() =>
+      assert.ok(fake.calls.some((c) => c.method === 'setBandwidthLimit' && c.arg === null)),
+    );
+    await screen.findByText('No bandwidth limit.');
   });
 
   it('What to move: a number the API would refuse is said under its field, and Start waits for it', async () => {
@@ -257,7 +281,12 @@ describe('the wizard’s steps', () => {
       vm: unknown;
     };
     assert.equal(request.downtimeTargetSeconds, 7.5, 'sent as typed');
-    assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 1024, cpus: 1 });
+    assert.deepEqual(request.vm, {
+      boot: 'direct',
+      memoryMiB: 1024,
+      cpus: 1,
+      keepSourceMac: false,
+    });
     // Behind the form, the engine's side of the bridge refuses the same, naming the field.
     await assert.rejects(
       dispatchApiCall(fake as never, 'startMigration', { ...request, downtimeTargetSeconds: NaN }),

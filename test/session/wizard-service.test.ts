@@ -176,6 +176,12 @@ describe('the wizard service drives the engine for the window', () => {
     });
     assert.equal(summary.blocked, false);
     assert.ok(summary.selectedBytes >= 40 * 256 * 1024);
+    // A conversion host may build the VM: the check says what its disk would hold.
+    const vmDisk = summary.preflight.find((c) => c.id === 'vm-disk');
+    assert.ok(
+      vmDisk && vmDisk.level !== 'blocker',
+      `the VM's disk is described: ${vmDisk?.detail}`,
+    );
     const events: SessionEvent[] = [];
     const off = service.onEvent((e) => events.push(e));
     const waiting = nextEvent(service, (e) => e.type === 'awaiting-cutover');
@@ -195,6 +201,31 @@ describe('the wizard service drives the engine for the window', () => {
     assert.ok(session.events.filter((e) => e.type === 'progress').length <= 1);
     assert.ok(session.events.some((e) => e.type === 'cutover' && e.step === 'started'));
     assert.ok(events.filter((e) => e.type === 'progress').length < 200, 'progress is throttled');
+  });
+
+  it('takes a new bandwidth limit while the copy runs', { timeout: 120_000 }, async () => {
+    const other = new WizardService({ dataDir: join(base, 'wizard-bandwidth') });
+    try {
+      const copying = nextEvent(other, (e) => e.type === 'phase' && e.phase === 'copy');
+      const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
+      // 0.08 Mbit/s: the 10 MiB would take over 17 minutes.
+      await other.startMigration({
+        ...request,
+        target: await freshTarget('target-bandwidth'),
+        bandwidthLimitMbit: 0.08,
+      });
+      await copying;
+      await other.setBandwidthLimit(null);
+      await waiting;
+      assert.equal((await other.getSession()).request?.bandwidthLimitMbit, null);
+      const done = nextEvent(other, stageIs('done'));
+      await other.cutOver();
+      await done;
+      const report = (await other.getSession()).report;
+      assert.equal(report?.transfer?.bandwidthLimit, null, 'the report has the limit last set');
+    } finally {
+      await other.close();
+    }
   });
 
   it('exports the report as JSON, HTML in Chinese, and PDF', async (t) => {
