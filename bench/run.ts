@@ -16,6 +16,7 @@ import {
 } from './data-set.ts';
 import { blockHashSpeed, loopbackSpeed, readSpeed } from './limits.ts';
 import { findPostgres, postgresCase, type PostgresResult } from './postgres.ts';
+import { linkCase } from './link-case.ts';
 
 const MiB = 1024 * 1024;
 const SHAPES: Record<string, DataSetShape & { bigFileBytes: number }> = {
@@ -157,7 +158,9 @@ const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 const mib = (bytes: number): string => fmt(bytes / MiB, 1);
 
 /** The cases `BENCH_CASES` picks (a comma list), all by default. */
-const cases = new Set((process.env.BENCH_CASES ?? 'copy,big,pg').split(',').map((c) => c.trim()));
+const cases = new Set(
+  (process.env.BENCH_CASES ?? 'copy,big,pg,link').split(',').map((c) => c.trim()),
+);
 
 interface Pair {
   ours: Run[];
@@ -281,6 +284,7 @@ async function main(): Promise<void> {
           )
         : 'skipped: PostgreSQL is not installed (Debian: apt-get install postgresql)';
     }
+    const link = cases.has('link') ? await linkCase(base) : null;
 
     const results = {
       when: new Date().toISOString(),
@@ -312,6 +316,7 @@ async function main(): Promise<void> {
           }
         : {}),
       ...(pg ? { postgres: pg } : {}),
+      ...(link ? { link } : {}),
     };
     await mkdir(new URL('./output/', import.meta.url), { recursive: true });
     await writeFile(
@@ -354,6 +359,16 @@ async function main(): Promise<void> {
       '',
       `Limits in the same run: page-cache read ${fmt(limits.pageCacheReadMiBs, 0)} MiB/s, loopback TCP ${fmt(limits.loopbackTcpMiBs, 0)} MiB/s, loopback TLS ${fmt(limits.loopbackTlsMiBs, 0)} MiB/s, block hashes ${fmt(limits.blockHashMiBs, 0)} MiB/s.`,
     );
+    if (typeof link === 'string') lines.push('', `Shaped link: ${link}`);
+    else if (link)
+      lines.push(
+        '',
+        `Over a ${link.linkMbit} Mbit/s link (tc tbf between two namespaces; plain TCP carries ${fmt(link.rawTcpMbit, 1)} Mbit/s on it):`,
+        `| data | file data rate (Mbit/s) | ratio to plain TCP | on the wire / data |`,
+        `| --- | --- | --- | --- |`,
+        `| random, ${fmt(link.random.dataMiB, 0)} MiB | ${fmt(link.random.dataMbit, 1)} | ${fmt(link.random.dataMbit / link.rawTcpMbit)} | ${fmt(link.random.sentRatio, 3)} |`,
+        `| text (TypeScript's lib), ${fmt(link.text.dataMiB, 0)} MiB | ${fmt(link.text.dataMbit, 1)} | ${fmt(link.text.dataMbit / link.rawTcpMbit)} | ${fmt(link.text.sentRatio, 3)} |`,
+      );
     if (typeof pg === 'string') lines.push('', `PostgreSQL: ${pg}`);
     else if (pg) {
       lines.push(
