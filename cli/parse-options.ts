@@ -76,3 +76,13 @@ export function parseCompressionMode(text: string): 'auto' | 'on' | 'off' {
   if (text === 'auto' || text === 'on' || text === 'off') return text;
   throw new P2VError('BAD_ARGUMENT', `--compress must be auto, on or off, not ${text}`);
 }
+
+/** Parses --converge-method. */
+export function parseThrottleMethod(text: string): 'auto' | 'cgroup-v2' | 'cgroup-v1' | 'signals' {
+  if (text === 'auto' || text === 'cgroup-v2' || text === 'cgroup-v1' || text === 'signals')
+    return text;
+  throw new P2VError(
+    'BAD_ARGUMENT',
+    `--converge-method must be auto, cgroup-v2, cgroup-v1 or signals, not ${text}`,
+  );
+}

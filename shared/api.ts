@@ -49,6 +49,8 @@ export const VmMemoryMiB = z
   .min(256)
   .max(4 * 1024 * 1024);
 export const VmCpus = z.number().int().min(1).max(512);
+/** A process id on Linux (pid_max is at most 2^22). */
+export const ProcessId = z.number().int().min(1).max(4_194_304);
 /** What the source may send, in Mbit/s; null for no limit. */
 export const BandwidthMbit = z.number().positive().max(1_000_000).nullable();
 
@@ -67,6 +69,11 @@ export const MigrationRequest = z.object({
   maxRounds: z.number().int().min(1).max(1000),
   /** The bandwidth limit the migration starts with (changeable while it runs); absent: none. */
   bandwidthLimitMbit: BandwidthMbit.optional(),
+  /**
+   * Auto-converge: the process to slow when the rounds stop shrinking (with its children); absent
+   * or null: never slowed.
+   */
+  autoConvergePid: ProcessId.nullable().optional(),
   /**
    * After the copy the target builds the VM and boots it with an agent inside; the rounds, the
    * cutover and the handover go there. The disk layout comes from this machine's inspection.

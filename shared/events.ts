@@ -25,6 +25,8 @@ export interface RoundSummary {
   final: boolean;
   /** The round right after the flush command: what the program wrote from memory. */
   afterFlush?: boolean;
+  /** Auto-converge's level during the round: the program was slowed by this many percent. */
+  throttle?: number;
 }
 
 /** What the convergence rule decided after a round, and why. */

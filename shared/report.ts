@@ -54,6 +54,13 @@ export interface MigrationReport {
    * File data sent (copy and rounds) and what it came to on the wire after compression, with the
    * compression mode and the bandwidth limit last in force (bytes per second; null for none).
    */
+  /** Auto-converge: how the program was slowed, round by round, and when it was let go. */
+  autoConverge?: {
+    pid: number;
+    method: 'cgroup-v2' | 'cgroup-v1' | 'signals';
+    steps: { round: number; level: number; at: string }[];
+    releasedAt: string | null;
+  };
   transfer?: {
     compression: 'auto' | 'on' | 'off';
     dataBytes: number;

@@ -12,6 +12,8 @@ export interface ChartBar {
   /** Where the round's number is written under the bar. */
   labelX: number;
   fill: string;
+  /** Auto-converge's level during the round ("−30%" above the bar), if the program was slowed. */
+  throttle?: number;
 }
 
 /** The rounds chart laid out: drawn as SVG by the wizard (React) and the report (a string). */
@@ -58,6 +60,7 @@ export function layoutRoundsChart(
         height: barHeight,
         labelX: x + slot * 0.4,
         fill: r.final ? BAR_FILL.final : BAR_FILL.delta,
+        ...(r.throttle ? { throttle: r.throttle } : {}),
       };
     }),
   };

@@ -17,11 +17,13 @@ import {
   parseCount,
   parseHostPort,
   parseCompressionMode,
+  parseThrottleMethod,
   parseRate,
   parseSeconds,
 } from '../parse-options.ts';
 import { RateLimit } from '../../engine/protocol/rate-limit.ts';
 import { BlockCompression } from '../../engine/protocol/block-compression.ts';
+import { throttleMethodHere } from '../../engine/converge/program-throttle.ts';
 import { controlBandwidth, describeRate } from '../bandwidth-control.ts';
 import { createProgressView } from '../progress-view.ts';
 import { describeCheck } from '../machine-summary.ts';
@@ -68,6 +70,8 @@ interface MigrateFlags {
   ioTimeout: string;
   bwlimit?: string;
   compress: string;
+  autoConverge?: string;
+  convergeMethod: string;
   restart?: boolean;
   resumeCutover?: boolean;
   crossMounts?: boolean;
@@ -257,6 +261,15 @@ export function registerMigrateCommand(program: Command): void {
       'send at most this much: Mbit/s (40), or with a unit (800kbit, 5MB/s)',
     )
     .option(
+      '--auto-converge <pid>',
+      'when the rounds stop shrinking, slow this process and its children in steps (20%, then 10 more a round) until they converge; let go before the stop command',
+    )
+    .option(
+      '--converge-method <method>',
+      'with --auto-converge: auto, cgroup-v2, cgroup-v1 or signals (a SIGSTOP/SIGCONT duty cycle)',
+      'auto',
+    )
+    .option(
       '--compress <mode>',
       'compress file data: auto (measured: kept where it is faster), on or off',
       'auto',
@@ -307,6 +320,14 @@ export function registerMigrateCommand(program: Command): void {
         silenceLimitMs: parseCount(flags.ioTimeout) * 1000,
         rateLimit: new RateLimit(flags.bwlimit ? parseRate(flags.bwlimit) : null),
         compression: new BlockCompression(parseCompressionMode(flags.compress)),
+        ...(flags.autoConverge
+          ? {
+              autoConverge: {
+                pid: parseCount(flags.autoConverge),
+                method: throttleMethodHere(parseThrottleMethod(flags.convergeMethod)),
+              },
+            }
+          : {}),
         confirmCutover: (decision: ConvergenceDecision) =>
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
         emit,
@@ -331,6 +352,10 @@ export function registerMigrateCommand(program: Command): void {
         options.rateLimit,
         (line) => process.stderr.write(`${line}\n`),
       );
+      if (options.autoConverge && !flags.json)
+        process.stderr.write(
+          `Auto-converge: if the rounds stop shrinking, process ${options.autoConverge.pid} is slowed with ${options.autoConverge.method}; it runs at full speed again before the stop command, or when the migration ends.\n`,
+        );
       if (!flags.json)
         process.stderr.write(
           `Bandwidth limit: ${describeRate(options.rateLimit.rate)}. To change it while this runs: echo 40 > ${bandwidthFile} (Mbit/s, or none).\n`,

@@ -55,6 +55,10 @@ import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
 import type { RateLimit } from '../protocol/rate-limit.ts';
 import { BlockCompression } from '../protocol/block-compression.ts';
+import { ProgramThrottle, type ThrottleMethod } from '../converge/program-throttle.ts';
+
+/** Where auto-converge records what it set, in the state folder, until it is let go. */
+const THROTTLE_FILE = 'throttle.json';
 
 /** Everything a migration needs; the CLI and the wizard fill it in. */
 export interface MigrationOptions extends ConvergencePolicy {
@@ -91,6 +95,12 @@ export interface MigrationOptions extends ConvergencePolicy {
    * it while the migration runs.
    */
   rateLimit?: RateLimit;
+  /**
+   * Auto-converge: when the rounds stop shrinking, slow this program (a process and its
+   * children) in steps, 20% then 10 more a round up to 99%, until they converge; let go before
+   * the stop command, and on any end.
+   */
+  autoConverge?: { pid: number; method: ThrottleMethod };
   /** How file data is compressed (auto by default: measured and kept where it is faster). */
   compression?: BlockCompression;
   /** The check made before the copy (machine, profile, driver plan), kept in the report. */
@@ -138,6 +148,8 @@ class Migration {
   /** The last rescan's and mirror check's durations: floors of the pause after the stop. */
   private readonly measured = { rescanMs: 0, mirrorMs: 0 };
   private readonly compression: BlockCompression;
+  /** Auto-converge's hold on the program, once the rounds stopped shrinking. */
+  private throttle: ProgramThrottle | null = null;
   /** What earlier runs of this migration sent, before a resume. */
   private readonly transferBefore: MigrationReport['transfer'];
 
@@ -226,6 +238,13 @@ class Migration {
 
   async run(): Promise<MigrationReport> {
     try {
+      const undone = await ProgramThrottle.undoRecorded(join(this.options.stateDir, THROTTLE_FILE));
+      if (undone)
+        this.warn('throttleUndone', {
+          pid: undone.pid,
+          method: undone.method,
+          level: undone.level,
+        });
       // An earlier run's cutover is settled before anything else is run or sent.
       const recovery = await this.recover();
       if (recovery === 'handed-over-before') return this.report;
@@ -270,6 +289,9 @@ class Migration {
         decision = await this.decide(this.options.cutoverRequested?.() ?? false);
       }
       await this.state.setPhase('cutover');
+      // The stop command must find the program running normally (a stopped process would not
+      // even take its SIGTERM); what it writes in this moment goes in the last round.
+      await this.releaseThrottle('cutover');
       await this.cutover.run(decision);
       await this.finish();
     } catch (error) {
@@ -282,6 +304,7 @@ class Migration {
       await this.state.save().catch(() => undefined);
       throw failure;
     } finally {
+      await this.releaseThrottle('end').catch(() => undefined);
       this.report.finishedAt ??= new Date().toISOString();
       await this.record.stopWatching().catch(() => undefined);
       await this.record.flush().catch(() => undefined);
@@ -746,6 +769,7 @@ class Migration {
       final,
       ...(afterFlush ? { afterFlush } : {}),
     };
+    if (this.throttle && this.throttle.level > 0) round.throttle = this.throttle.level;
     this.report.rounds.push(round);
     this.noteTransfer();
     await this.state.save();
@@ -774,9 +798,51 @@ class Migration {
         await this.round(false, true);
         continue;
       }
+      if (decision.converged && decision.reason === 'not-shrinking' && (await this.slowDown())) {
+        await this.round(false);
+        continue;
+      }
       if (decision.converged) return decision;
       await this.round(false);
     }
+  }
+
+  /** Auto-converge's next step, if it is on and has one left; false when it has none. */
+  private async slowDown(): Promise<boolean> {
+    const wanted = this.options.autoConverge;
+    if (!wanted) return false;
+    this.throttle ??= await ProgramThrottle.start(
+      wanted.pid,
+      wanted.method,
+      join(this.options.stateDir, THROTTLE_FILE),
+    );
+    const throttle = this.throttle;
+    if (throttle.level >= 99) return false;
+    const level = throttle.level === 0 ? 20 : Math.min(99, throttle.level + 10);
+    await throttle.setLevel(level);
+    const record = (this.report.autoConverge ??= {
+      pid: wanted.pid,
+      method: throttle.method,
+      steps: [],
+      releasedAt: null,
+    });
+    record.steps.push({
+      round: this.report.rounds.length + 1,
+      level,
+      at: new Date().toISOString(),
+    });
+    this.warn('throttled', { pid: wanted.pid, share: 100 - level, method: throttle.method });
+    return true;
+  }
+
+  /** Lets the program run at full speed again (before the stop command, and on any end). */
+  private async releaseThrottle(why: string): Promise<void> {
+    const throttle = this.throttle;
+    if (!throttle) return;
+    this.throttle = null;
+    await throttle.release();
+    if (this.report.autoConverge) this.report.autoConverge.releasedAt = new Date().toISOString();
+    this.warn('throttleReleased', { pid: this.options.autoConverge?.pid ?? 0, why });
   }
 
   /**

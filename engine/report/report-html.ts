@@ -19,7 +19,10 @@ export function roundsChart(report: MigrationReport, t: TFunction = translator('
       (bar) =>
         `<rect x="${n(bar.x)}" y="${n(bar.y)}" width="${n(bar.width)}" height="${n(bar.height)}" fill="${bar.fill}">` +
         `<title>${escape(t('sync.round', { n: bar.round }))}: ${escape(formatBytes(bar.dirtyBytes))}</title></rect>` +
-        `<text x="${n(bar.labelX)}" y="${chart.baseline + 14}" font-size="11" text-anchor="middle">${bar.round}</text>`,
+        `<text x="${n(bar.labelX)}" y="${chart.baseline + 14}" font-size="11" text-anchor="middle">${bar.round}</text>` +
+        (bar.throttle
+          ? `<text x="${n(bar.labelX)}" y="${n(bar.y - 4)}" font-size="10" text-anchor="middle" fill="#b91c1c"><title>${escape(t('sync.throttled', { level: bar.throttle }))}</title>−${bar.throttle}%</text>`
+          : ''),
     )
     .join('');
   return (

@@ -34,6 +34,7 @@ import { SessionLog } from './session-log.ts';
 import { planDisk } from '../vm/disk-plan.ts';
 import type { VmRequest } from '../../shared/vm-image.ts';
 import { mbitToBytes, RateLimit } from '../protocol/rate-limit.ts';
+import { throttleMethodHere } from '../converge/program-throttle.ts';
 
 /** How long a converged migration waits for the technician before syncing another round. */
 const CONFIRM_WAIT_MS = 5000;
@@ -276,6 +277,9 @@ export class WizardService implements WizardApi {
         ? { sourceTotals: this.measured.measure }
         : {}),
       rateLimit: this.rateLimit,
+      ...(request.autoConvergePid
+        ? { autoConverge: { pid: request.autoConvergePid, method: throttleMethodHere() } }
+        : {}),
       confirmCutover: (decision) => this.awaitCutover(decision, controller.signal),
       cutoverRequested: () => this.cutoverAsked,
       emit: (event) => this.log.add(event),

@@ -33,6 +33,11 @@ export function RoundsChart(props: { rounds: RoundSummary[] }) {
             <text x={bar.labelX} y={chart.baseline + 14} fontSize="11" textAnchor="middle">
               {bar.round}
             </text>
+            {bar.throttle ? (
+              <text x={bar.labelX} y={bar.y - 4} fontSize="10" textAnchor="middle" fill="#b91c1c">
+                <title>{t('sync.throttled', { level: bar.throttle })}</title>−{bar.throttle}%
+              </text>
+            ) : null}
           </g>
         ))}
       </svg>

@@ -83,6 +83,9 @@ interface SelectionSlice {
     vmKeepSourceMac: boolean;
     /** Mbit/s as typed; blank for no limit. */
     bandwidthMbit: string;
+    /** Auto-converge on, and the process it slows as typed. */
+    autoConverge: boolean;
+    autoConvergePid: string;
   };
   setSelection: (patch: Partial<SelectionSlice['selection']>) => void;
   measured: number | null;
@@ -243,6 +246,8 @@ export function createWizardStore(api: WizardApi) {
       vmCpus: '2',
       vmKeepSourceMac: false,
       bandwidthMbit: '',
+      autoConverge: false,
+      autoConvergePid: '',
     },
     setSelection: (patch) => {
       // Only what is moved changes the size: typing a stop command keeps the measurement.
@@ -309,6 +314,8 @@ export function createWizardStore(api: WizardApi) {
                 vmKeepSourceMac: request.vm?.keepSourceMac ?? false,
                 bandwidthMbit:
                   request.bandwidthLimitMbit == null ? '' : String(request.bandwidthLimitMbit),
+                autoConverge: Boolean(request.autoConvergePid),
+                autoConvergePid: request.autoConvergePid ? String(request.autoConvergePid) : '',
               },
             }
           : {}),
@@ -332,6 +339,9 @@ export function createWizardStore(api: WizardApi) {
           thresholdBytes: 1024 * 1024,
           maxRounds: 10,
           bandwidthLimitMbit: bandwidthFromText(state.selection.bandwidthMbit) ?? null,
+          autoConvergePid: state.selection.autoConverge
+            ? Number(state.selection.autoConvergePid)
+            : null,
           vm:
             state.selection.vmBoot === 'none'
               ? null

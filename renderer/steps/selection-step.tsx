@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../shared/format.ts';
-import { DowntimeTargetSeconds, VmCpus, VmMemoryMiB } from '../../shared/api.ts';
+import { DowntimeTargetSeconds, ProcessId, VmCpus, VmMemoryMiB } from '../../shared/api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { BandwidthField } from '../components/bandwidth-field.tsx';
 import { bandwidthFromText } from '../state/bandwidth-text.ts';
@@ -32,6 +32,7 @@ export function SelectionStep() {
   const numbersValid =
     isValidNumber(DowntimeTargetSeconds, selection.downtimeSeconds) &&
     bandwidthFromText(selection.bandwidthMbit) !== undefined &&
+    (!selection.autoConverge || isValidNumber(ProcessId, selection.autoConvergePid)) &&
     (selection.vmBoot === 'none' ||
       (isValidNumber(VmMemoryMiB, selection.vmMemoryMiB) &&
         isValidNumber(VmCpus, selection.vmCpus)));
@@ -212,6 +213,26 @@ export function SelectionStep() {
           value={selection.bandwidthMbit}
           onChange={(bandwidthMbit) => setSelection({ bandwidthMbit })}
         />
+        <fieldset>
+          <legend>{t('selection.autoConverge')}</legend>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={selection.autoConverge}
+              onChange={(e) => setSelection({ autoConverge: e.target.checked })}
+            />
+            {t('selection.autoConvergeOn')}
+          </label>
+          <p className="small">{t('selection.autoConvergeRisk')}</p>
+          {selection.autoConverge ? (
+            <NumberField
+              label={t('selection.autoConvergePid')}
+              schema={ProcessId}
+              value={selection.autoConvergePid}
+              onChange={(autoConvergePid) => setSelection({ autoConvergePid })}
+            />
+          ) : null}
+        </fieldset>
         <ErrorBox error={startCall.error} />
         <button
           type="submit"

@@ -107,6 +107,11 @@ export const en = {
     },
     vmMemory: 'VM memory (MiB)',
     vmCpus: 'VM CPUs',
+    autoConverge: 'If the rounds do not shrink',
+    autoConvergeOn: 'Slow the program down until they do (auto-converge)',
+    autoConvergeRisk:
+      'While slowed, the program answers more slowly (20% less CPU at first, then 10% more each round); it runs at full speed again before it is stopped, and if the migration ends.',
+    autoConvergePid: 'Process ID of the program (its children are slowed too)',
     vmKeepMac: 'Give the VM the source card’s MAC address',
     vmKeepMacHint:
       '(DHCP reservations and MAC-bound licences keep working, but the source must then never be on the same network again; otherwise the VM gets a new MAC and the source’s network configuration is moved to it)',
@@ -183,6 +188,7 @@ export const en = {
     heading: 'Syncing changes',
     chart: 'Dirty data per round',
     round: 'Round {{n}}',
+    throttled: 'The program was slowed by {{level}}% during this round (auto-converge)',
     predicted: 'Predicted downtime: {{time}}',
     predictedUnknown: 'Predicted downtime: not known yet',
     converged: 'The rounds converged ({{reason}}): ready to cut over.',
@@ -501,6 +507,12 @@ export const en = {
   },
   warnings: {
     resumed: 'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
+    throttled:
+      'Auto-converge: the rounds stopped shrinking, so the program (process {{pid}}) now gets {{share}}% of the CPU it was using ({{method}}).',
+    throttleReleased:
+      'Auto-converge: the program (process {{pid}}) runs at full speed again ({{why}}).',
+    throttleUndone:
+      'An earlier run slowed the program (process {{pid}}, {{method}}, at {{level}}%) and ended without putting it back: it runs at full speed again.',
     notRoot: 'The agent does not run as root: owners are not preserved on the target.',
     initramfsRebuilt:
       "The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host ({{command}}); these files differ from the source on purpose and are not sent again: {{files}}",

@@ -105,6 +105,11 @@ export const zhCN: Catalog = {
     },
     vmMemory: '虚拟机内存（MiB）',
     vmCpus: '虚拟机 CPU 数',
+    autoConverge: '如果同步轮次不再缩小',
+    autoConvergeOn: '逐步降低该程序的速度，直到轮次缩小（自动收敛）',
+    autoConvergeRisk:
+      '降速期间程序响应会变慢（先减少 20% 的 CPU，之后每轮再减少 10%）；在停止程序之前以及迁移结束时，程序都会恢复全速运行。',
+    autoConvergePid: '该程序的进程 ID（其子进程也会一并降速）',
     vmKeepMac: '让虚拟机使用源网卡的 MAC 地址',
     vmKeepMacHint:
       '（DHCP 预留和绑定 MAC 的许可证继续有效，但此后源机器不得再接入同一网络；否则虚拟机使用新的 MAC，源机器的网络配置会改为匹配它）',
@@ -180,6 +185,7 @@ export const zhCN: Catalog = {
     heading: '同步变更',
     chart: '每轮的脏数据量',
     round: '第 {{n}} 轮',
+    throttled: '本轮期间该程序被降速 {{level}}%（自动收敛）',
     predicted: '预计停机时间：{{time}}',
     predictedUnknown: '预计停机时间：暂未可知',
     converged: '各轮已收敛（{{reason}}）：可以切换。',
@@ -484,6 +490,11 @@ export const zhCN: Catalog = {
   },
   warnings: {
     resumed: '中断后已恢复：正在重新扫描源，查找中断期间的更改。',
+    throttled:
+      '自动收敛：同步轮次不再缩小，因此该程序（进程 {{pid}}）现在只获得其原先 CPU 用量的 {{share}}%（{{method}}）。',
+    throttleReleased: '自动收敛：该程序（进程 {{pid}}）已恢复全速运行（{{why}}）。',
+    throttleUndone:
+      '上一次运行曾限制该程序（进程 {{pid}}，{{method}}，{{level}}%）且未恢复就结束了：现已恢复全速运行。',
     notRoot: '代理未以 root 身份运行：目标上不保留文件所有者。',
     initramfsRebuilt:
       '客户机的 initramfs 缺少虚拟机的磁盘驱动，已在转换主机上重建（{{command}}）；这些文件有意与源不同，不会再次发送：{{files}}',

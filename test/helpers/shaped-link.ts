@@ -10,7 +10,7 @@ export interface ShapedLink {
   target: string;
   sourceAddress: string;
   targetAddress: string;
-  /** The command line that runs `argv` on the source host or the target host. */
+  /** The command line that runs `argv` on the source host or the target host (its network only). */
   on(host: 'source' | 'target', argv: string[]): string[];
   /** Pulls the cable (the target's end goes down, so both ends lose their carrier) or puts it back. */
   setConnected(connected: boolean): void;
@@ -101,7 +101,13 @@ export function makeShapedLink(name: string, mbit: number): ShapedLink {
       ) as { stats64: { tx: { bytes: number } } }[];
       return shown?.stats64.tx.bytes ?? 0;
     },
-    on: (host, argv) => ['ip', 'netns', 'exec', host === 'source' ? source : target, ...argv],
+    // nsenter changes only the network: `ip netns exec` also remounts /sys, which hides the
+    // cgroup hierarchy auto-converge works in.
+    on: (host, argv) => [
+      'nsenter',
+      `--net=/run/netns/${host === 'source' ? source : target}`,
+      ...argv,
+    ],
     remove: () => {
       quietly(['ip', 'netns', 'del', source]);
       quietly(['ip', 'netns', 'del', target]);

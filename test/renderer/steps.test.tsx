@@ -229,6 +229,25 @@ describe('the wizard’s steps', () => {
     assert.equal(request.bandwidthLimitMbit, 40);
   });
 
+  it('What to move: auto-converge is off until asked, says its risk, and needs the process', async () => {
+    const fake = fakeApi();
+    const { store } = show(<SelectionStep />, fake);
+    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
+    store.setState({ machine: MACHINE, targetInfo: TARGET });
+    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
+    assert.ok(screen.getByText(/answers more slowly/), 'the risk in one sentence');
+    fireEvent.click(screen.getByLabelText(/auto-converge/));
+    const start = button('Start migration') as HTMLButtonElement;
+    assert.equal(start.disabled, true, 'not without the process to slow');
+    fireEvent.change(screen.getByLabelText(/Process ID/), { target: { value: '4242' } });
+    fireEvent.click(start);
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
+    const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
+      autoConvergePid: unknown;
+    };
+    assert.equal(request.autoConvergePid, 4242);
+  });
+
   it('Copy and Sync: the bandwidth limit changes while the migration runs', async () => {
     const { fake, store } = show(<CopyStep />);
     store.setState({ running: { bandwidthLimitMbit: 40 } as never });
@@ -436,9 +455,11 @@ describe('the wizard’s steps', () => {
           wireBytes: bytes,
           deleted: 0,
           final: false,
+          ...(n === 3 ? { throttle: 30 } : {}),
         },
       });
     await waitFor(() => assert.equal(document.querySelectorAll('.chart rect').length, 3));
+    assert.ok(screen.getByText('−30%'), 'a round the program was slowed in says by how much');
     assert.ok(!button('Cut over…').className.includes('lit'));
     fake.emit({ type: 'stage', stage: 'awaiting-cutover' });
     fake.emit({
