@@ -4,6 +4,7 @@
 // database. Usage: node cpu-paced-writer.mjs FILE SIZE_BYTES MS_PER_BLOCK
 import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
 
 const [file, size, msPerBlock] = [
   process.argv[2],
@@ -28,5 +29,5 @@ for (;;) {
   next += msPerBlock;
   writeSync(fd, randomBytes(BLOCK), 0, BLOCK, randomInt(0, size / BLOCK) * BLOCK);
   // Let the SIGTERM handler run between blocks.
-  if (randomInt(0, 8) === 0) await new Promise((resolve) => setImmediate(resolve));
+  if (randomInt(0, 8) === 0) await setImmediate();
 }
