@@ -54,6 +54,11 @@ export interface MigrationReport {
    * File data sent (copy and rounds) and what it came to on the wire after compression, with the
    * compression mode and the bandwidth limit last in force (bytes per second; null for none).
    */
+  /**
+   * Paths that were not copied because the source cannot read them or they cannot be copied
+   * (sockets, devices): how many, and the first 100 with why (EACCES, UNSUPPORTED_FILE…).
+   */
+  notCopied?: { count: number; paths: { path: string; reason: string }[] };
   /** Auto-converge: how the program was slowed, round by round, and when it was let go. */
   autoConverge?: {
     pid: number;

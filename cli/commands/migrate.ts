@@ -394,6 +394,7 @@ export function registerMigrateCommand(program: Command): void {
         programMs: report.cutover.programMs ?? null,
         rounds: report.rounds.length,
         transfer: report.transfer ?? null,
+        notCopied: report.notCopied?.count ?? 0,
         report: files.html,
         peakRssBytes: peakRssBytes(),
       };
@@ -409,6 +410,14 @@ export function registerMigrateCommand(program: Command): void {
               ]
             : []),
         ];
+        const left = report.notCopied;
+        if (left && left.count > 0)
+          process.stderr.write(
+            `Not copied (missing on the target): ${left.count} path(s): ${left.paths
+              .slice(0, 5)
+              .map((p) => `${p.path} (${p.reason})`)
+              .join(', ')}${left.count > 5 ? ', …' : ''}. The report lists them.\n`,
+          );
         const transfer = report.transfer;
         if (transfer && transfer.dataBytes > 0)
           process.stderr.write(

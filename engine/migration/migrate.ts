@@ -35,7 +35,7 @@ import {
 import type { AgentAddress, AgentClient } from '../source/agent-client.ts';
 import { AgentLink } from './agent-link.ts';
 import { RoundPlanner } from './round-planner.ts';
-import { errorParams } from './error-params.ts';
+import { errorCode, errorParams } from './error-params.ts';
 import type { VmRequest } from '../../shared/vm-image.ts';
 import { HardLinks, type SentName } from '../source/hard-links.ts';
 import type { SourceMapping } from '../source/source-map.ts';
@@ -148,6 +148,8 @@ class Migration {
   /** The last rescan's and mirror check's durations: floors of the pause after the stop. */
   private readonly measured = { rescanMs: 0, mirrorMs: 0 };
   private readonly compression: BlockCompression;
+  /** Paths left out because the source cannot read them (or they cannot be copied), and why. */
+  private readonly notCopied = new Map<string, string>();
   /** Auto-converge's hold on the program, once the rounds stopped shrinking. */
   private throttle: ProgramThrottle | null = null;
   /** What earlier runs of this migration sent, before a resume. */
@@ -535,8 +537,10 @@ class Migration {
     const meter = new ProgressMeter('copy', expected.bytes, expected.files, this.options.emit);
     const index = this.index;
     const sources = this.sources;
-    const onError = (path: string, error: Error): void =>
+    const onError = (path: string, error: Error): void => {
+      this.notCopied.set(path, errorCode(error));
       this.warn('notCopied', errorParams(error), path);
+    };
     let skipped = 0;
     async function* items(): AsyncGenerator<SyncItem> {
       yield* await sources.ancestors();
@@ -625,6 +629,7 @@ class Migration {
             if (entry) this.index.set(item.target, outcome.stable ? entry : unsettled(entry));
             if (!outcome.stable) this.record.mark(fromFsName(item.source));
             this.wholeRetry.delete(item.target);
+            if (this.notCopied.size > 0) this.notCopied.delete(displayPath(item.target));
             if (!item.info.isFile()) meter.add(0, 0, displayPath(item.target));
           }
           for (const t of taken.get(item.target) ?? []) this.record.clear(t);
@@ -637,10 +642,14 @@ class Migration {
           const unreadable = ['EACCES', 'EPERM'].includes(
             (error as NodeJS.ErrnoException).code ?? '',
           );
+          const path = displayPath(item.target);
           if (item.source && (code === 'UNSUPPORTED_FILE' || unreadable)) {
             this.skipped.set(item.target, statKey(item.info));
-          } else if (item.source) this.record.mark(fromFsName(item.source));
-          const path = displayPath(item.target);
+            this.notCopied.set(path, errorCode(error));
+            this.warn('skipped', { path, ...errorParams(error) }, path);
+            return;
+          }
+          if (item.source) this.record.mark(fromFsName(item.source));
           this.warn('pathFailed', { path, ...errorParams(error) }, path);
         },
         progress: (item, bytes) => meter.add(bytes, 1, displayPath(item.target)),
@@ -735,6 +744,10 @@ class Migration {
 
   /** The report's transfer totals: this run's on top of what earlier runs of it sent. */
   private noteTransfer(): void {
+    this.report.notCopied = {
+      count: this.notCopied.size,
+      paths: [...this.notCopied].slice(0, 100).map(([path, reason]) => ({ path, reason })),
+    };
     const earlier = this.transferBefore;
     this.report.transfer = {
       compression: this.compression.mode,

@@ -25,6 +25,8 @@ export interface SessionView {
   awaiting: ConvergenceDecision | null;
   timeline: { step: CutoverStep; at: string; detail?: string }[];
   warnings: number;
+  /** Paths the engine said it does not copy (unreadable on the source, sockets…), first ones. */
+  notCopied: string[];
   /** Set while the engine reconnects to the agent; cleared once it hears from it again. */
   reconnecting: { attempt: number; reason: string; error: ErrorInfo | null } | null;
   /** The VM step's latest lines: the build, the VM's console, its agent answering. */
@@ -40,6 +42,9 @@ export interface SessionView {
   } | null;
 }
 
+/** How many not-copied paths the window keeps (the report has the count and the first 100). */
+const NOT_COPIED_KEPT = 100;
+
 export const EMPTY_SESSION: SessionView = {
   stage: 'idle',
   phase: null,
@@ -49,6 +54,7 @@ export const EMPTY_SESSION: SessionView = {
   awaiting: null,
   timeline: [],
   warnings: 0,
+  notCopied: [],
   reconnecting: null,
   vmLog: [],
   result: null,
@@ -96,8 +102,19 @@ export function reduceSession(previous: SessionView, event: SessionEvent): Sessi
           { step: event.step, at: event.at, ...(event.detail ? { detail: event.detail } : {}) },
         ],
       };
-    case 'warning':
-      return { ...view, warnings: view.warnings + 1 };
+    case 'warning': {
+      const key = event.said?.key;
+      const left =
+        (key === 'warnings.notCopied' || key === 'warnings.skipped') &&
+        event.path !== undefined &&
+        !view.notCopied.includes(event.path) &&
+        view.notCopied.length < NOT_COPIED_KEPT;
+      return {
+        ...view,
+        warnings: view.warnings + 1,
+        ...(left ? { notCopied: [...view.notCopied, event.path as string] } : {}),
+      };
+    }
     case 'vm':
       return { ...view, vmLog: [...view.vmLog.slice(-(VM_LOG_LINES - 1)), event.progress] };
     case 'reconnect':

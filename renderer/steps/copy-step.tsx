@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { LiveBandwidth } from '../components/bandwidth-field.tsx';
+import { NotCopied } from '../components/not-copied.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -46,6 +47,10 @@ export function CopyStep() {
       ) : null}
       {session.stage === 'paused' ? <p role="status">{t('copy.paused')}</p> : null}
       {session.stage === 'cancelled' ? <p role="status">{t('copy.cancelled')}</p> : null}
+      <NotCopied
+        count={session.notCopied.length}
+        paths={session.notCopied.map((path) => ({ path }))}
+      />
       <LiveBandwidth />
       <ErrorBox
         error={session.error ?? call.error}

@@ -7,6 +7,7 @@ import { formatDuration } from '../../shared/format.ts';
 import type { Language } from '../../shared/i18n/index.ts';
 import { ApiError } from '../api/socket-api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
+import { NotCopied } from '../components/not-copied.tsx';
 import { useApi, useWizard } from '../store-context.tsx';
 
 /** Step 8: the result, the measured downtime, and the report in three formats. */
@@ -37,12 +38,22 @@ export function DoneStep() {
     }
   };
   const ok = session.result?.ok === true;
+  const notCopied = report?.notCopied ?? {
+    count: session.notCopied.length,
+    paths: session.notCopied.map((path) => ({ path, reason: '' })),
+  };
+  const partly = ok && notCopied.count > 0;
   return (
     <section aria-labelledby="done-heading">
       <h2 id="done-heading">{t('done.heading')}</h2>
-      <p className={ok ? 'ok' : 'bad'} role="status" data-testid="done-result">
-        {ok ? t('done.ok') : t('done.failed')}
+      <p className={partly ? 'warn' : ok ? 'ok' : 'bad'} role="status" data-testid="done-result">
+        {partly
+          ? t('done.okButNotCopied', { count: notCopied.count })
+          : ok
+            ? t('done.ok')
+            : t('done.failed')}
       </p>
+      <NotCopied count={notCopied.count} paths={notCopied.paths} />
       {session.handedOverBefore ? (
         <p data-testid="handed-over-before">
           {t('done.handedOverBefore', {

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../../shared/format.ts';
 import { LiveBandwidth } from '../components/bandwidth-field.tsx';
+import { NotCopied } from '../components/not-copied.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { RoundsChart } from '../components/rounds-chart.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -33,6 +34,10 @@ export function SyncStep() {
       ) : (
         <p>{t('sync.notConverged')}</p>
       )}
+      <NotCopied
+        count={session.notCopied.length}
+        paths={session.notCopied.map((path) => ({ path }))}
+      />
       <LiveBandwidth />
       <ErrorBox error={session.error} />
       <button

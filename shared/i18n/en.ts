@@ -119,6 +119,17 @@ export const en = {
     wholeNumber: 'Enter a whole number from {{min}} to {{max}}.',
     start: 'Start migration',
   },
+  notCopied: {
+    summary:
+      '{{count}} path(s) cannot be copied and will be missing on the target: the source cannot read them, or they are not files (sockets, devices). Fix their permissions on the source, or exclude them.',
+    more: 'and {{count}} more (all of them are in the report)',
+    reasons: {
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      UNSUPPORTED_FILE: 'a socket, device or FIFO',
+      EIO: 'I/O error',
+    },
+  },
   bandwidth: {
     label: 'Bandwidth limit (Mbit/s)',
     none: 'no limit',
@@ -212,6 +223,8 @@ export const en = {
   done: {
     heading: 'Done',
     ok: 'The migration completed and the target took over.',
+    okButNotCopied:
+      'The migration completed and the target took over, but {{count}} path(s) were not copied: they are missing on the target.',
     failed: 'The migration did not complete.',
     handedOverBefore:
       'This migration was handed over to {{target}} at {{at}}. Nothing was run now: the program runs on the target.',
@@ -523,6 +536,7 @@ export const en = {
       "The VM's network card takes over the source's configuration; changed in the VM only, not sent again: {{change}}",
     notCopied: 'Not copied: {{reason}}{{detail}}',
     pathFailed: '{{path}}: {{reason}}{{detail}}',
+    skipped: '{{path}} is not copied: {{reason}}{{detail}}',
     lostEvents: 'The file watcher lost events; re-scanning the sources.',
     pathsLeft: '{{count}} paths could not be sent after the stop.',
     handoverAnswerLost:

@@ -117,6 +117,17 @@ export const zhCN: Catalog = {
     wholeNumber: '请输入 {{min}} 到 {{max}} 之间的整数。',
     start: '开始迁移',
   },
+  notCopied: {
+    summary:
+      '有 {{count}} 个路径无法复制，目标上将缺少它们：源机器无法读取，或它们不是普通文件（套接字、设备）。请在源机器上修正其权限，或将其排除。',
+    more: '另有 {{count}} 个（完整列表见报告）',
+    reasons: {
+      EACCES: '权限被拒绝',
+      EPERM: '不允许的操作',
+      UNSUPPORTED_FILE: '套接字、设备或 FIFO',
+      EIO: 'I/O 错误',
+    },
+  },
   bandwidth: {
     label: '带宽限制（Mbit/秒）',
     none: '不限制',
@@ -207,6 +218,7 @@ export const zhCN: Catalog = {
   done: {
     heading: '完成',
     ok: '迁移已完成，目标端已接管。',
+    okButNotCopied: '迁移已完成，目标端已接管，但有 {{count}} 个路径未复制：目标上缺少它们。',
     failed: '迁移未完成。',
     handedOverBefore:
       '此迁移已于 {{at}} 移交给 {{target}}。本次未执行任何操作：程序正在目标上运行。',
@@ -504,6 +516,7 @@ export const zhCN: Catalog = {
     networkChanged: '虚拟机网卡接管源的网络配置；仅在虚拟机中修改，不会再次发送：{{change}}',
     notCopied: '未复制：{{reason}}{{detail}}',
     pathFailed: '{{path}}：{{reason}}{{detail}}',
+    skipped: '{{path}} 未复制：{{reason}}{{detail}}',
     lostEvents: '文件监视器丢失了事件；正在重新扫描源。',
     pathsLeft: '停止后有 {{count}} 个路径未能发送。',
     handoverAnswerLost:

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { migrateArgs, P2V_BIN, startAgentProcess } from '../helpers/agent-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import type { MigrationReport } from '../../shared/report.ts';
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -57,6 +58,15 @@ describe('a file the source cannot read', () => {
         );
         assert.ok(existsSync(join(base, 'target/readable.txt')));
         assert.ok(!existsSync(join(base, 'target/secret.key')));
+        // The report and the last line say so, not only a warning that scrolled by.
+        const finished = events.find((e) => e.event === 'finished') as { report: string };
+        const report = JSON.parse(
+          await readFile(finished.report.replace(/report\.html$/, 'report.json'), 'utf8'),
+        ) as MigrationReport;
+        assert.deepEqual(report.notCopied, {
+          count: 1,
+          paths: [{ path: 'secret.key', reason: 'EACCES' }],
+        });
       } finally {
         await agent.stop();
       }

@@ -561,6 +561,40 @@ describe('the wizard’s steps', () => {
     });
   });
 
+  it('Sync and Done: paths that are not copied are said, and the end is not a plain green', async () => {
+    const { fake } = show(<SyncStep />);
+    fake.emit({ type: 'stage', stage: 'running' });
+    for (const path of ['etc/shadow', 'etc/shadow', 'run/app.sock'])
+      fake.emit({
+        type: 'warning',
+        message: `${path} is not copied`,
+        path,
+        said: { key: 'warnings.skipped', params: { path, reason: 'EACCES', detail: '' } },
+      });
+    const notice = await screen.findByTestId('not-copied');
+    assert.match(notice.textContent ?? '', /2 path\(s\) cannot be copied/);
+    assert.match(notice.textContent ?? '', /etc\/shadow.*run\/app\.sock/);
+    cleanup();
+    const done = fakeApi({
+      getSession: () =>
+        Promise.resolve({
+          stage: 'done',
+          request: null,
+          events: [],
+          error: null,
+          report: {
+            notCopied: { count: 1, paths: [{ path: 'etc/shadow', reason: 'EACCES' }] },
+          },
+        }),
+    });
+    show(<DoneStep />, done);
+    done.emit({ type: 'done', ok: true, downtimeMs: 2300, reportDir: '/tmp/r' });
+    done.emit({ type: 'stage', stage: 'done' });
+    const result = await screen.findByText(/but 1 path\(s\) were not copied/);
+    assert.equal(result.className, 'warn', 'amber, not green');
+    assert.ok(screen.getByText('etc/shadow (permission denied)'));
+  });
+
   it('the whole app switches to Simplified Chinese, every label with it', async () => {
     show(<App />);
     await screen.findByText('Debian GNU/Linux 12 (bookworm)');
