@@ -97,6 +97,13 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
       [t('report.wireCopy'), formatBytes(copy.wireBytes)],
     );
   }
+  if (report.notCopied && report.notCopied.count > 0)
+    summary.push([
+      t('report.notCopied'),
+      `${t('notCopied.summary', { count: report.notCopied.count })} ${report.notCopied.paths
+        .map((p) => `${p.path} (${t(`notCopied.reasons.${p.reason}`, { defaultValue: p.reason })})`)
+        .join(', ')}`,
+    ]);
   const transfer = report.transfer;
   if (transfer && transfer.dataBytes > 0)
     summary.push([

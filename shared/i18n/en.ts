@@ -415,6 +415,7 @@ export const en = {
     fullCopyValue: '{{files}} files, {{bytes}} in {{time}}',
     resumed: ' (resumed)',
     wireCopy: 'Bytes on the wire (copy)',
+    notCopied: 'Not copied',
     transfer: 'File data sent',
     transferValue:
       '{{data}}, sent as {{sent}} ({{percent}}%; compression {{mode}}); bandwidth limit {{limit}}',

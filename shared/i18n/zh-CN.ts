@@ -397,6 +397,7 @@ export const zhCN: Catalog = {
     fullCopyValue: '{{files}} 个文件，{{bytes}}，用时 {{time}}',
     resumed: '（已续传）',
     wireCopy: '网络传输量（复制）',
+    notCopied: '未复制',
     transfer: '已发送的文件数据',
     transferValue:
       '{{data}}，压缩后发送 {{sent}}（{{percent}}%；压缩方式 {{mode}}）；带宽限制 {{limit}}',

@@ -79,6 +79,20 @@ describe('the HTML report', () => {
     assert.ok(html.includes('4.2 s'), 'shows the downtime');
   });
 
+  it('names the paths that were not copied, the compression and the slowed rounds', () => {
+    const html = renderReportHtml({
+      ...report,
+      notCopied: { count: 1, paths: [{ path: 'etc/shadow', reason: 'EACCES' }] },
+      transfer: { compression: 'auto', dataBytes: 4e6, sentBytes: 1e6, bandwidthLimit: 5e6 },
+      rounds: report.rounds.map((r, i) => (i === 0 ? { ...r, throttle: 30 } : r)),
+    });
+    assert.ok(html.includes('etc/shadow (permission denied)'));
+    assert.ok(
+      html.includes('sent as 976.6 KiB (25%; compression auto); bandwidth limit 40 Mbit/s'),
+    );
+    assert.ok(html.includes('−30%'), 'the slowed round is marked on the chart');
+  });
+
   it('speaks the technician’s language: Simplified Chinese headings, steps and values', () => {
     const html = renderReportHtml(report, 'zh-CN');
     assert.match(html, /<html lang="zh-CN">/);
