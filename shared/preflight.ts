@@ -9,7 +9,8 @@ export interface PreflightCheck {
     | 'duplicate-identity'
     | 'target-unknown'
     | 'xattrs'
-    | 'vm-disk';
+    | 'vm-disk'
+    | 'auto-converge';
   level: 'ok' | 'warning' | 'blocker';
   title: string;
   /** What was found and what to do about it. */

@@ -15,6 +15,7 @@ import { readXattrs } from '../paths/xattrs.ts';
 import { say } from '../i18n/say.ts';
 import type { DiskPlan } from '../../shared/vm-image.ts';
 import { vmDiskCheck } from './vm-disk-check.ts';
+import { autoConvergeCheck } from './auto-converge-check.ts';
 
 /** Where difference files go when neither the technician nor the profile names a place. */
 export const DEFAULT_DRIVER_STAGING = 'var/lib/p2v/driver-staging';
@@ -85,6 +86,7 @@ export async function checkMigration(options: CheckOptions): Promise<CheckResult
     sourceCarriesXattrs(),
   );
   if (options.vmPlan) preflight.push(vmDiskCheck(options.vmPlan, options.vmOptional));
+  if (machine.os.type === 'linux') preflight.push(autoConvergeCheck());
   const blocked = plan.blockers.length > 0 || preflight.some((c) => c.level === 'blocker');
   let driverFiles: DriverFilesResult | null = null;
   if (options.driverTree && options.target)

@@ -344,6 +344,15 @@ export const en = {
     xattrsUnprivileged:
       'Under {{root}} the agent can set user attributes only: SELinux labels, file capabilities and trusted attributes need it to run as root.',
     vmDiskTitle: "The VM's disk",
+    autoConvergeTitle: 'Auto-converge (if turned on)',
+    autoConverge: {
+      'cgroup-v2':
+        "The program would be slowed through a cgroup's CPU limit (cgroup v2 cpu.max): it keeps running, with less CPU.",
+      'cgroup-v1':
+        "The program would be slowed through a cgroup's CPU limit (cgroup v1 cpu.cfs_quota_us): it keeps running, with less CPU.",
+      signals:
+        'No cgroup CPU limit can be used here (it needs root and the cpu controller): the program would be stopped and continued many times a second (SIGSTOP/SIGCONT), which slows it as much but pauses it in short steps.',
+    },
     vmDisk: '{{table}} disk, {{boot}} boot: {{volumes}}.',
     vmDiskHelper:
       "{{table}} disk, {{boot}} boot: {{volumes}}. The volume groups, XFS and btrfs are made inside the guest's own kernel on the target (it needs qemu-system-x86 and busybox-static there).",

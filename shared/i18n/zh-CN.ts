@@ -329,6 +329,15 @@ export const zhCN: Catalog = {
     xattrsUnprivilegedTitle: '标签和能力需要代理以 root 运行',
     xattrsUnprivileged:
       '在 {{root}} 下代理只能设置用户属性：SELinux 标签、文件能力和 trusted 属性需要代理以 root 运行。',
+    autoConvergeTitle: '自动收敛（如启用）',
+    autoConverge: {
+      'cgroup-v2':
+        '将通过 cgroup 的 CPU 限制（cgroup v2 cpu.max）为该程序降速：程序继续运行，只是 CPU 更少。',
+      'cgroup-v1':
+        '将通过 cgroup 的 CPU 限制（cgroup v1 cpu.cfs_quota_us）为该程序降速：程序继续运行，只是 CPU 更少。',
+      signals:
+        '此处无法使用 cgroup 的 CPU 限制（需要 root 权限和 cpu 控制器）：将以每秒多次暂停并继续（SIGSTOP/SIGCONT）的方式为程序降速，效果相同，但会短暂地暂停程序。',
+    },
     vmDiskTitle: '虚拟机磁盘',
     vmDisk: '{{table}} 磁盘，{{boot}} 启动：{{volumes}}。',
     vmDiskHelper:

@@ -5,6 +5,8 @@ import { preflightChecks, type TargetFacts } from '../../engine/preflight/prefli
 import type { MachineInspection } from '../../shared/inspection.ts';
 import { fixtureHost } from '../helpers/fixture-host.ts';
 import { vmDiskCheck } from '../../engine/preflight/vm-disk-check.ts';
+import { autoConvergeCheck } from '../../engine/preflight/auto-converge-check.ts';
+import { throttleMethodHere } from '../../engine/converge/program-throttle.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
 import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { translator } from '../../shared/i18n/translator.ts';
@@ -145,5 +147,17 @@ describe('pre-flight checks', () => {
     const blocked = vmDiskCheck(ntfs);
     assert.equal(blocked.level, 'blocker');
     assert.match(blocked.detail, /cannot be built as planned: \/ is ntfs: .*Planned: /);
+  });
+
+  it('says how auto-converge would slow the program on this machine', () => {
+    const check = autoConvergeCheck();
+    assert.equal(check.level, 'ok');
+    const method = throttleMethodHere();
+    assert.equal(check.detailMessage?.key, `preflight.autoConverge.${method}`);
+    if (process.getuid?.() !== 0) assert.equal(method, 'signals', 'no cgroup without root');
+    assert.match(
+      renderMessage(translator('zh-CN'), check.detailMessage as never),
+      method === 'signals' ? /SIGSTOP/ : /cgroup/,
+    );
   });
 });
