@@ -191,7 +191,8 @@ export class WizardService implements WizardApi {
 
   async resumeMigration(): Promise<void> {
     if (this.running) return;
-    if (!this.request || (this.stage !== 'paused' && this.stage !== 'failed'))
+    // A cancelled migration kept its state too: resuming it picks up where it stopped.
+    if (!this.request || !['paused', 'failed', 'cancelled'].includes(this.stage))
       throw new P2VError('BAD_ARGUMENT', 'nothing to resume');
     this.error = null;
     this.launch();

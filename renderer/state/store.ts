@@ -107,6 +107,8 @@ interface SessionSlice {
   resume: () => Promise<void>;
   cancel: () => Promise<void>;
   cutOver: () => Promise<void>;
+  /** After a cancel or a failure: back to What to move for a new start, the rest kept. */
+  startOver: () => void;
   /** Changes the running migration's bandwidth limit (Mbit/s; null lifts it). */
   setBandwidth: (mbit: number | null) => Promise<void>;
 }
@@ -359,6 +361,8 @@ export function createWizardStore(api: WizardApi) {
     resume: () => track(set, 'sessionCall', () => api.resumeMigration()),
     cancel: () => track(set, 'sessionCall', () => api.cancelMigration()),
     cutOver: () => track(set, 'sessionCall', () => api.cutOver()),
+    startOver: () =>
+      set({ session: EMPTY_SESSION, running: null, step: 'selection', sessionCall: IDLE }),
     setBandwidth: (mbit) =>
       track(set, 'sessionCall', async () => {
         await api.setBandwidthLimit(mbit);

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { LiveBandwidth } from '../components/bandwidth-field.tsx';
 import { NotCopied } from '../components/not-copied.tsx';
+import { RunControls } from '../components/run-controls.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -12,9 +13,7 @@ export function CopyStep() {
   const { t } = useTranslation();
   const session = useWizard((s) => s.session);
   const call = useWizard((s) => s.sessionCall);
-  const pause = useWizard((s) => s.pause);
   const resume = useWizard((s) => s.resume);
-  const cancel = useWizard((s) => s.cancel);
   const progress = session.progress?.phase === 'copy' ? session.progress : null;
   const copied = session.phase !== null && session.phase !== 'connect' && session.phase !== 'copy';
   return (
@@ -56,25 +55,7 @@ export function CopyStep() {
         error={session.error ?? call.error}
         onRetry={session.stage === 'failed' ? () => void resume() : undefined}
       />
-      <div className="row">
-        {session.stage === 'running' ? (
-          <button type="button" onClick={() => void pause()} disabled={call.busy}>
-            {t('copy.pause')}
-          </button>
-        ) : null}
-        {session.stage === 'paused' ? (
-          <button type="button" onClick={() => void resume()} disabled={call.busy}>
-            {t('copy.resume')}
-          </button>
-        ) : null}
-        {session.stage === 'running' ||
-        session.stage === 'paused' ||
-        session.stage === 'awaiting-cutover' ? (
-          <button type="button" onClick={() => void cancel()} disabled={call.busy}>
-            {t('copy.cancel')}
-          </button>
-        ) : null}
-      </div>
+      <RunControls />
       <StepNav canNext={copied} hideBack />
     </section>
   );

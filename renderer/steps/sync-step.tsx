@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../../shared/format.ts';
 import { LiveBandwidth } from '../components/bandwidth-field.tsx';
 import { NotCopied } from '../components/not-copied.tsx';
+import { RunControls } from '../components/run-controls.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { RoundsChart } from '../components/rounds-chart.tsx';
 import { StepNav } from '../components/step-nav.tsx';
@@ -39,7 +40,10 @@ export function SyncStep() {
         paths={session.notCopied.map((path) => ({ path }))}
       />
       <LiveBandwidth />
+      {session.stage === 'paused' ? <p role="status">{t('copy.paused')}</p> : null}
+      {session.stage === 'cancelled' ? <p role="status">{t('copy.cancelled')}</p> : null}
       <ErrorBox error={session.error} />
+      <RunControls />
       <button
         type="button"
         className={session.awaiting ? 'primary lit' : ''}

@@ -130,6 +130,13 @@ export const en = {
       EIO: 'I/O error',
     },
   },
+  run: {
+    cancelQuestion:
+      'Cancel the migration? What was copied stays on the target and this machine keeps running; you can resume later from where it stopped.',
+    cancelYes: 'Cancel the migration',
+    cancelNo: 'Keep going',
+    startOver: 'Start a new migration',
+  },
   bandwidth: {
     label: 'Bandwidth limit (Mbit/s)',
     none: 'no limit',

@@ -128,6 +128,12 @@ export const zhCN: Catalog = {
       EIO: 'I/O 错误',
     },
   },
+  run: {
+    cancelQuestion: '要取消迁移吗？已复制的内容保留在目标上，本机继续运行；之后可以从中断处继续。',
+    cancelYes: '取消迁移',
+    cancelNo: '继续迁移',
+    startOver: '开始新的迁移',
+  },
   bandwidth: {
     label: '带宽限制（Mbit/秒）',
     none: '不限制',

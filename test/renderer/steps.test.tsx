@@ -248,6 +248,26 @@ describe('the wizard’s steps', () => {
     assert.equal(request.autoConvergePid, 4242);
   });
 
+  it('Copy and Sync: Cancel asks first, and a cancelled migration offers a way on', async () => {
+    const { fake, store } = show(<SyncStep />);
+    store.setState({ running: { sources: ['/'] } as never, step: 'sync' });
+    fake.emit({ type: 'stage', stage: 'running' });
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel' }));
+    assert.match(screen.getByRole('alertdialog').textContent ?? '', /stays on the target/);
+    fireEvent.click(button('Keep going'));
+    assert.ok(!fake.calls.some((c) => c.method === 'cancelMigration'), 'nothing cancelled');
+    fireEvent.click(button('Cancel'));
+    fireEvent.click(button('Cancel the migration'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'cancelMigration')));
+    fake.emit({ type: 'stage', stage: 'cancelled' });
+    await screen.findByText('Cancelled. Nothing was handed over.');
+    fireEvent.click(button('Resume'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'resumeMigration')));
+    fireEvent.click(button('Start a new migration'));
+    assert.equal(store.getState().step, 'selection', 'back to What to move');
+    assert.equal(store.getState().running, null);
+  });
+
   it('Copy and Sync: the bandwidth limit changes while the migration runs', async () => {
     const { fake, store } = show(<CopyStep />);
     store.setState({ running: { bandwidthLimitMbit: 40 } as never });

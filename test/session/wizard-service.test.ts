@@ -228,6 +228,33 @@ describe('the wizard service drives the engine for the window', () => {
     }
   });
 
+  it('resumes a cancelled migration from where it stopped', async () => {
+    const other = new WizardService({ dataDir: join(base, 'wizard-cancel') });
+    try {
+      const copying = nextEvent(other, (e) => e.type === 'phase' && e.phase === 'copy');
+      await other.startMigration({
+        ...request,
+        target: await freshTarget('target-cancel'),
+        // Slow enough that the cancel lands mid-copy.
+        bandwidthLimitMbit: 0.08,
+      });
+      await copying;
+      const cancelled = nextEvent(other, stageIs('cancelled'));
+      await other.cancelMigration();
+      await cancelled;
+      await other.setBandwidthLimit(null);
+      const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
+      await other.resumeMigration();
+      await waiting;
+      const done = nextEvent(other, stageIs('done'));
+      await other.cutOver();
+      await done;
+      assert.equal((await other.getSession()).report?.ok, true);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('exports the report as JSON, HTML in Chinese, and PDF', async (t) => {
     const json = await service.exportReport({ format: 'json', language: 'en' });
     assert.equal((JSON.parse(await readFile(json.path, 'utf8')) as MigrationReport).ok, true);
