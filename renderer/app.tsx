@@ -1,6 +1,7 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, type Language } from '../shared/i18n/index.ts';
+import { LogView } from './components/log-view.tsx';
 import { ReconnectNotice } from './components/reconnect-notice.tsx';
 import { switchLanguage } from './i18n.ts';
 import { stepsFor, type Step } from './state/steps.ts';
@@ -37,6 +38,8 @@ export function App() {
   const running = useWizard((s) => s.running);
   const steps = stepsFor(running);
   const index = steps.indexOf(step);
+  const [logOpen, setLogOpen] = useState(false);
+  const logged = useWizard((s) => s.log.length);
   useEffect(() => {
     document.title = `${t('app.title')} — ${t(`steps.${step}`)}`;
     document.getElementById('main')?.focus();
@@ -45,6 +48,14 @@ export function App() {
     <div className="app">
       <header>
         <h1>{t('app.title')}</h1>
+        <button
+          type="button"
+          className="log-button"
+          aria-expanded={logOpen}
+          onClick={() => setLogOpen(!logOpen)}
+        >
+          {t('log.open')} ({logged})
+        </button>
         <label className="language">
           {t('app.language')}
           <select
@@ -72,6 +83,7 @@ export function App() {
           ))}
         </ol>
       </nav>
+      {logOpen ? <LogView onClose={() => setLogOpen(false)} /> : null}
       <main id="main" tabIndex={-1} data-step={step}>
         <ReconnectNotice />
         <Screen />

@@ -16,6 +16,7 @@ import { ApiError } from '../api/socket-api.ts';
 import { EMPTY_SESSION, reduceSession, replay, type SessionView } from './session-view.ts';
 import { STEPS, stepForSession, stepsFor, type Step } from './steps.ts';
 import { bandwidthFromText } from './bandwidth-text.ts';
+import { appendLog, type LogEntry } from './event-log.ts';
 
 /** A call in flight or failed, per screen: what the screen shows instead of its content. */
 export interface CallState {
@@ -97,6 +98,8 @@ interface SelectionSlice {
 
 interface SessionSlice {
   session: SessionView;
+  /** The session's events as they came (progress aside), for the log view. */
+  log: LogEntry[];
   /** The migration as the engine runs it (what the cutover will stop), also after a reload. */
   running: MigrationRequest | null;
   sessionCall: CallState;
@@ -275,6 +278,7 @@ export function createWizardStore(api: WizardApi) {
   });
   const session: Slice<SessionSlice> = (set, get) => ({
     session: EMPTY_SESSION,
+    log: [],
     running: null,
     sessionCall: IDLE,
     applyEvent: (event) => {
@@ -282,7 +286,11 @@ export function createWizardStore(api: WizardApi) {
       const step = stepForSession(view);
       // Follow the migration forward only; the technician may look back on earlier screens.
       const forward = step && STEPS.indexOf(step) > STEPS.indexOf(get().step);
-      set({ session: view, ...(forward ? { step } : {}) });
+      set({
+        session: view,
+        log: appendLog(get().log, event, Date.now()),
+        ...(forward ? { step } : {}),
+      });
     },
     restore: async () => {
       const snapshot = await api.getSession();
@@ -291,6 +299,7 @@ export function createWizardStore(api: WizardApi) {
       const request = snapshot.request;
       set({
         session: view,
+        log: snapshot.events.reduce<LogEntry[]>((log, e) => appendLog(log, e, null), []),
         running: request,
         ...(step ? { step } : {}),
         ...(request
@@ -354,7 +363,7 @@ export function createWizardStore(api: WizardApi) {
                   keepSourceMac: state.selection.vmKeepSourceMac,
                 },
         };
-        set({ session: EMPTY_SESSION, running: request, step: 'copy' });
+        set({ session: EMPTY_SESSION, log: [], running: request, step: 'copy' });
         await api.startMigration(request);
       }),
     pause: () => track(set, 'sessionCall', () => api.pauseMigration()),

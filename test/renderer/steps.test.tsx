@@ -615,6 +615,55 @@ describe('the wizard’s steps', () => {
     assert.ok(screen.getByText('etc/shadow (permission denied)'));
   });
 
+  it('the log: every step reaches it, it filters, and it copies what it shows', async () => {
+    const { fake } = show(<App />);
+    await screen.findByText('Debian GNU/Linux 12 (bookworm)');
+    fake.emit({ type: 'stage', stage: 'running' });
+    fake.emit({ type: 'phase', phase: 'copy', at: '2026-12-03T08:00:00Z' });
+    fake.emit({
+      type: 'warning',
+      message: 'etc/shadow is not copied: EACCES',
+      path: 'etc/shadow',
+      said: {
+        key: 'warnings.skipped',
+        params: { path: 'etc/shadow', reason: 'EACCES', detail: '' },
+      },
+    });
+    fake.emit({
+      type: 'round',
+      summary: {
+        round: 1,
+        startedAt: '',
+        durationMs: 1500,
+        dirtyFiles: 1,
+        scannedBytes: 2048,
+        dirtyBytes: 2048,
+        wireBytes: 2100,
+        deleted: 0,
+        final: false,
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Log (4)' }));
+    const log = screen.getByRole('log', { name: 'What happened' });
+    assert.match(log.textContent ?? '', /Now: running/);
+    assert.match(log.textContent ?? '', /Phase: full copy/);
+    assert.match(log.textContent ?? '', /etc\/shadow is not copied: EACCES/);
+    assert.match(log.textContent ?? '', /Round 1: 2.00 KiB sent in 1.5 s/);
+    fireEvent.change(screen.getByLabelText('Show'), { target: { value: 'warning' } });
+    assert.doesNotMatch(log.textContent ?? '', /Round 1/);
+    let copied = '';
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: (text: string) => Promise.resolve(void (copied = text)) },
+    });
+    fireEvent.click(button('Copy to the clipboard'));
+    await screen.findByText('Copied.');
+    assert.match(copied, /etc\/shadow is not copied/);
+    assert.equal(copied.split('\n').length, 1, 'only what the filter shows');
+    fireEvent.click(button('Close'));
+    assert.equal(screen.queryByRole('log', { name: 'What happened' }), null);
+  });
+
   it('the whole app switches to Simplified Chinese, every label with it', async () => {
     show(<App />);
     await screen.findByText('Debian GNU/Linux 12 (bookworm)');
