@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
-import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { LiveBandwidth } from '../components/bandwidth-field.tsx';
 import { NotCopied } from '../components/not-copied.tsx';
+import { ProgressFacts } from '../components/progress-facts.tsx';
 import { RunControls } from '../components/run-controls.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
@@ -20,27 +20,7 @@ export function CopyStep() {
     <section aria-labelledby="copy-heading">
       <h2 id="copy-heading">{t('copy.heading')}</h2>
       <ProgressBar value={copied ? 1 : (progress?.value ?? 0)} label={t('copy.heading')} />
-      {progress ? (
-        <dl className="facts" aria-live="polite">
-          <dt>{t('copy.dataLabel')}</dt>
-          <dd>
-            {t('copy.bytes', {
-              done: formatBytes(progress.bytesDone),
-              total: formatBytes(progress.bytesTotal),
-            })}
-          </dd>
-          <dt>{t('copy.filesLabel')}</dt>
-          <dd>{t('copy.files', { done: progress.filesDone, total: progress.filesTotal })}</dd>
-          <dt>{t('copy.rateLabel')}</dt>
-          <dd>
-            {t('copy.rate', { rate: formatBytes(progress.bytesPerSecond) })}
-            {' · '}
-            {progress.etaSeconds === null
-              ? t('copy.etaUnknown')
-              : t('copy.eta', { eta: formatDuration(progress.etaSeconds * 1000) })}
-          </dd>
-        </dl>
-      ) : null}
+      {progress ? <ProgressFacts progress={progress} /> : null}
       {progress?.currentFile ? (
         <p className="mono small">{t('copy.current', { file: progress.currentFile })}</p>
       ) : null}

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../../shared/format.ts';
 import { LiveBandwidth } from '../components/bandwidth-field.tsx';
 import { NotCopied } from '../components/not-copied.tsx';
+import { ProgressFacts } from '../components/progress-facts.tsx';
 import { RunControls } from '../components/run-controls.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { RoundsChart } from '../components/rounds-chart.tsx';
@@ -23,6 +24,12 @@ export function SyncStep() {
     <section aria-labelledby="sync-heading">
       <h2 id="sync-heading">{t('sync.heading')}</h2>
       <RoundsChart rounds={session.rounds} />
+      {session.progress?.phase === 'rounds' && live ? (
+        <>
+          <h3>{t('sync.thisRound')}</h3>
+          <ProgressFacts progress={session.progress} />
+        </>
+      ) : null}
       <p aria-live="polite" data-testid="predicted">
         {predicted}
       </p>

@@ -248,6 +248,7 @@ export const en = {
     chart: 'Dirty data per round',
     round: 'Round {{n}}',
     throttled: 'The program was slowed by {{level}}% during this round (auto-converge)',
+    thisRound: 'This round',
     predicted: 'Predicted downtime: {{time}}',
     predictedUnknown: 'Predicted downtime: not known yet',
     converged: 'The rounds converged ({{reason}}): ready to cut over.',

@@ -244,6 +244,7 @@ export const zhCN: Catalog = {
     chart: '每轮的脏数据量',
     round: '第 {{n}} 轮',
     throttled: '本轮期间该程序被降速 {{level}}%（自动收敛）',
+    thisRound: '本轮',
     predicted: '预计停机时间：{{time}}',
     predictedUnknown: '预计停机时间：暂未可知',
     converged: '各轮已收敛（{{reason}}）：可以切换。',

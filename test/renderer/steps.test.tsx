@@ -480,6 +480,23 @@ describe('the wizard’s steps', () => {
       });
     await waitFor(() => assert.equal(document.querySelectorAll('.chart rect').length, 3));
     assert.ok(screen.getByText('−30%'), 'a round the program was slowed in says by how much');
+    fake.emit({
+      type: 'progress',
+      phase: 'rounds',
+      value: 0.5,
+      bytesDone: 1024 ** 2,
+      bytesTotal: 2 * 1024 ** 2,
+      filesDone: 1,
+      filesTotal: 2,
+      bytesPerSecond: 512 * 1024,
+      etaSeconds: 2,
+      currentFile: 'var/lib/db',
+    });
+    await screen.findByText('This round');
+    assert.ok(
+      screen.getByText(/512.0 KiB\/s · about 2.0 s left/),
+      'rate and time left of the round',
+    );
     assert.ok(!button('Cut over…').className.includes('lit'));
     fake.emit({ type: 'stage', stage: 'awaiting-cutover' });
     fake.emit({
