@@ -15,7 +15,7 @@ const LINK_MBIT = 100;
 /** The limit the technician sets, well below the link. */
 const LIMIT_MBIT = 16;
 /** Incompressible, so what is measured is the limit, not the data. */
-const DATA_BYTES = 24 * 1024 * 1024;
+const DATA_BYTES = 12 * 1024 * 1024;
 
 /** The full copy's rate in bytes per second, from what the report measured. */
 const copyRate = (report: MigrationReport): number => {
@@ -99,7 +99,7 @@ describe(
         (progress) => {
           if (progress.phase !== 'copy') return;
           seen.push(progress);
-          if (!raised && progress.bytesDone >= DATA_BYTES / 6) {
+          if (!raised && progress.bytesDone >= DATA_BYTES / 3) {
             raised = true;
             raisedAt = progress;
             void writeFile(control, '40\n');
