@@ -11,6 +11,7 @@ import { CutoverStep } from './steps/cutover-step.tsx';
 import { DoneStep } from './steps/done-step.tsx';
 import { MachineStep } from './steps/machine-step.tsx';
 import { SelectionStep } from './steps/selection-step.tsx';
+import { SummaryStep } from './steps/summary-step.tsx';
 import { SyncStep } from './steps/sync-step.tsx';
 import { TargetStep } from './steps/target-step.tsx';
 import { VmStep } from './steps/vm-step.tsx';
@@ -21,6 +22,7 @@ const SCREENS: Record<Step, () => React.JSX.Element> = {
   target: TargetStep,
   compatibility: CompatibilityStep,
   selection: SelectionStep,
+  summary: SummaryStep,
   copy: CopyStep,
   vm: VmStep,
   sync: SyncStep,

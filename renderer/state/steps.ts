@@ -7,6 +7,7 @@ export const STEPS = [
   'target',
   'compatibility',
   'selection',
+  'summary',
   'copy',
   'vm',
   'sync',
@@ -36,12 +37,13 @@ export function stepForSession(view: SessionView): Step | null {
       return null;
     case 'done':
     case 'failed':
-    case 'cancelled':
       return 'done';
     case 'cutting-over':
       return 'cutover';
     case 'awaiting-cutover':
       return 'sync';
+    // Cancelled stays on its screen, which offers to resume or start again.
+    case 'cancelled':
     case 'paused':
     case 'running':
       return (view.phase && SCREEN_OF_PHASE[view.phase]) ?? 'copy';

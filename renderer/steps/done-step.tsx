@@ -8,6 +8,7 @@ import type { Language } from '../../shared/i18n/index.ts';
 import { ApiError } from '../api/socket-api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { NotCopied } from '../components/not-copied.tsx';
+import { RunControls } from '../components/run-controls.tsx';
 import { useApi, useWizard } from '../store-context.tsx';
 
 /** Step 8: the result, the measured downtime, and the report in three formats. */
@@ -63,6 +64,7 @@ export function DoneStep() {
         </p>
       ) : null}
       <ErrorBox error={session.error} />
+      <RunControls />
       {verification ? (
         <p data-testid="verification">
           {t('done.verification', {

@@ -27,7 +27,7 @@ export function SelectionStep() {
   const measureCall = useWizard((s) => s.measureCall);
   const measure = useWizard((s) => s.measure);
   const startCall = useWizard((s) => s.sessionCall);
-  const start = useWizard((s) => s.start);
+  const goTo = useWizard((s) => s.goTo);
   const tooBig = measured !== null && target !== null && measured > target.freeBytes;
   const numbersValid =
     isValidNumber(DowntimeTargetSeconds, selection.downtimeSeconds) &&
@@ -44,7 +44,7 @@ export function SelectionStep() {
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
-          void start();
+          goTo('summary');
         }}
       >
         <label>
@@ -241,7 +241,7 @@ export function SelectionStep() {
             startCall.busy || lines(selection.sources).length === 0 || tooBig || !numbersValid
           }
         >
-          {t('selection.start')}
+          {t('selection.review')}
         </button>
       </form>
       <StepNav canNext={false} hideNext />

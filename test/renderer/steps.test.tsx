@@ -13,6 +13,7 @@ import { CutoverStep } from '../../renderer/steps/cutover-step.tsx';
 import { DoneStep } from '../../renderer/steps/done-step.tsx';
 import { MachineStep } from '../../renderer/steps/machine-step.tsx';
 import { SelectionStep } from '../../renderer/steps/selection-step.tsx';
+import { SummaryStep } from '../../renderer/steps/summary-step.tsx';
 import { SyncStep } from '../../renderer/steps/sync-step.tsx';
 import { TargetStep } from '../../renderer/steps/target-step.tsx';
 import { VmStep } from '../../renderer/steps/vm-step.tsx';
@@ -112,7 +113,13 @@ describe('the wizard’s steps', () => {
 
   it('What to move: measure, pick the service to stop, start', async () => {
     const fake = fakeApi();
-    const { store } = show(<SelectionStep />, fake);
+    const { store } = show(
+      <>
+        <SelectionStep />
+        <SummaryStep />
+      </>,
+      fake,
+    );
     store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
     store.setState({ machine: MACHINE, targetInfo: TARGET });
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/srv' } });
@@ -141,6 +148,9 @@ describe('the wizard’s steps', () => {
       /5\.00 GiB/,
       'picking the program to stop keeps the measured size',
     );
+    fireEvent.click(button('Review and start…'));
+    assert.equal(store.getState().step, 'summary', 'nothing starts before the summary');
+    assert.ok(!fake.calls.some((c) => c.method === 'startMigration'));
     fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     assert.equal(store.getState().step, 'copy');
@@ -205,7 +215,13 @@ describe('the wizard’s steps', () => {
 
   it('What to move: the VM option, its MAC question and the bandwidth limit go into the request', async () => {
     const fake = fakeApi();
-    const { store } = show(<SelectionStep />, fake);
+    const { store } = show(
+      <>
+        <SelectionStep />
+        <SummaryStep />
+      </>,
+      fake,
+    );
     store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
     store.setState({ machine: MACHINE, targetInfo: TARGET });
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
@@ -214,12 +230,16 @@ describe('the wizard’s steps', () => {
     fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: '4096' } });
     fireEvent.click(screen.getByLabelText(/source card’s MAC/));
     const bandwidth = screen.getByLabelText(/Bandwidth limit/);
-    const start = button('Start migration') as HTMLButtonElement;
+    const start = button('Review and start…') as HTMLButtonElement;
     fireEvent.change(bandwidth, { target: { value: 'fast' } });
     assert.equal(bandwidth.getAttribute('aria-invalid'), 'true');
     assert.equal(start.disabled, true, 'no start with a limit that is not one');
     fireEvent.change(bandwidth, { target: { value: '40' } });
     fireEvent.click(start);
+    const summary = screen.getByTestId('summary').textContent ?? '';
+    assert.match(summary, /Sending at most 40 Mbit\/s/);
+    assert.match(summary, /4096 MiB, 2 CPU\(s\); the source card’s MAC/);
+    fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
       vm: unknown;
@@ -231,16 +251,23 @@ describe('the wizard’s steps', () => {
 
   it('What to move: auto-converge is off until asked, says its risk, and needs the process', async () => {
     const fake = fakeApi();
-    const { store } = show(<SelectionStep />, fake);
+    const { store } = show(
+      <>
+        <SelectionStep />
+        <SummaryStep />
+      </>,
+      fake,
+    );
     store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
     store.setState({ machine: MACHINE, targetInfo: TARGET });
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
     assert.ok(screen.getByText(/answers more slowly/), 'the risk in one sentence');
     fireEvent.click(screen.getByLabelText(/auto-converge/));
-    const start = button('Start migration') as HTMLButtonElement;
+    const start = button('Review and start…') as HTMLButtonElement;
     assert.equal(start.disabled, true, 'not without the process to slow');
     fireEvent.change(screen.getByLabelText(/Process ID/), { target: { value: '4242' } });
     fireEvent.click(start);
+    fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
       autoConvergePid: unknown;
@@ -284,7 +311,13 @@ describe('the wizard’s steps', () => {
 
   it('What to move: a number the API would refuse is said under its field, and Start waits for it', async () => {
     const fake = fakeApi();
-    const { store } = show(<SelectionStep />, fake);
+    const { store } = show(
+      <>
+        <SelectionStep />
+        <SummaryStep />
+      </>,
+      fake,
+    );
     store.getState().setTargetForm({
       host: '127.0.0.1',
       port: '7000',
@@ -295,7 +328,7 @@ describe('the wizard’s steps', () => {
     fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
     fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
     const downtime = screen.getByLabelText(/Downtime target/);
-    const start = button('Start migration') as HTMLButtonElement;
+    const start = button('Review and start…') as HTMLButtonElement;
     assert.equal(start.disabled, false);
     // Blank used to become a 0 s target, and text a silent 5 s.
     for (const typed of ['', 'soon', '-1', '7200']) {
@@ -314,6 +347,7 @@ describe('the wizard’s steps', () => {
     fireEvent.change(screen.getByLabelText(/VM CPUs/), { target: { value: '1' } });
     assert.equal(screen.queryByRole('alert'), null);
     fireEvent.click(start);
+    fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
       downtimeTargetSeconds: number;

@@ -171,6 +171,13 @@ describe(
       const stop = `kill -TERM ${writerProcess.pid} && tail --pid=${writerProcess.pid} -s 0.02 -f /dev/null`;
       await page.getByLabel('Program to stop at cutover').fill(stop);
       await shoot('4-selection');
+      await page.getByRole('button', { name: 'Review and start…' }).click();
+      await step('summary').waitFor();
+      assert.match(
+        (await page.getByTestId('summary').textContent()) ?? '',
+        new RegExp(`Stopped at cutover.*kill -TERM ${writerProcess.pid}`),
+      );
+      await shoot('4b-summary');
       await page.getByRole('button', { name: 'Start migration' }).click();
 
       await step('copy').waitFor();
