@@ -46,7 +46,7 @@ export function RunControls() {
           {t('copy.pause')}
         </button>
       ) : null}
-      {stage === 'paused' || stage === 'cancelled' ? (
+      {stage === 'paused' || stage === 'cancelled' || stage === 'failed' ? (
         <button type="button" onClick={() => void resume()} disabled={call.busy}>
           {t('copy.resume')}
         </button>

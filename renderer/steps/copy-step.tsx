@@ -13,7 +13,6 @@ export function CopyStep() {
   const { t } = useTranslation();
   const session = useWizard((s) => s.session);
   const call = useWizard((s) => s.sessionCall);
-  const resume = useWizard((s) => s.resume);
   const progress = session.progress?.phase === 'copy' ? session.progress : null;
   const copied = session.phase !== null && session.phase !== 'connect' && session.phase !== 'copy';
   return (
@@ -31,10 +30,7 @@ export function CopyStep() {
         paths={session.notCopied.map((path) => ({ path }))}
       />
       <LiveBandwidth />
-      <ErrorBox
-        error={session.error ?? call.error}
-        onRetry={session.stage === 'failed' ? () => void resume() : undefined}
-      />
+      <ErrorBox error={session.error ?? call.error} />
       <RunControls />
       <StepNav canNext={copied} hideBack />
     </section>

@@ -64,6 +64,17 @@ export function DoneStep() {
         </p>
       ) : null}
       <ErrorBox error={session.error} />
+      {verification && !verification.ok && verification.mismatches.length > 0 ? (
+        <div className="warn" data-testid="verify-failed">
+          <p>{t('done.verifyFailedWhy', { count: verification.mismatches.length })}</p>
+          <ul className="mono small">
+            {verification.mismatches.slice(0, 10).map((path) => (
+              <li key={path}>{path}</li>
+            ))}
+          </ul>
+          <p>{t('done.verifyFailedWayOn')}</p>
+        </div>
+      ) : null}
       <RunControls />
       {verification ? (
         <p data-testid="verification">

@@ -312,6 +312,10 @@ export const en = {
     passed: 'passed',
     failedShort: 'FAILED',
     downtime: 'Measured downtime: {{time}}',
+    verifyFailedWhy:
+      '{{count}} file(s) on the target differed from this machine after the program was stopped, so nothing was handed over and the program was started here again. Usually something still wrote them after the stop command (another process of the program, a cron job), or they could not be read:',
+    verifyFailedWayOn:
+      'Resume runs another round and verifies again; or start a new migration and give a stop command that stops everything writing these files.',
     export: 'Export the report',
     exported: 'Saved: {{path}}',
     openFolder: 'Open its folder',

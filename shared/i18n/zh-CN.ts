@@ -304,6 +304,10 @@ export const zhCN: Catalog = {
     passed: '通过',
     failedShort: '失败',
     downtime: '实测停机时间：{{time}}',
+    verifyFailedWhy:
+      '程序停止后，目标上有 {{count}} 个文件与本机不同，因此没有进行交接，程序已在本机重新启动。通常是停止命令之后仍有进程写入这些文件（程序的其他进程、定时任务），或这些文件无法读取：',
+    verifyFailedWayOn:
+      '点击“继续”将再同步一轮并重新校验；或开始新的迁移，并提供能停止所有写入这些文件的进程的停止命令。',
     export: '导出报告',
     exported: '已保存：{{path}}',
     openFolder: '打开所在文件夹',

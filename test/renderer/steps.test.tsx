@@ -666,6 +666,36 @@ describe('the wizard’s steps', () => {
     assert.ok(screen.getByText('etc/shadow (permission denied)'));
   });
 
+  it('Done after a failed verification: how many differed, which, why, and a way on', async () => {
+    const fake = fakeApi({
+      getSession: () =>
+        Promise.resolve({
+          stage: 'failed',
+          request: null,
+          events: [],
+          error: null,
+          report: {
+            verification: {
+              mode: 'cached',
+              files: 40,
+              mismatches: ['var/lib/app/app.db', 'var/log/app.log'],
+              ok: false,
+              durationMs: 10,
+            },
+          },
+        }),
+    });
+    const { store } = show(<DoneStep />, fake);
+    fake.emit({ type: 'stage', stage: 'failed' });
+    const why = await screen.findByTestId('verify-failed');
+    assert.match(why.textContent ?? '', /2 file\(s\) on the target differed/);
+    assert.match(why.textContent ?? '', /var\/lib\/app\/app\.db/);
+    fireEvent.click(button('Resume'));
+    await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'resumeMigration')));
+    fireEvent.click(button('Start a new migration'));
+    assert.equal(store.getState().step, 'selection');
+  });
+
   it('the log: every step reaches it, it filters, and it copies what it shows', async () => {
     const { fake } = show(<App />);
     await screen.findByText('Debian GNU/Linux 12 (bookworm)');
