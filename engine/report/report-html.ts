@@ -1,6 +1,6 @@
 import { renderMessage } from '../../shared/i18n/render-message.ts';
 import type { TFunction } from 'i18next';
-import { formatBytes, formatDuration } from '../../shared/format.ts';
+import { formatBytes, formatDuration, formatTime } from '../../shared/format.ts';
 import type { Language } from '../../shared/i18n/index.ts';
 import { translator } from '../../shared/i18n/translator.ts';
 import type { MigrationReport } from '../../shared/report.ts';
@@ -47,8 +47,8 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
         ? t('report.handedOver')
         : t('report.failed', { message: report.error?.message ?? '?' }),
     ],
-    [t('report.started'), report.startedAt],
-    [t('report.finished'), report.finishedAt ?? '—'],
+    [t('report.started'), formatTime(report.startedAt)],
+    [t('report.finished'), report.finishedAt ? formatTime(report.finishedAt) : '—'],
     [t('report.sourceMachine'), `${report.source.hostname} (${report.source.platform})`],
     [
       t('report.targetAgent'),
@@ -156,7 +156,11 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
   );
   const timeline = table(
     [t('report.time'), t('report.step'), t('report.detail')],
-    report.cutover.timeline.map((s) => [s.at, t(`stepsTimeline.${s.step}`), s.detail ?? '']),
+    report.cutover.timeline.map((s) => [
+      formatTime(s.at),
+      t(`stepsTimeline.${s.step}`),
+      s.detail ?? '',
+    ]),
   );
   const sources = table(
     [t('report.sourceFolder'), t('report.onTarget')],

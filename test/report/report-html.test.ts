@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { formatTime } from '../../shared/format.ts';
 import { describe, it } from 'node:test';
 import type { MigrationReport } from '../../shared/report.ts';
 import { renderReportHtml } from '../../engine/report/report-html.ts';
@@ -77,6 +78,15 @@ describe('the HTML report', () => {
     assert.equal((html.match(/<rect /g) ?? []).length, 2, 'one bar per round');
     assert.ok(!/(src|href)="http/.test(html), 'loads nothing from outside');
     assert.ok(html.includes('4.2 s'), 'shows the downtime');
+  });
+
+  it('gives times in local time with the offset, to the millisecond', () => {
+    const html = renderReportHtml(report);
+    const shown = formatTime('2026-01-01T00:09:00Z');
+    assert.match(shown, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000 \(UTC[+-]\d\d:\d\d\)$/);
+    assert.ok(html.includes(shown), 'the cutover timeline reads as a time');
+    assert.ok(!html.includes('2026-01-01T00:09:00Z'), 'no raw ISO string');
+    assert.equal(formatTime('not a time'), 'not a time');
   });
 
   it('names the paths that were not copied, the compression and the slowed rounds', () => {
