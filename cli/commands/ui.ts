@@ -52,7 +52,13 @@ export function registerUiCommand(program: Command): void {
           if (!(await openWithDesktop(path))) throw new Error(`no file manager to open ${path}`);
         },
       });
-      const bridge = await startBrowserBridge({ api: service, rendererDir, host, port });
+      const bridge = await startBrowserBridge({
+        api: service,
+        rendererDir,
+        host,
+        port,
+        downloads: (name) => service.reportFile(name),
+      });
       if (options.json)
         process.stdout.write(
           `${JSON.stringify({ event: 'listening', url: bridge.url, port: bridge.port })}\n`,

@@ -14,6 +14,8 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.map': 'application/json',
+  '.json': 'application/json',
+  '.pdf': 'application/pdf',
 };
 const COOKIE = 'p2v_session';
 /** Calls larger than this are not API calls: the biggest real one is a few KiB. */
@@ -35,6 +37,11 @@ export interface BrowserBridge {
 export async function startBrowserBridge(options: {
   api: WizardApi;
   rendererDir: string;
+  /**
+   * The file a `/download/NAME` request gets (an exported report), or null: the browser may be
+   * the only way the technician reaches this machine's files.
+   */
+  downloads?: (name: string) => string | null;
   host?: string;
   port?: number;
 }): Promise<BrowserBridge> {
@@ -58,6 +65,20 @@ export async function startBrowserBridge(options: {
     if (req.method !== 'GET') return deny(res, 405, 'method not allowed');
     const byQuery = hasToken(url.searchParams.get('token'));
     if (!byQuery && !hasToken(cookieToken(req))) return deny(res, 403, 'token required');
+    if (url.pathname.startsWith('/download/')) {
+      const name = decodeURIComponent(url.pathname.slice('/download/'.length));
+      const file = name.includes('/') ? null : (options.downloads?.(name) ?? null);
+      const body = file ? await readFile(file).catch(() => null) : null;
+      if (!body) return deny(res, 404, 'not found');
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(name)] ?? 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${name}"`,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.end(body);
+      return;
+    }
     const path = url.pathname === '/' ? '/index.html' : url.pathname;
     const file = normalize(join(options.rendererDir, path));
     if (!file.startsWith(normalize(options.rendererDir) + sep)) return deny(res, 404, 'not found');

@@ -226,6 +226,12 @@ export class WizardService implements WizardApi {
     };
   }
 
+  /** An exported report's file by its name (browser mode downloads it), or null. */
+  reportFile(name: string): string | null {
+    if (!this.request || !['report.html', 'report.json', 'report.pdf'].includes(name)) return null;
+    return join(this.reportDir(), name);
+  }
+
   async exportReport(request: ReportRequest): Promise<{ path: string }> {
     const report = this.report ?? (this.request ? await loadStoredReport(this.stateDir()) : null);
     if (!report) throw new P2VError('BAD_ARGUMENT', 'no migration to report on yet');

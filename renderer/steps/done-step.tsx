@@ -103,6 +103,15 @@ export function DoneStep() {
       {saved ? (
         <p role="status" className="mono small" data-testid="saved">
           {t('done.exported', { path: saved })}
+          {/* Browser mode: the file is on the machine the wizard runs on; the browser gets it too. */}
+          {window.p2v ? null : (
+            <>
+              {' '}
+              <a href={`/download/${saved.split(/[\\/]/).pop() ?? ''}`} download>
+                {t('done.download')}
+              </a>
+            </>
+          )}
         </p>
       ) : null}
       <ErrorBox error={error} />

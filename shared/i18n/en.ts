@@ -319,6 +319,7 @@ export const en = {
     export: 'Export the report',
     exported: 'Saved: {{path}}',
     openFolder: 'Open its folder',
+    download: 'Download it',
   },
   reasons: {
     threshold: 'small enough',

@@ -311,6 +311,7 @@ export const zhCN: Catalog = {
     export: '导出报告',
     exported: '已保存：{{path}}',
     openFolder: '打开所在文件夹',
+    download: '下载',
   },
   reasons: {
     threshold: '数据量已足够小',

@@ -41,9 +41,11 @@ describe('browser mode refuses what it must', () => {
     await writeFile(join(rendererDir, 'index.html'), '<!doctype html><p>wizard</p>');
     await writeFile(join(rendererDir, 'app.js'), 'console.log(1)');
     await writeFile(join(base, 'secret.txt'), 'outside the renderer');
+    await writeFile(join(base, 'report.json'), '{"ok":true}\n');
     bridge = await startBrowserBridge({
       api: new WizardService({ dataDir: join(base, 'data') }),
       rendererDir,
+      downloads: (name) => (name === 'report.json' ? join(base, 'report.json') : null),
     });
     origin = `http://127.0.0.1:${bridge.port}`;
   });
@@ -65,6 +67,22 @@ describe('browser mode refuses what it must', () => {
     const escape = await fetch(`${origin}/%2e%2e/secret.txt`, { headers: { cookie } });
     assert.equal(escape.status, 404);
     assert.equal((await fetch(bridge.url, { method: 'POST' })).status, 405);
+  });
+
+  it('lets the page download an exported report, by cookie, and nothing else', async () => {
+    const page = await fetch(bridge.url);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    assert.equal((await fetch(`${origin}/download/report.json`)).status, 403, 'no cookie');
+    const report = await fetch(`${origin}/download/report.json`, { headers: { cookie } });
+    assert.equal(report.status, 200);
+    assert.equal(report.headers.get('content-disposition'), 'attachment; filename="report.json"');
+    assert.equal(await report.text(), '{"ok":true}\n');
+    for (const other of ['secret.txt', '..%2Fsecret.txt', '%2e%2e/secret.txt'])
+      assert.equal(
+        (await fetch(`${origin}/download/${other}`, { headers: { cookie } })).status,
+        404,
+        other,
+      );
   });
 
   it('refuses a WebSocket without the token or from another origin', async () => {

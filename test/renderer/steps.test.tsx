@@ -626,6 +626,11 @@ describe('the wizard’s steps', () => {
     show(<DoneStep />, working);
     fireEvent.click(button('HTML'));
     await screen.findByText('Saved: /tmp/report/report.html');
+    assert.equal(
+      screen.getByRole('link', { name: 'Download it' }).getAttribute('href'),
+      '/download/report.html',
+      'in browser mode the browser gets the file too',
+    );
     assert.deepEqual(working.calls.find((c) => c.method === 'exportReport')?.arg, {
       format: 'html',
       language: 'en',
