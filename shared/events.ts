@@ -99,6 +99,8 @@ export const CUTOVER_STEPS = [
   'handover',
   'handover-failed',
   'started',
+  'release',
+  'released',
   'rollback',
   'rolled-back',
   'resumed',

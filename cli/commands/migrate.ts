@@ -52,6 +52,7 @@ interface MigrateFlags {
   minRounds: string;
   stopCmd?: string;
   rollbackCmd?: string;
+  releaseCmd?: string;
   flushCmd?: string;
   verify: string;
   yes?: boolean;
@@ -211,6 +212,10 @@ export function registerMigrateCommand(program: Command): void {
       'shell command that starts it again if the handover cannot happen',
     )
     .option(
+      '--release-cmd <cmd>',
+      'run here once the target started the program, to give up what the VM takes over (e.g. ip addr del 192.0.2.10/24 dev ens192); a run killed before it runs it next time',
+    )
+    .option(
       '--verify <mode>',
       "'cached' reuses checksums of untouched files, 'full' re-reads everything",
       'cached',
@@ -295,8 +300,11 @@ export function registerMigrateCommand(program: Command): void {
       const stateDir = flags.state ?? stateFolderFor(defaultStateRoot(), sources, { host, port });
       const reportDir = flags.report ?? join(stateDir, 'report');
       let handedOverBefore: Extract<MigrationEvent, { type: 'handed-over-before' }> | null = null;
+      let releasedNow = false;
       const emit = (event: MigrationEvent): void => {
         if (event.type === 'handed-over-before') handedOverBefore = event;
+        if (event.type === 'warning' && event.said?.key === 'warnings.releasedLate')
+          releasedNow = true;
         if (event.type === 'restarted')
           process.stderr.write(
             `--restart: the earlier migration's state was moved to ${event.archivedTo}; a new migration starts, comparing the target with this machine file by file. An agent that handed the earlier one over takes it only when started with --accept-new-migration.\n`,
@@ -311,6 +319,7 @@ export function registerMigrateCommand(program: Command): void {
         stateDir,
         stopCommand,
         rollbackCommand: flags.rollbackCmd ?? null,
+        releaseCommand: flags.releaseCmd ?? null,
         flushCommand: flags.flushCmd ?? null,
         verify: flags.verify,
         thresholdBytes: parseBytes(flags.threshold),
@@ -383,7 +392,13 @@ export function registerMigrateCommand(program: Command): void {
       view.stop();
       const files = await writeReport(report, reportDir);
       if (handedOverBefore) {
-        sayHandedOverBefore(handedOverBefore, stateDir, files.html, Boolean(flags.json));
+        sayHandedOverBefore(
+          handedOverBefore,
+          stateDir,
+          files.html,
+          Boolean(flags.json),
+          releasedNow,
+        );
         return;
       }
       const summary = {
@@ -441,6 +456,7 @@ function sayHandedOverBefore(
   stateDir: string,
   report: string,
   json: boolean,
+  releasedNow: boolean,
 ): void {
   const { host, port, fingerprint } = event.target;
   if (json) {
@@ -452,7 +468,9 @@ function sayHandedOverBefore(
   process.stderr.write(
     [
       `This migration was handed over at ${event.at} to ${host}:${port} (certificate ${fingerprint}).`,
-      'Nothing was run now: the program runs on the target.',
+      releasedNow
+        ? 'Only the release command still owed was run now (see above): the program runs on the target.'
+        : 'Nothing was run now: the program runs on the target.',
       `Report: ${report}`,
       `A new migration needs another --state folder than ${stateDir}, or --restart.`,
     ].join('\n') + '\n',

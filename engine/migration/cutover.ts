@@ -15,6 +15,11 @@ export interface CutoverParts {
   migrationId: string;
   stopCommand: string | null;
   rollbackCommand: string | null;
+  /**
+   * Run on the source once the target started the program: gives up what the VM now takes
+   * over (its service address: `ip addr del 192.0.2.10/24 dev ens192`). Null: nothing.
+   */
+  releaseCommand?: string | null;
   report: MigrationReport;
   journal: CutoverJournal;
   /** The agent the cutover goes to (the VM's once the rounds went there). */
@@ -155,6 +160,32 @@ export class JournaledCutover {
       throw error;
     }
     parts.report.cutover.downtimeMs = Date.now() - this.stoppedAt();
+    await this.releaseIfDue();
+  }
+
+  /**
+   * Runs the release command if the target started the program and the journal has no
+   * `released` after it: right after the handover, or in a later run when this one was killed
+   * in between (the address would otherwise stay on the source and clash with the VM's).
+   * It runs only after the target took over: run before, it could cut the link the handover
+   * goes over. A failure is said with what to do, and does not undo the handover.
+   */
+  async releaseIfDue(): Promise<boolean> {
+    const { releaseCommand, journal } = this.parts;
+    if (!releaseCommand) return false;
+    const attempt = journal.lastAttempt();
+    const started = attempt.findIndex((e) => e.step === 'started');
+    if (started < 0 || attempt.slice(started).some((e) => e.step === 'released')) return false;
+    await this.step('release', releaseCommand);
+    const { exitCode, output } = await runShell(releaseCommand, process.cwd());
+    await this.step('released', `exit ${exitCode}`);
+    if (exitCode !== 0)
+      this.parts.warn('releaseFailed', {
+        command: releaseCommand,
+        exitCode: exitCode ?? -1,
+        output: output.trim().slice(-300),
+      });
+    return true;
   }
 
   private async stopProgram(): Promise<void> {

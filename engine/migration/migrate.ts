@@ -72,6 +72,11 @@ export interface MigrationOptions extends ConvergencePolicy {
   /** Run on the source to start the program again when the cutover cannot hand over. */
   rollbackCommand: string | null;
   /**
+   * Run on the source once the target started the program, to give up what the VM takes over
+   * (the service address); run by a later run if this one is killed before it. Null: nothing.
+   */
+  releaseCommand?: string | null;
+  /**
    * Run on the source while the program still runs, once the rounds converge: it makes the
    * program write what it holds in memory (PostgreSQL: CHECKPOINT), and one more round sends
    * that before the stop, so the stop's own flush is small. Null or absent: none.
@@ -183,6 +188,7 @@ class Migration {
       migrationId: state.report.id,
       stopCommand: options.stopCommand,
       rollbackCommand: options.rollbackCommand,
+      releaseCommand: options.releaseCommand ?? null,
       report: state.report,
       journal,
       target: () => this.link.target,
@@ -251,6 +257,7 @@ class Migration {
       const recovery = await this.recover();
       if (recovery === 'handed-over-before') return this.report;
       if (recovery === 'handed-over-now') {
+        await this.cutover.releaseIfDue();
         await this.finish();
         return this.report;
       }
@@ -329,6 +336,9 @@ class Migration {
       this.report.ok = true;
       this.report.error = null;
       await this.state.setPhase('done');
+      // Killed between the handover and the release: the release is still owed.
+      if (await this.cutover.releaseIfDue())
+        this.warn('releasedLate', { command: this.options.releaseCommand ?? '' });
       const { host, port, fingerprint } = this.link.target;
       this.options.emit({ type: 'handed-over-before', at, target: { host, port, fingerprint } });
       return 'handed-over-before';

@@ -356,6 +356,8 @@ export const en = {
     handover: 'Handover started',
     'handover-failed': 'The target could not start the program',
     started: 'Program started on the target',
+    release: 'Release command run on the source',
+    released: 'Released on the source',
     rollback: 'Rollback started on the source',
     'rolled-back': 'Rolled back: the program runs on the source again',
     resumed: 'An interrupted cutover was picked up again',
@@ -615,6 +617,10 @@ export const en = {
   },
   warnings: {
     resumed: 'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
+    releasedLate:
+      'The run that handed over ended before its release command; it ran now: {{command}}',
+    releaseFailed:
+      'The target runs the program, but the release command failed on this machine (exit {{exitCode}}): {{command}}: {{output}}. Release it by hand (for an address: ip addr del), or the VM and this machine will clash on the network.',
     throttled:
       'Auto-converge: the rounds stopped shrinking, so the program (process {{pid}}) now gets {{share}}% of the CPU it was using ({{method}}).',
     throttleReleased:

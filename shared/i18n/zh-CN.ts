@@ -348,6 +348,8 @@ export const zhCN: Catalog = {
     handover: '开始交接',
     'handover-failed': '目标端无法启动程序',
     started: '程序已在目标端启动',
+    release: '已在源机器上运行释放命令',
+    released: '源机器已释放',
     rollback: '已在源主机开始回滚',
     'rolled-back': '回滚完成：程序已在源主机重新运行',
     resumed: '已接续被中断的切换',
@@ -595,6 +597,9 @@ export const zhCN: Catalog = {
   },
   warnings: {
     resumed: '中断后已恢复：正在重新扫描源，查找中断期间的更改。',
+    releasedLate: '完成交接的那次运行在执行释放命令之前就结束了；现已补充执行：{{command}}',
+    releaseFailed:
+      '目标已在运行该程序，但本机上的释放命令失败（退出码 {{exitCode}}）：{{command}}：{{output}}。请手动释放（若是地址：ip addr del），否则虚拟机与本机会在网络上冲突。',
     throttled:
       '自动收敛：同步轮次不再缩小，因此该程序（进程 {{pid}}）现在只获得其原先 CPU 用量的 {{share}}%（{{method}}）。',
     throttleReleased: '自动收敛：该程序（进程 {{pid}}）已恢复全速运行（{{why}}）。',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CutoverRig } from '../helpers/cutover-rig.ts';
@@ -40,6 +40,44 @@ describe('running p2v migrate again', () => {
       });
       assert.match(String(finished?.report), /report\.html$/);
       assert.ok(rig.runs('target') && !rig.runs('source'));
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('runs the release command once the target took over, and a re-run runs it if it was still owed', async () => {
+    const rig = await CutoverRig.create();
+    try {
+      const marker = join(rig.base, 'released');
+      const release = ['--release-cmd', `echo released >> ${marker}`];
+      const first = await rig.migrate(undefined, release).done;
+      assert.equal(first.code, 0, first.stderr);
+      const steps = first.events.filter((e) => e.type === 'cutover').map((e) => String(e.step));
+      assert.deepEqual(steps.slice(steps.indexOf('started')), ['started', 'release', 'released']);
+      assert.equal(await readFile(marker, 'utf8'), 'released\n');
+      // As if killed right after the target took over: the journal ends at `started`.
+      const journal = join(rig.base, 'state', 'cutover.jsonl');
+      const lines = (await readFile(journal, 'utf8')).trimEnd().split('\n');
+      await writeFile(journal, `${lines.filter((l) => !/"step":"release/.test(l)).join('\n')}\n`);
+      const again = await rig.migrate(undefined, release).done;
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(await readFile(marker, 'utf8'), 'released\nreleased\n', 'the owed release ran');
+      assert.ok(
+        again.events.some(
+          (e) =>
+            e.type === 'warning' &&
+            (e.said as { key?: string } | undefined)?.key === 'warnings.releasedLate',
+        ),
+        'and it says so',
+      );
+      const third = await rig.migrate(undefined, release).done;
+      assert.equal(third.code, 0, third.stderr);
+      assert.equal(await readFile(marker, 'utf8'), 'released\nreleased\n', 'never twice');
+      assert.deepEqual(
+        rig.commandsRun().filter((c) => c !== 'handover'),
+        ['stop'],
+        'nothing else ran again',
+      );
     } finally {
       await rig.close();
     }
