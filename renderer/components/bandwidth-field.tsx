@@ -19,7 +19,7 @@ export function BandwidthField(props: { value: string; onChange: (value: string)
         aria-describedby={hintId}
         onChange={(e) => props.onChange(e.target.value)}
       />
-      <span id={hintId} className={valid ? 'small' : 'field-error'}>
+      <span id={hintId} className={valid ? 'small hint' : 'field-error hint'}>
         {valid ? t('bandwidth.hint') : t('bandwidth.invalid')}
       </span>
     </label>

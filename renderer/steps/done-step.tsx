@@ -102,7 +102,7 @@ export function DoneStep() {
       </div>
       {saved ? (
         <p role="status" className="mono small" data-testid="saved">
-          {t('done.exported', { path: saved })}
+          <span data-testid="saved-path">{t('done.exported', { path: saved })}</span>
           {/* Browser mode: the file is on the machine the wizard runs on; the browser gets it too. */}
           {window.p2v ? null : (
             <>

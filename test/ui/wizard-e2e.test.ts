@@ -218,8 +218,18 @@ describe(
       await page.getByTestId('downtime').waitFor();
       assert.match((await page.getByTestId('verification').textContent()) ?? '', /passed/);
       await page.getByRole('button', { name: 'HTML' }).click();
-      const saved = ((await page.getByTestId('saved').textContent()) ?? '').replace(/^Saved: /, '');
+      const saved = ((await page.getByTestId('saved-path').textContent()) ?? '').replace(
+        /^Saved: /,
+        '',
+      );
       const html = await readFile(saved, 'utf8');
+      // Browser mode: the browser gets the file too, from the wizard's own server.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download it' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'report.html');
+      assert.equal(await readFile((await download.path()) as string, 'utf8'), html);
       assert.ok(html.includes('<h1 class="ok">Migration completed</h1>'), 'the report’s title');
       assert.ok(html.includes('Program started on the target'), 'the report’s timeline');
       await shoot('8-done');
