@@ -61,7 +61,8 @@ export interface MigrationReport {
   notCopied?: { count: number; paths: { path: string; reason: string }[] };
   /** Auto-converge: how the program was slowed, round by round, and when it was let go. */
   autoConverge?: {
-    pid: number;
+    /** What was slowed: "process 4242", or "unit app.service (its cgroup)". */
+    program: string;
     method: 'cgroup-v2' | 'cgroup-v1' | 'signals';
     steps: { round: number; level: number; at: string }[];
     releasedAt: string | null;

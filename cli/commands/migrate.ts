@@ -17,13 +17,13 @@ import {
   parseCount,
   parseHostPort,
   parseCompressionMode,
-  parseThrottleMethod,
   parseRate,
   parseSeconds,
 } from '../parse-options.ts';
 import { RateLimit } from '../../engine/protocol/rate-limit.ts';
 import { BlockCompression } from '../../engine/protocol/block-compression.ts';
-import { throttleMethodHere } from '../../engine/converge/program-throttle.ts';
+import { describeTarget } from '../../engine/converge/program-throttle.ts';
+import { parseConvergeTarget } from '../converge-target.ts';
 import { controlBandwidth, describeRate } from '../bandwidth-control.ts';
 import { createProgressView } from '../progress-view.ts';
 import { describeCheck } from '../machine-summary.ts';
@@ -266,8 +266,8 @@ export function registerMigrateCommand(program: Command): void {
       'send at most this much: Mbit/s (40), or with a unit (800kbit, 5MB/s)',
     )
     .option(
-      '--auto-converge <pid>',
-      'when the rounds stop shrinking, slow this process and its children in steps (20%, then 10 more a round) until they converge; let go before the stop command',
+      '--auto-converge <program>',
+      'when the rounds stop shrinking, slow the program in steps (20%, then 10 more a round) until they converge; let go before the stop command. A process id (with its children), unit:NAME (a systemd unit, through its own cgroup) or cgroup:PATH',
     )
     .option(
       '--converge-method <method>',
@@ -330,12 +330,7 @@ export function registerMigrateCommand(program: Command): void {
         rateLimit: new RateLimit(flags.bwlimit ? parseRate(flags.bwlimit) : null),
         compression: new BlockCompression(parseCompressionMode(flags.compress)),
         ...(flags.autoConverge
-          ? {
-              autoConverge: {
-                pid: parseCount(flags.autoConverge),
-                method: throttleMethodHere(parseThrottleMethod(flags.convergeMethod)),
-              },
-            }
+          ? { autoConverge: parseConvergeTarget(flags.autoConverge, flags.convergeMethod) }
           : {}),
         confirmCutover: (decision: ConvergenceDecision) =>
           flags.yes ? Promise.resolve(true) : askToCutOver(decision, stopCommand),
@@ -363,7 +358,7 @@ export function registerMigrateCommand(program: Command): void {
       );
       if (options.autoConverge && !flags.json)
         process.stderr.write(
-          `Auto-converge: if the rounds stop shrinking, process ${options.autoConverge.pid} is slowed with ${options.autoConverge.method}; it runs at full speed again before the stop command, or when the migration ends.\n`,
+          `Auto-converge: if the rounds stop shrinking, ${describeTarget(options.autoConverge)} is slowed${'method' in options.autoConverge ? ` with ${options.autoConverge.method}` : ' through its own CPU limit'}; it runs at full speed again before the stop command, or when the migration ends.\n`,
         );
       if (!flags.json)
         process.stderr.write(

@@ -23,6 +23,11 @@ export interface ThrottleRecord {
   /** Each process moved and the cgroup (cgroup.procs file) it came from. */
   moved: { pid: number; from: string }[];
   level: number;
+  /**
+   * Set when the limit went on a cgroup that was there before (a systemd unit's): its own
+   * settings as they were, put back on release; nothing is moved or removed.
+   */
+  existing?: { quota: string; period: string | null };
 }
 
 /** The cgroup mounts this machine offers for CPU bandwidth, in order of preference. */
@@ -159,6 +164,47 @@ export class ProgramThrottle {
     return throttle;
   }
 
+  /**
+   * Starts on a cgroup that exists (a systemd unit's, or one the technician made): measures what
+   * its processes use, and keeps the cgroup's own CPU settings to put back on release.
+   */
+  static async startOnCgroup(
+    cgroup: string,
+    recordFile: string,
+    sampleMs = 1000,
+  ): Promise<ProgramThrottle> {
+    const method: ThrottleMethod | null = existsSync(join(cgroup, 'cpu.max'))
+      ? 'cgroup-v2'
+      : existsSync(join(cgroup, 'cpu.cfs_quota_us'))
+        ? 'cgroup-v1'
+        : null;
+    if (!method)
+      throw new P2VError(
+        'BAD_ARGUMENT',
+        `${cgroup} is not a cgroup with the cpu controller (no cpu.max or cpu.cfs_quota_us)`,
+      );
+    const members = async (): Promise<number[]> =>
+      (await readFile(join(cgroup, 'cgroup.procs'), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    const before = cpuSeconds(await members());
+    await new Promise((resolve) => setTimeout(resolve, sampleMs));
+    const used = (cpuSeconds(await members()) - before) / (sampleMs / 1000);
+    const existing =
+      method === 'cgroup-v2'
+        ? { quota: (await readFile(join(cgroup, 'cpu.max'), 'utf8')).trim(), period: null }
+        : {
+            quota: (await readFile(join(cgroup, 'cpu.cfs_quota_us'), 'utf8')).trim(),
+            period: (await readFile(join(cgroup, 'cpu.cfs_period_us'), 'utf8')).trim(),
+          };
+    const record: ThrottleRecord = { method, pid: 0, cgroup, moved: [], level: 0, existing };
+    const throttle = new ProgramThrottle(record, recordFile);
+    throttle.baselineCpus = Math.max(0.05, used);
+    await throttle.save();
+    return throttle;
+  }
+
   /** Lets the program run `100 - level`% of the CPU it used before (0 lifts the limit). */
   async setLevel(level: number): Promise<void> {
     this.record.level = Math.max(0, Math.min(99, Math.round(level)));
@@ -234,6 +280,17 @@ export class ProgramThrottle {
 
 /** Lifts every limit a record describes: SIGCONT, processes back where they were, cgroup gone. */
 async function undo(record: ThrottleRecord): Promise<void> {
+  if (record.existing && record.cgroup) {
+    // Someone else's cgroup: only its CPU settings are put back as they were.
+    if (record.method === 'cgroup-v2')
+      await writeFile(join(record.cgroup, 'cpu.max'), `${record.existing.quota}\n`);
+    else {
+      if (record.existing.period)
+        await writeFile(join(record.cgroup, 'cpu.cfs_period_us'), `${record.existing.period}\n`);
+      await writeFile(join(record.cgroup, 'cpu.cfs_quota_us'), `${record.existing.quota}\n`);
+    }
+    return;
+  }
   for (const pid of processTree(record.pid))
     try {
       process.kill(pid, 'SIGCONT');
@@ -251,4 +308,33 @@ async function undo(record: ThrottleRecord): Promise<void> {
   await rmdir(record.cgroup).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
+}
+
+/** What auto-converge slows: a process tree (in a cgroup made for it), or an existing cgroup. */
+export type ConvergeTarget =
+  | { pid: number; method: ThrottleMethod }
+  | { cgroup: string; /** How the technician named it: "unit app.service". */ named: string };
+
+/** The target in a few words, for warnings and the report. */
+export function describeTarget(target: ConvergeTarget): string {
+  return 'pid' in target ? `process ${target.pid}` : `${target.named} (${target.cgroup})`;
+}
+
+/** Starts slowing `target` (see ProgramThrottle.start and startOnCgroup). */
+export function startThrottle(
+  target: ConvergeTarget,
+  recordFile: string,
+): Promise<ProgramThrottle> {
+  return 'pid' in target
+    ? ProgramThrottle.start(target.pid, target.method, recordFile)
+    : ProgramThrottle.startOnCgroup(target.cgroup, recordFile);
+}
+
+/**
+ * A systemd unit's cgroup with the cpu controller, as its `ControlGroup` property names it: under
+ * the unified hierarchy where it has the cpu controller, else under cgroup v1's cpu hierarchy.
+ */
+export function unitCgroup(controlGroup: string): string {
+  const v2 = cgroupRoots().find((r) => r.method === 'cgroup-v2');
+  return join(v2?.root ?? '/sys/fs/cgroup/cpu', controlGroup);
 }

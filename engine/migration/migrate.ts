@@ -55,7 +55,12 @@ import { measureSet } from '../preflight/measure-sources.ts';
 import { VERSION } from '../version.ts';
 import type { RateLimit } from '../protocol/rate-limit.ts';
 import { BlockCompression } from '../protocol/block-compression.ts';
-import { ProgramThrottle, type ThrottleMethod } from '../converge/program-throttle.ts';
+import {
+  describeTarget,
+  ProgramThrottle,
+  startThrottle,
+  type ConvergeTarget,
+} from '../converge/program-throttle.ts';
 
 /** Where auto-converge records what it set, in the state folder, until it is let go. */
 const THROTTLE_FILE = 'throttle.json';
@@ -105,7 +110,7 @@ export interface MigrationOptions extends ConvergencePolicy {
    * children) in steps, 20% then 10 more a round up to 99%, until they converge; let go before
    * the stop command, and on any end.
    */
-  autoConverge?: { pid: number; method: ThrottleMethod };
+  autoConverge?: ConvergeTarget;
   /** How file data is compressed (auto by default: measured and kept where it is faster). */
   compression?: BlockCompression;
   /** The check made before the copy (machine, profile, driver plan), kept in the report. */
@@ -249,7 +254,7 @@ class Migration {
       const undone = await ProgramThrottle.undoRecorded(join(this.options.stateDir, THROTTLE_FILE));
       if (undone)
         this.warn('throttleUndone', {
-          pid: undone.pid,
+          program: undone.existing ? (undone.cgroup ?? '') : `process ${undone.pid}`,
           method: undone.method,
           level: undone.level,
         });
@@ -834,17 +839,13 @@ class Migration {
   private async slowDown(): Promise<boolean> {
     const wanted = this.options.autoConverge;
     if (!wanted) return false;
-    this.throttle ??= await ProgramThrottle.start(
-      wanted.pid,
-      wanted.method,
-      join(this.options.stateDir, THROTTLE_FILE),
-    );
+    this.throttle ??= await startThrottle(wanted, join(this.options.stateDir, THROTTLE_FILE));
     const throttle = this.throttle;
     if (throttle.level >= 99) return false;
     const level = throttle.level === 0 ? 20 : Math.min(99, throttle.level + 10);
     await throttle.setLevel(level);
     const record = (this.report.autoConverge ??= {
-      pid: wanted.pid,
+      program: describeTarget(wanted),
       method: throttle.method,
       steps: [],
       releasedAt: null,
@@ -854,7 +855,11 @@ class Migration {
       level,
       at: new Date().toISOString(),
     });
-    this.warn('throttled', { pid: wanted.pid, share: 100 - level, method: throttle.method });
+    this.warn('throttled', {
+      program: describeTarget(wanted),
+      share: 100 - level,
+      method: throttle.method,
+    });
     return true;
   }
 
@@ -865,7 +870,8 @@ class Migration {
     this.throttle = null;
     await throttle.release();
     if (this.report.autoConverge) this.report.autoConverge.releasedAt = new Date().toISOString();
-    this.warn('throttleReleased', { pid: this.options.autoConverge?.pid ?? 0, why });
+    const wanted = this.options.autoConverge;
+    this.warn('throttleReleased', { program: wanted ? describeTarget(wanted) : '', why });
   }
 
   /**

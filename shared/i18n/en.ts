@@ -622,11 +622,11 @@ export const en = {
     releaseFailed:
       'The target runs the program, but the release command failed on this machine (exit {{exitCode}}): {{command}}: {{output}}. Release it by hand (for an address: ip addr del), or the VM and this machine will clash on the network.',
     throttled:
-      'Auto-converge: the rounds stopped shrinking, so the program (process {{pid}}) now gets {{share}}% of the CPU it was using ({{method}}).',
+      'Auto-converge: the rounds stopped shrinking, so the program ({{program}}) now gets {{share}}% of the CPU it was using ({{method}}).',
     throttleReleased:
-      'Auto-converge: the program (process {{pid}}) runs at full speed again ({{why}}).',
+      'Auto-converge: the program ({{program}}) runs at full speed again ({{why}}).',
     throttleUndone:
-      'An earlier run slowed the program (process {{pid}}, {{method}}, at {{level}}%) and ended without putting it back: it runs at full speed again.',
+      'An earlier run slowed the program ({{program}}, {{method}}, at {{level}}%) and ended without putting it back: it runs at full speed again.',
     notRoot: 'The agent does not run as root: owners are not preserved on the target.',
     initramfsRebuilt:
       "The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host ({{command}}); these files differ from the source on purpose and are not sent again: {{files}}",

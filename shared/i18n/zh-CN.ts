@@ -601,10 +601,10 @@ export const zhCN: Catalog = {
     releaseFailed:
       '目标已在运行该程序，但本机上的释放命令失败（退出码 {{exitCode}}）：{{command}}：{{output}}。请手动释放（若是地址：ip addr del），否则虚拟机与本机会在网络上冲突。',
     throttled:
-      '自动收敛：同步轮次不再缩小，因此该程序（进程 {{pid}}）现在只获得其原先 CPU 用量的 {{share}}%（{{method}}）。',
-    throttleReleased: '自动收敛：该程序（进程 {{pid}}）已恢复全速运行（{{why}}）。',
+      '自动收敛：同步轮次不再缩小，因此该程序（{{program}}）现在只获得其原先 CPU 用量的 {{share}}%（{{method}}）。',
+    throttleReleased: '自动收敛：该程序（{{program}}）已恢复全速运行（{{why}}）。',
     throttleUndone:
-      '上一次运行曾限制该程序（进程 {{pid}}，{{method}}，{{level}}%）且未恢复就结束了：现已恢复全速运行。',
+      '上一次运行曾限制该程序（{{program}}，{{method}}，{{level}}%）且未恢复就结束了：现已恢复全速运行。',
     notRoot: '代理未以 root 身份运行：目标上不保留文件所有者。',
     initramfsRebuilt:
       '客户机的 initramfs 缺少虚拟机的磁盘驱动，已在转换主机上重建（{{command}}）；这些文件有意与源不同，不会再次发送：{{files}}',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +134,51 @@ describe(
         );
       } finally {
         await agent.stop();
+      }
+    });
+
+    it('on a cgroup that exists (a systemd unit’s): limited in place, its own settings put back', async (t) => {
+      const root = existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') ? '/sys/fs/cgroup/cpu' : null;
+      if (!root)
+        return t.skip('SKIPPED LOUDLY: no cgroup v1 cpu hierarchy to make a unit-like cgroup in');
+      const { source, pid } = await sourceWithWriter('unit');
+      // What systemd makes for a service: a cgroup the program runs in, with its own settings.
+      const unit = join(root, `p2v-test-unit-${process.pid}`);
+      await mkdir(unit);
+      try {
+        await writeFile(join(unit, 'cgroup.procs'), `${pid}\n`);
+        await writeFile(join(unit, 'cpu.cfs_period_us'), '50000\n');
+        const agent = await startAgentOnLink(link, join(base, 'unit'));
+        try {
+          const report = await migrateOnLink(link, agent, source, base, 'unit', [
+            ...common,
+            '--stop-cmd',
+            stopCommand(pid),
+            '--auto-converge',
+            `cgroup:${unit}`,
+          ]);
+          t.diagnostic(
+            `rounds ${report.rounds.map((r) => `${Math.round(r.dirtyBytes / 1024)}${r.throttle ? `@${r.throttle}%` : ''}`).join(' ')} KiB; ${report.convergence?.reason}`,
+          );
+          assert.ok(report.ok);
+          assert.ok(
+            ['threshold', 'downtime-target'].includes(report.convergence?.reason ?? ''),
+            `converged by the rule: ${report.convergence?.reason}`,
+          );
+          assert.match(report.autoConverge?.program ?? '', /p2v-test-unit/);
+          assert.ok((report.autoConverge?.steps.length ?? 0) >= 1);
+          assert.ok(existsSync(unit), 'the cgroup is not removed: it is not ours');
+          assert.equal(readFileSync(join(unit, 'cpu.cfs_quota_us'), 'utf8').trim(), '-1');
+          assert.equal(readFileSync(join(unit, 'cpu.cfs_period_us'), 'utf8').trim(), '50000');
+        } finally {
+          await agent.stop();
+        }
+      } finally {
+        for (const p of readFileSync(join(unit, 'cgroup.procs'), 'utf8')
+          .split('\n')
+          .filter(Boolean))
+          await writeFile(join(root, 'cgroup.procs'), `${p}\n`).catch(() => undefined);
+        await rmdir(unit).catch(() => undefined);
       }
     });
 
