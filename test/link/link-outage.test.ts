@@ -83,5 +83,44 @@ describe(
         `${sent} bytes crossed the link for ${DATA_BYTES} of data: acknowledged files were sent again`,
       );
     });
+
+    it('a link that flaps during the copy: the copy goes on by itself, nothing acknowledged sent twice', async (t) => {
+      // Another agent and target: the first one took its migration over.
+      const flapAgent = await startAgentOnLink(link, join(base, 'flap'));
+      try {
+        const sentBefore = link.bytesSent('source');
+        let flapping: Promise<void> | null = null;
+        const report = await migrateOnLink(
+          link,
+          flapAgent,
+          source,
+          base,
+          'flap',
+          ['--bwlimit', '40', '--io-timeout', '5'],
+          (progress) => {
+            if (flapping || progress.phase !== 'copy' || progress.bytesDone < FILE_BYTES) return;
+            // Five drops of 1.5 s with 1.5 s between them: a link going up and down for 15 s.
+            flapping = (async () => {
+              for (let i = 0; i < 5; i++) {
+                link.setConnected(false);
+                await delay(1500);
+                link.setConnected(true);
+                await delay(1500);
+              }
+            })();
+          },
+        );
+        await flapping;
+        assert.ok(flapping, 'the link flapped during the copy');
+        assert.ok(report.ok, 'the migration finished');
+        const sent = link.bytesSent('source') - sentBefore;
+        t.diagnostic(
+          `${sent} bytes crossed the flapping link for ${DATA_BYTES} of data (${(sent / DATA_BYTES).toFixed(3)}×)`,
+        );
+        assert.ok(sent <= DATA_BYTES * 1.06 + FILE_BYTES, `${sent} bytes for ${DATA_BYTES}`);
+      } finally {
+        await flapAgent.stop();
+      }
+    });
   },
 );
