@@ -46,6 +46,20 @@ function show(
 
 const button = (name: string | RegExp) => screen.getByRole('button', { name });
 
+/** What to move and the Summary after it, for a target at h:1 and the machine inspected, with `folders` typed. */
+function showWhatToMove(folders: string) {
+  const shown = show(
+    <>
+      <SelectionStep />
+      <SummaryStep />
+    </>,
+  );
+  shown.store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
+  shown.store.setState({ machine: MACHINE, targetInfo: TARGET });
+  fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: folders } });
+  return shown;
+}
+
 describe('the wizard’s steps', () => {
   before(() => setUpI18n('en'));
   afterEach(() => {
@@ -112,17 +126,7 @@ describe('the wizard’s steps', () => {
   });
 
   it('What to move: measure, pick the service to stop, start', async () => {
-    const fake = fakeApi();
-    const { store } = show(
-      <>
-        <SelectionStep />
-        <SummaryStep />
-      </>,
-      fake,
-    );
-    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
-    store.setState({ machine: MACHINE, targetInfo: TARGET });
-    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/srv' } });
+    const { store, fake } = showWhatToMove('/srv');
     fireEvent.click(button('Measure'));
     await screen.findByText('Selected: 5.00 GiB; free on the target: 100.0 GiB');
     assert.match(
@@ -214,17 +218,7 @@ describe('the wizard’s steps', () => {
   });
 
   it('What to move: the VM option, its MAC question and the bandwidth limit go into the request', async () => {
-    const fake = fakeApi();
-    const { store } = show(
-      <>
-        <SelectionStep />
-        <SummaryStep />
-      </>,
-      fake,
-    );
-    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
-    store.setState({ machine: MACHINE, targetInfo: TARGET });
-    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
+    const { fake } = showWhatToMove('/');
     assert.equal(screen.queryByLabelText(/source card’s MAC/), null, 'asked only for a VM');
     fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
     fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: '4096' } });
@@ -250,17 +244,7 @@ describe('the wizard’s steps', () => {
   });
 
   it('What to move: auto-converge is off until asked, says its risk, and needs the process', async () => {
-    const fake = fakeApi();
-    const { store } = show(
-      <>
-        <SelectionStep />
-        <SummaryStep />
-      </>,
-      fake,
-    );
-    store.getState().setTargetForm({ host: 'h', port: '1', token: 't', fingerprint: 'AB' });
-    store.setState({ machine: MACHINE, targetInfo: TARGET });
-    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/' } });
+    const { fake } = showWhatToMove('/');
     assert.ok(screen.getByText(/answers more slowly/), 'the risk in one sentence');
     fireEvent.click(screen.getByLabelText(/auto-converge/));
     const start = button('Review and start…') as HTMLButtonElement;
