@@ -176,15 +176,24 @@ export class JournaledCutover {
     const attempt = journal.lastAttempt();
     const started = attempt.findIndex((e) => e.step === 'started');
     if (started < 0 || attempt.slice(started).some((e) => e.step === 'released')) return false;
-    await this.step('release', releaseCommand);
-    const { exitCode, output } = await runShell(releaseCommand, process.cwd());
-    await this.step('released', `exit ${exitCode}`);
-    if (exitCode !== 0)
+    // The program runs on the target by now: nothing here may fail the migration.
+    try {
+      await this.step('release', releaseCommand);
+      const { exitCode, output } = await runShell(releaseCommand, process.cwd());
+      await this.step('released', `exit ${exitCode}`);
+      if (exitCode !== 0)
+        this.parts.warn('releaseFailed', {
+          command: releaseCommand,
+          exitCode: exitCode ?? -1,
+          output: output.trim().slice(-300),
+        });
+    } catch (error) {
       this.parts.warn('releaseFailed', {
         command: releaseCommand,
-        exitCode: exitCode ?? -1,
-        output: output.trim().slice(-300),
+        exitCode: -1,
+        output: (error as Error).message,
       });
+    }
     return true;
   }
 

@@ -162,6 +162,8 @@ class Migration {
   private readonly notCopied = new Map<string, string>();
   /** Auto-converge's hold on the program, once the rounds stopped shrinking. */
   private throttle: ProgramThrottle | null = null;
+  /** Auto-converge could not slow the program: the rounds go on without it. */
+  private throttleFailed = false;
   /** What earlier runs of this migration sent, before a resume. */
   private readonly transferBefore: MigrationReport['transfer'];
 
@@ -838,12 +840,24 @@ class Migration {
   /** Auto-converge's next step, if it is on and has one left; false when it has none. */
   private async slowDown(): Promise<boolean> {
     const wanted = this.options.autoConverge;
-    if (!wanted) return false;
-    this.throttle ??= await startThrottle(wanted, join(this.options.stateDir, THROTTLE_FILE));
+    if (!wanted || this.throttleFailed) return false;
+    // A program that cannot be slowed (gone, a cgroup not writable) leaves the rounds to the
+    // rule, as without auto-converge: said once, never a reason to fail the migration.
+    try {
+      this.throttle ??= await startThrottle(wanted, join(this.options.stateDir, THROTTLE_FILE));
+      if (this.throttle.level >= 99) return false;
+      await this.throttle.setLevel(this.throttle.level === 0 ? 20 : this.throttle.level + 10);
+    } catch (error) {
+      this.throttleFailed = true;
+      this.warn('throttleFailed', {
+        program: describeTarget(wanted),
+        reason: (error as Error).message,
+      });
+      await this.releaseThrottle('failed').catch(() => undefined);
+      return false;
+    }
     const throttle = this.throttle;
-    if (throttle.level >= 99) return false;
-    const level = throttle.level === 0 ? 20 : Math.min(99, throttle.level + 10);
-    await throttle.setLevel(level);
+    const level = throttle.level;
     const record = (this.report.autoConverge ??= {
       program: describeTarget(wanted),
       method: throttle.method,

@@ -617,6 +617,8 @@ export const en = {
   },
   warnings: {
     resumed: 'Resumed after an interruption: re-scanning the sources for changes made meanwhile.',
+    throttleFailed:
+      'Auto-converge could not slow the program ({{program}}): {{reason}}. The rounds go on without it.',
     releasedLate:
       'The run that handed over ended before its release command; it ran now: {{command}}',
     releaseFailed:
@@ -637,7 +639,7 @@ export const en = {
       "The VM's network card takes over the source's configuration; changed in the VM only, not sent again: {{change}}",
     notCopied: 'Not copied: {{reason}}{{detail}}',
     pathFailed: '{{path}}: {{reason}}{{detail}}',
-    skipped: '{{path}} is not copied: {{reason}}{{detail}}',
+    skipped: '{{path}}: {{reason}}{{detail}} (not copied)',
     lostEvents: 'The file watcher lost events; re-scanning the sources.',
     pathsLeft: '{{count}} paths could not be sent after the stop.',
     handoverAnswerLost:

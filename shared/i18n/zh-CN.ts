@@ -597,6 +597,8 @@ export const zhCN: Catalog = {
   },
   warnings: {
     resumed: '中断后已恢复：正在重新扫描源，查找中断期间的更改。',
+    throttleFailed:
+      '自动收敛无法为该程序降速（{{program}}）：{{reason}}。同步轮次将在不降速的情况下继续。',
     releasedLate: '完成交接的那次运行在执行释放命令之前就结束了；现已补充执行：{{command}}',
     releaseFailed:
       '目标已在运行该程序，但本机上的释放命令失败（退出码 {{exitCode}}）：{{command}}：{{output}}。请手动释放（若是地址：ip addr del），否则虚拟机与本机会在网络上冲突。',
@@ -614,7 +616,7 @@ export const zhCN: Catalog = {
     networkChanged: '虚拟机网卡接管源的网络配置；仅在虚拟机中修改，不会再次发送：{{change}}',
     notCopied: '未复制：{{reason}}{{detail}}',
     pathFailed: '{{path}}：{{reason}}{{detail}}',
-    skipped: '{{path}} 未复制：{{reason}}{{detail}}',
+    skipped: '{{path}}：{{reason}}{{detail}}（未复制）',
     lostEvents: '文件监视器丢失了事件；正在重新扫描源。',
     pathsLeft: '停止后有 {{count}} 个路径未能发送。',
     handoverAnswerLost:

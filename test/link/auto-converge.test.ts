@@ -11,6 +11,7 @@ import { migrateArgs, P2V_BIN, type AgentProcess } from '../helpers/agent-proces
 import { migrateOnLink, startAgentOnLink } from '../helpers/link-migration.ts';
 import { makeShapedLink, shapedLinkUnavailable, type ShapedLink } from '../helpers/shaped-link.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import type { MigrationReport } from '../../shared/report.ts';
 
 const unavailable = shapedLinkUnavailable();
 const WRITER = fileURLToPath(new URL('../helpers/cpu-paced-writer.mjs', import.meta.url));
@@ -72,107 +73,111 @@ describe(
 
     const common = ['--threshold', '512KiB', '--downtime-target', '1', '--max-rounds', '40'];
 
-    it('without it, the rounds never shrink and the cutover would take long', async (t) => {
-      const { source, pid } = await sourceWithWriter('plain');
-      const agent = await startAgentOnLink(link, join(base, 'plain'));
+    /** A whole migration of a source whose writer runs, on an agent of its own; `extra` flags. */
+    const migrateWithWriter = async (
+      name: string,
+      extra: (pid: number) => string[],
+      prepare?: (pid: number) => Promise<void>,
+    ) => {
+      const { source, pid } = await sourceWithWriter(name);
+      await prepare?.(pid);
+      const agent = await startAgentOnLink(link, join(base, name));
       try {
-        const report = await migrateOnLink(link, agent, source, base, 'plain', [
+        const report = await migrateOnLink(link, agent, source, base, name, [
           ...common,
           '--stop-cmd',
           stopCommand(pid),
+          ...extra(pid),
         ]);
-        t.diagnostic(
-          `rounds ${report.rounds.map((r) => Math.round(r.dirtyBytes / 1024)).join(' ')} KiB; ${report.convergence?.reason}, downtime ${report.cutover.downtimeMs} ms`,
-        );
-        assert.ok(
-          ['not-shrinking', 'max-rounds'].includes(report.convergence?.reason ?? ''),
-          `it gave up: ${report.convergence?.reason}`,
-        );
-        assert.equal(report.autoConverge, undefined);
+        return { report, pid };
       } finally {
         await agent.stop();
       }
+    };
+
+    /** Dirty KiB per round, with the level the writer was slowed to: "1920 1664@30% …". */
+    const roundsLine = (report: MigrationReport): string =>
+      `rounds ${report.rounds.map((r) => `${Math.round(r.dirtyBytes / 1024)}${r.throttle ? `@${r.throttle}%` : ''}`).join(' ')} KiB; ${report.convergence?.reason}, downtime ${report.cutover.downtimeMs} ms`;
+
+    it('without it, the rounds never shrink and the cutover would take long', async (t) => {
+      const { report } = await migrateWithWriter('plain', () => []);
+      t.diagnostic(roundsLine(report));
+      assert.ok(
+        ['not-shrinking', 'max-rounds'].includes(report.convergence?.reason ?? ''),
+        `it gave up: ${report.convergence?.reason}`,
+      );
+      assert.equal(report.autoConverge, undefined);
+    });
+
+    it('a program that cannot be slowed (gone) is said once, and the migration goes on without it', async (t) => {
+      // A pid that names no process: pid_max's last value, never handed out here.
+      const { report } = await migrateWithWriter('gone', () => ['--auto-converge', '4194303']);
+      t.diagnostic(roundsLine(report));
+      assert.ok(report.ok, 'the migration completed');
+      assert.ok(['not-shrinking', 'max-rounds'].includes(report.convergence?.reason ?? ''));
+      assert.equal(
+        report.warnings.filter((w) => w.said?.key === 'warnings.throttleFailed').length,
+        1,
+        'said once',
+      );
     });
 
     it('with it, the writer is slowed in steps until the rounds converge, and let go before the stop', async (t) => {
-      const { source, pid } = await sourceWithWriter('converge');
-      const agent = await startAgentOnLink(link, join(base, 'converge'));
-      try {
-        const report = await migrateOnLink(link, agent, source, base, 'converge', [
-          ...common,
-          '--stop-cmd',
-          stopCommand(pid),
-          '--auto-converge',
-          String(pid),
-        ]);
-        const steps = report.autoConverge?.steps ?? [];
-        t.diagnostic(
-          `${report.autoConverge?.method}: rounds ${report.rounds.map((r) => `${Math.round(r.dirtyBytes / 1024)}${r.throttle ? `@${r.throttle}%` : ''}`).join(' ')} KiB; ${report.convergence?.reason}, downtime ${report.cutover.downtimeMs} ms`,
-        );
-        assert.ok(report.ok);
-        assert.ok(
-          ['threshold', 'downtime-target'].includes(report.convergence?.reason ?? ''),
-          `converged by the rule: ${report.convergence?.reason}`,
-        );
-        assert.ok(
-          steps.length >= 1 &&
-            steps.every((s, i) => i === 0 || s.level > (steps[i - 1]?.level ?? 0)),
-        );
-        const released = Date.parse(report.autoConverge?.releasedAt ?? '');
-        const stopped = Date.parse(
-          report.cutover.timeline.find((s) => s.step === 'stop-command')?.at ?? '',
-        );
-        assert.ok(released <= stopped, 'let go before the stop command ran');
-        assert.ok(
-          !existsSync(join(base, 'converge', 'state', 'throttle.json')),
-          'nothing left recorded',
-        );
-        assert.ok(
-          !existsSync(`/sys/fs/cgroup/cpu/p2v-converge-${pid}`) &&
-            !existsSync(`/sys/fs/cgroup/p2v-converge-${pid}`),
-          'its cgroup is gone',
-        );
-      } finally {
-        await agent.stop();
-      }
+      const { report, pid } = await migrateWithWriter('converge', (p) => [
+        '--auto-converge',
+        String(p),
+      ]);
+      const steps = report.autoConverge?.steps ?? [];
+      t.diagnostic(`${report.autoConverge?.method}: ${roundsLine(report)}`);
+      assert.ok(report.ok);
+      assert.ok(
+        ['threshold', 'downtime-target'].includes(report.convergence?.reason ?? ''),
+        `converged by the rule: ${report.convergence?.reason}`,
+      );
+      assert.ok(
+        steps.length >= 1 && steps.every((s, i) => i === 0 || s.level > (steps[i - 1]?.level ?? 0)),
+      );
+      const released = Date.parse(report.autoConverge?.releasedAt ?? '');
+      const stopped = Date.parse(
+        report.cutover.timeline.find((s) => s.step === 'stop-command')?.at ?? '',
+      );
+      assert.ok(released <= stopped, 'let go before the stop command ran');
+      assert.ok(
+        !existsSync(join(base, 'converge', 'state', 'throttle.json')),
+        'nothing left recorded',
+      );
+      assert.ok(
+        !existsSync(`/sys/fs/cgroup/cpu/p2v-converge-${pid}`) &&
+          !existsSync(`/sys/fs/cgroup/p2v-converge-${pid}`),
+        'its cgroup is gone',
+      );
     });
 
     it('on a cgroup that exists (a systemd unit’s): limited in place, its own settings put back', async (t) => {
       const root = existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') ? '/sys/fs/cgroup/cpu' : null;
       if (!root)
         return t.skip('SKIPPED LOUDLY: no cgroup v1 cpu hierarchy to make a unit-like cgroup in');
-      const { source, pid } = await sourceWithWriter('unit');
       // What systemd makes for a service: a cgroup the program runs in, with its own settings.
       const unit = join(root, `p2v-test-unit-${process.pid}`);
       await mkdir(unit);
+      await writeFile(join(unit, 'cpu.cfs_period_us'), '50000\n');
       try {
-        await writeFile(join(unit, 'cgroup.procs'), `${pid}\n`);
-        await writeFile(join(unit, 'cpu.cfs_period_us'), '50000\n');
-        const agent = await startAgentOnLink(link, join(base, 'unit'));
-        try {
-          const report = await migrateOnLink(link, agent, source, base, 'unit', [
-            ...common,
-            '--stop-cmd',
-            stopCommand(pid),
-            '--auto-converge',
-            `cgroup:${unit}`,
-          ]);
-          t.diagnostic(
-            `rounds ${report.rounds.map((r) => `${Math.round(r.dirtyBytes / 1024)}${r.throttle ? `@${r.throttle}%` : ''}`).join(' ')} KiB; ${report.convergence?.reason}`,
-          );
-          assert.ok(report.ok);
-          assert.ok(
-            ['threshold', 'downtime-target'].includes(report.convergence?.reason ?? ''),
-            `converged by the rule: ${report.convergence?.reason}`,
-          );
-          assert.match(report.autoConverge?.program ?? '', /p2v-test-unit/);
-          assert.ok((report.autoConverge?.steps.length ?? 0) >= 1);
-          assert.ok(existsSync(unit), 'the cgroup is not removed: it is not ours');
-          assert.equal(readFileSync(join(unit, 'cpu.cfs_quota_us'), 'utf8').trim(), '-1');
-          assert.equal(readFileSync(join(unit, 'cpu.cfs_period_us'), 'utf8').trim(), '50000');
-        } finally {
-          await agent.stop();
-        }
+        const { report } = await migrateWithWriter(
+          'unit',
+          () => ['--auto-converge', `cgroup:${unit}`],
+          (pid) => writeFile(join(unit, 'cgroup.procs'), `${pid}\n`),
+        );
+        t.diagnostic(roundsLine(report));
+        assert.ok(report.ok);
+        assert.ok(
+          ['threshold', 'downtime-target'].includes(report.convergence?.reason ?? ''),
+          `converged by the rule: ${report.convergence?.reason}`,
+        );
+        assert.match(report.autoConverge?.program ?? '', /p2v-test-unit/);
+        assert.ok((report.autoConverge?.steps.length ?? 0) >= 1);
+        assert.ok(existsSync(unit), 'the cgroup is not removed: it is not ours');
+        assert.equal(readFileSync(join(unit, 'cpu.cfs_quota_us'), 'utf8').trim(), '-1');
+        assert.equal(readFileSync(join(unit, 'cpu.cfs_period_us'), 'utf8').trim(), '50000');
       } finally {
         for (const p of readFileSync(join(unit, 'cgroup.procs'), 'utf8')
           .split('\n')
