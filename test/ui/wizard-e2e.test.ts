@@ -62,13 +62,25 @@ describe(
     };
 
     /** A screenshot of the step in both languages, kept as test output; axe checks each. */
+    /** Each step in both languages at a laptop's 1280×800 and a small 1024×640 screen. */
+    const SIZES = [
+      { width: 1280, height: 800 },
+      { width: 1024, height: 640 },
+    ];
     const shoot = async (name: string): Promise<void> => {
-      await checkAccessibility(`${name} (en)`);
-      await page.screenshot({ path: join(SHOTS, `${name}.en.png`), fullPage: true });
-      await page.locator('header select').selectOption('zh-CN');
-      await checkAccessibility(`${name} (zh-CN)`);
-      await page.screenshot({ path: join(SHOTS, `${name}.zh-CN.png`), fullPage: true });
+      for (const language of ['en', 'zh-CN']) {
+        await page.locator('header select').selectOption(language);
+        await checkAccessibility(`${name} (${language})`);
+        for (const size of SIZES) {
+          await page.setViewportSize(size);
+          await page.screenshot({
+            path: join(SHOTS, `${name}.${language}.${size.width}x${size.height}.png`),
+            fullPage: true,
+          });
+        }
+      }
       await page.locator('header select').selectOption('en');
+      await page.setViewportSize(SIZES[0] as (typeof SIZES)[number]);
     };
     const step = (name: string) => page.locator(`main[data-step="${name}"]`);
 
@@ -109,7 +121,7 @@ describe(
         args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
       });
       // CSP is bypassed only so the test can inject axe-core; the app itself runs under it.
-      page = await browser.newPage({ viewport: { width: 1100, height: 900 }, bypassCSP: true });
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
     });
     after(async () => {
       writerProcess.kill('SIGKILL');
