@@ -58,7 +58,8 @@ export class ProgressMeter {
       filesDone: this.filesDone,
       filesTotal: this.filesTotal,
       bytesPerSecond: Math.round(this.rate),
-      etaSeconds: this.rate > 0 ? Math.round(left / this.rate) : null,
+      // To the tenth: rounded to whole seconds, a quarter second left read "0 ms left".
+      etaSeconds: this.rate > 0 ? Math.round((left / this.rate) * 10) / 10 : null,
       currentFile,
     });
   }
