@@ -250,8 +250,16 @@ export class ProgramThrottle {
 
   private runDutyCycle(): void {
     if (this.duty) clearTimeout(this.duty);
+    // The tree is read from /proc at most once a second, and only when stopping: continuing
+    // sends to exactly the processes that were stopped (a stopped process forks nothing).
+    let tree: number[] = [];
+    let treeAt = 0;
     const signal = (name: 'SIGSTOP' | 'SIGCONT'): void => {
-      for (const pid of processTree(this.record.pid))
+      if (name === 'SIGSTOP' && Date.now() - treeAt >= 1000) {
+        tree = processTree(this.record.pid);
+        treeAt = Date.now();
+      }
+      for (const pid of name === 'SIGCONT' && tree.length > 0 ? tree : processTree(this.record.pid))
         try {
           process.kill(pid, name);
         } catch {

@@ -76,7 +76,8 @@ export class Connection {
     }
     this.bytesSent += written;
     const drained = this.drained();
-    return this.limit
+    // No limit set (the common case): no bucket work per frame.
+    return this.limit?.rate != null
       ? Promise.all([drained, this.limit.take(written)]).then(() => undefined)
       : drained;
   }

@@ -6,6 +6,9 @@ import { bandwidthFromText } from '../state/bandwidth-text.ts';
 import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
 
+/** The rows that show a command (stop, start again here, start on the target): in monospace. */
+const COMMAND_ROWS = new Set([4, 5, 6]);
+
 /**
  * The last page before anything runs (VMware Converter's Summary): what moves where, what is
  * stopped and started, the VM, the downtime target and the limits, in one place; Start is here.
@@ -64,12 +67,10 @@ export function SummaryStep() {
       <p>{t('summary.intro')}</p>
       <table className="summary" data-testid="summary">
         <tbody>
-          {rows.map(([key, value]) => (
+          {rows.map(([key, value], index) => (
             <tr key={key}>
               <th scope="row">{key}</th>
-              <td className={key === t('summary.stop') || key === t('summary.start') ? 'mono' : ''}>
-                {value}
-              </td>
+              <td className={COMMAND_ROWS.has(index) ? 'mono' : ''}>{value}</td>
             </tr>
           ))}
         </tbody>
