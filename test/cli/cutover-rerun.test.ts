@@ -83,6 +83,34 @@ describe('running p2v migrate again', () => {
     }
   });
 
+  it('a failed release command is a warning with its exit code and output: the handover stands, and a re-run does not run it again', async () => {
+    const rig = await CutoverRig.create();
+    try {
+      const tries = join(rig.base, 'release-tries');
+      const release = [
+        '--release-cmd',
+        `echo tried >> ${tries}; echo 'RTNETLINK: no such address' >&2; exit 3`,
+      ];
+      const first = await rig.migrate(undefined, release).done;
+      assert.equal(first.code, 0, 'the program runs on the target: the migration succeeded');
+      const warning = first.events.find(
+        (e) =>
+          e.type === 'warning' &&
+          (e.said as { key?: string } | undefined)?.key === 'warnings.releaseFailed',
+      );
+      assert.ok(warning, 'the failed release is said');
+      const values = (warning.said as { params?: Record<string, unknown> }).params ?? {};
+      assert.equal(values.exitCode, 3);
+      assert.match(String(values.output), /no such address/);
+      assert.ok(rig.runs('target') && !rig.runs('source'), 'the handover stands');
+      const again = await rig.migrate(undefined, release).done;
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(await readFile(tries, 'utf8'), 'tried\n', 'ran once: its failure is journaled');
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('onto an agent restarted after its handover stops before any stop command', async () => {
     const rig = await CutoverRig.create();
     try {
