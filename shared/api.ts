@@ -64,6 +64,11 @@ export const MigrationRequest = z.object({
   rollbackCommand: z.string().max(4096).nullable(),
   /** Run while the program still runs, once the rounds converge (see MigrationOptions). */
   flushCommand: z.string().max(4096).nullable().optional(),
+  /**
+   * Run on this machine once the target started the program: gives up what the target now holds
+   * (the service address). Absent or null: nothing is released.
+   */
+  releaseCommand: z.string().max(4096).nullable().optional(),
   downtimeTargetSeconds: DowntimeTargetSeconds,
   thresholdBytes: z.number().int().min(0),
   maxRounds: z.number().int().min(1).max(1000),

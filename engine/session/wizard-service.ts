@@ -273,6 +273,7 @@ export class WizardService implements WizardApi {
       stopCommand: request.stopCommand,
       rollbackCommand: request.rollbackCommand,
       flushCommand: request.flushCommand ?? null,
+      releaseCommand: request.releaseCommand ?? null,
       verify: 'cached',
       thresholdBytes: request.thresholdBytes,
       downtimeTargetMs: request.downtimeTargetSeconds * 1000,

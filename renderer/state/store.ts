@@ -75,6 +75,7 @@ interface SelectionSlice {
     stopCommand: string;
     rollbackCommand: string;
     flushCommand: string;
+    releaseCommand: string;
     downtimeSeconds: string;
     /** 'none': the rounds go to the agent; else the VM's boot. */
     vmBoot: 'none' | 'direct' | 'grub-bios' | 'grub-efi';
@@ -245,6 +246,7 @@ export function createWizardStore(api: WizardApi) {
       stopCommand: '',
       rollbackCommand: '',
       flushCommand: '',
+      releaseCommand: '',
       downtimeSeconds: '5',
       vmBoot: 'none',
       vmMemoryMiB: '2048',
@@ -318,6 +320,7 @@ export function createWizardStore(api: WizardApi) {
                 stopCommand: request.stopCommand ?? '',
                 rollbackCommand: request.rollbackCommand ?? '',
                 flushCommand: request.flushCommand ?? '',
+                releaseCommand: request.releaseCommand ?? '',
                 downtimeSeconds: String(request.downtimeTargetSeconds),
                 vmBoot: request.vm?.boot ?? 'none',
                 vmMemoryMiB: String(request.vm?.memoryMiB ?? 2048),
@@ -345,6 +348,7 @@ export function createWizardStore(api: WizardApi) {
           stopCommand: state.selection.stopCommand.trim() || null,
           rollbackCommand: state.selection.rollbackCommand.trim() || null,
           flushCommand: state.selection.flushCommand.trim() || null,
+          releaseCommand: state.selection.releaseCommand.trim() || null,
           // As typed: the form checked them, and the API's schema refuses what is not a number.
           downtimeTargetSeconds: Number(state.selection.downtimeSeconds),
           thresholdBytes: 1024 * 1024,

@@ -160,6 +160,15 @@ export function SelectionStep() {
             {target?.handoverCommand ?? t('selection.startNone')}
           </code>
         </p>
+        <label>
+          {t('selection.releaseCommand')}
+          <input
+            className="mono"
+            data-testid="release-command"
+            value={selection.releaseCommand}
+            onChange={(e) => setSelection({ releaseCommand: e.target.value })}
+          />
+        </label>
         <NumberField
           label={t('selection.downtime')}
           schema={DowntimeTargetSeconds}

@@ -7,7 +7,7 @@ import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
 
 /** The rows that show a command (stop, start again here, start on the target): in monospace. */
-const COMMAND_ROWS = new Set([4, 5, 6]);
+const COMMAND_ROWS = new Set([4, 5, 6, 7]);
 
 /**
  * The last page before anything runs (VMware Converter's Summary): what moves where, what is
@@ -38,6 +38,7 @@ export function SummaryStep() {
     [t('summary.stop'), selection.stopCommand.trim() || t('summary.noStop')],
     [t('summary.rollback'), selection.rollbackCommand.trim() || t('summary.none')],
     [t('summary.start'), target?.handoverCommand ?? t('summary.noStart')],
+    [t('summary.release'), selection.releaseCommand.trim() || t('summary.none')],
     [
       t('summary.vm'),
       selection.vmBoot === 'none'

@@ -94,6 +94,8 @@ export const en = {
       'Command that makes it write what it holds in memory, run before the last round while it still runs (optional; PostgreSQL: psql -c CHECKPOINT)',
     startCommand:
       'Command that starts the program on the target at handover (set where the agent runs)',
+    releaseCommand:
+      'Command that gives up this machine’s address once the target runs the program (optional; for example ip addr del 192.0.2.10/24 dev ens192)',
     startNone:
       'none: the target agent was started without a start command (p2v agent --on-handover)',
     downtime: 'Downtime target (seconds)',
@@ -136,6 +138,7 @@ export const en = {
       'nothing: the program keeps writing, and files it writes after the last round will differ (the verification says which)',
     rollback: 'Started here again if the cutover cannot finish',
     start: 'Started on the target',
+    release: 'Run here once the target runs it',
     noStart: 'nothing: the agent was started without a start command',
     vm: 'The VM',
     noVm: 'not built: the target is already the machine the program runs on',

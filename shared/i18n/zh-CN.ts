@@ -94,6 +94,8 @@ export const zhCN: Catalog = {
     flushCommand:
       '让程序写出内存中数据的命令，在程序仍运行时于最后一轮之前执行（可选；PostgreSQL：psql -c CHECKPOINT）',
     startCommand: '交接时在目标端启动程序的命令（在代理所在机器上设置）',
+    releaseCommand:
+      '目标端运行程序后，让本机交出其地址的命令（可选；例如 ip addr del 192.0.2.10/24 dev ens192）',
     startNone: '无：目标端代理启动时未指定启动命令（p2v agent --on-handover）',
     downtime: '停机时间目标（秒）',
     vm: '增量轮次发往何处',
@@ -133,6 +135,7 @@ export const zhCN: Catalog = {
     noStop: '无：程序会继续写入，最后一轮之后写入的文件将会不同（校验会指出是哪些）',
     rollback: '切换无法完成时在本机重新启动',
     start: '在目标上启动',
+    release: '目标端运行后在本机执行',
     noStart: '无：代理启动时未指定启动命令',
     vm: '虚拟机',
     noVm: '不构建：目标本身就是运行该程序的机器',

@@ -217,8 +217,11 @@ describe('the wizard’s steps', () => {
     assert.equal(store.getState().step, 'copy', 'the store followed the running migration');
   });
 
-  it('What to move: the VM option, its MAC question and the bandwidth limit go into the request', async () => {
+  it('What to move: the VM option, its MAC question, the release command and the bandwidth limit go into the request', async () => {
     const { fake } = showWhatToMove('/');
+    fireEvent.change(screen.getByLabelText(/gives up this machine’s address/), {
+      target: { value: 'ip addr del 192.0.2.10/24 dev ens192' },
+    });
     assert.equal(screen.queryByLabelText(/source card’s MAC/), null, 'asked only for a VM');
     fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'direct' } });
     fireEvent.change(screen.getByLabelText('VM memory (MiB)'), { target: { value: '4096' } });
@@ -233,12 +236,18 @@ describe('the wizard’s steps', () => {
     const summary = screen.getByTestId('summary').textContent ?? '';
     assert.match(summary, /Sending at most 40 Mbit\/s/);
     assert.match(summary, /4096 MiB, 2 CPU\(s\); the source card’s MAC/);
+    assert.match(
+      summary,
+      /Run here once the target runs itip addr del 192\.0\.2\.10\/24 dev ens192/,
+    );
     fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {
       vm: unknown;
       bandwidthLimitMbit: unknown;
+      releaseCommand: unknown;
     };
+    assert.equal(request.releaseCommand, 'ip addr del 192.0.2.10/24 dev ens192');
     assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2, keepSourceMac: true });
     assert.equal(request.bandwidthLimitMbit, 40);
   });

@@ -139,6 +139,27 @@ describe('the wizard service drives the engine for the window', () => {
     }
   });
 
+  it('runs the release command the wizard was given once the target took over', async () => {
+    const other = new WizardService({ dataDir: join(base, 'wizard-release') });
+    const released = join(base, 'released-by-wizard');
+    try {
+      const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
+      await other.startMigration({
+        ...request,
+        target: await freshTarget('target-release'),
+        releaseCommand: `touch ${shellQuote(released)}`,
+      });
+      await waiting;
+      assert.ok(!existsSync(released), 'not before the cutover');
+      const done = nextEvent(other, stageIs('done'));
+      await other.cutOver();
+      await done;
+      assert.ok(existsSync(released), 'released after the handover');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('closing (a quit, SIGTERM in browser mode) during a cutover waits for its rollback', async () => {
     const other = new WizardService({ dataDir: join(base, 'wizard-close') });
     const rolledBack = join(base, 'rolled-back-on-close');
