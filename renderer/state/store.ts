@@ -67,6 +67,8 @@ interface CheckSlice {
   runCheck: () => Promise<void>;
 }
 
+export type SelectionForm = SelectionSlice['selection'];
+
 interface SelectionSlice {
   selection: {
     sources: string;

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../shared/format.ts';
 import { DowntimeTargetSeconds, ProcessId, VmCpus, VmMemoryMiB } from '../../shared/api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
+import { JobSettings } from '../components/job-settings.tsx';
 import { BandwidthField } from '../components/bandwidth-field.tsx';
 import { bandwidthFromText } from '../state/bandwidth-text.ts';
 import { isValidNumber, NumberField } from '../components/number-field.tsx';
@@ -39,6 +40,7 @@ export function SelectionStep() {
   return (
     <section aria-labelledby="selection-heading">
       <h2 id="selection-heading">{t('selection.heading')}</h2>
+      <JobSettings />
       <VolumeList volumes={volumes} compact />
       <form
         className="form"

@@ -123,6 +123,17 @@ export const en = {
     start: 'Start migration',
     review: 'Review and start…',
   },
+  job: {
+    save: 'Save these settings…',
+    open: 'Open saved settings…',
+    saved: 'Saved as p2v-job.json (the target’s address and token are not in it).',
+    opened: 'Settings opened from {{name}}: check them before you go on.',
+    cannotOpen: '{{name}} cannot be opened, nothing was changed: {{why}}',
+    notJson: 'it is not JSON',
+    notAJob: 'it is not a P2V Wizard settings file',
+    version: 'it was saved by another version of P2V Wizard (format {{version}})',
+    badField: 'the setting “{{field}}” in it is not valid',
+  },
   summary: {
     heading: 'Summary',
     intro:

@@ -121,6 +121,17 @@ export const zhCN: Catalog = {
     start: '开始迁移',
     review: '检查并开始…',
   },
+  job: {
+    save: '保存这些设置…',
+    open: '打开已保存的设置…',
+    saved: '已保存为 p2v-job.json（其中不含目标的地址和令牌）。',
+    opened: '已从 {{name}} 打开设置：继续之前请检查。',
+    cannotOpen: '无法打开 {{name}}，未做任何更改：{{why}}',
+    notJson: '它不是 JSON 文件',
+    notAJob: '它不是 P2V Wizard 的设置文件',
+    version: '它由另一版本的 P2V Wizard 保存（格式 {{version}}）',
+    badField: '其中的设置“{{field}}”无效',
+  },
   summary: {
     heading: '摘要',
     intro:

@@ -252,6 +252,46 @@ describe('the wizard’s steps', () => {
     assert.equal(request.bandwidthLimitMbit, 40);
   });
 
+  it('What to move: settings saved to a file open again; a file that is not one changes nothing and says why', async () => {
+    const { store } = showWhatToMove('/srv\n/etc');
+    fireEvent.change(screen.getByLabelText(/Program to stop at cutover/), {
+      target: { value: 'systemctl stop postgresql' },
+    });
+    fireEvent.change(screen.getByLabelText('After the copy'), { target: { value: 'grub-efi' } });
+    const saved: Blob[] = [];
+    const createObjectURL = URL.createObjectURL;
+    URL.createObjectURL = (blob: Blob) => {
+      saved.push(blob);
+      return 'blob:job';
+    };
+    try {
+      fireEvent.click(button('Save these settings…'));
+    } finally {
+      URL.createObjectURL = createObjectURL;
+    }
+    assert.equal(saved.length, 1, 'one file handed to the browser');
+    const text = await (saved[0] as Blob).text();
+    assert.doesNotMatch(text, /"token"/, 'the agent’s token stays out of the file');
+    store.getState().setSelection({ sources: '/', stopCommand: '', vmBoot: 'none' });
+    const input = screen.getByTestId('job-file');
+    fireEvent.change(input, { target: { files: [new File([text], 'job.json')] } });
+    await screen.findByText(/Settings opened from job.json/);
+    assert.equal(store.getState().selection.sources, '/srv\n/etc');
+    assert.equal(store.getState().selection.stopCommand, 'systemctl stop postgresql');
+    assert.equal(store.getState().selection.vmBoot, 'grub-efi');
+    const before = store.getState().selection;
+    const broken = JSON.stringify({ ...JSON.parse(text), selection: { vmBoot: 'floppy' } });
+    fireEvent.change(input, { target: { files: [new File([broken], 'odd.json')] } });
+    const alert = await screen.findByRole('alert');
+    assert.match(
+      alert.textContent ?? '',
+      /odd.json cannot be opened, nothing was changed: the setting “vmBoot”/,
+    );
+    fireEvent.change(input, { target: { files: [new File(['#!/bin/sh'], 'run.sh')] } });
+    await screen.findByText(/run.sh cannot be opened, nothing was changed: it is not JSON/);
+    assert.deepEqual(store.getState().selection, before, 'a bad file changed nothing');
+  });
+
   it('What to move: auto-converge is off until asked, says its risk, and needs the process', async () => {
     const { fake } = showWhatToMove('/');
     assert.ok(screen.getByText(/answers more slowly/), 'the risk in one sentence');
