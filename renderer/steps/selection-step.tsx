@@ -15,6 +15,26 @@ import { useWizard } from '../store-context.tsx';
 /** Error codes the screen explains in words; others are shown as they are. */
 const WHY = ['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR'];
 
+type CommandName = 'stopCommand' | 'rollbackCommand' | 'flushCommand' | 'releaseCommand';
+
+/** A command of the selection as typed, labelled from the catalog, in a monospace field. */
+function CommandField({ field }: { field: CommandName }) {
+  const { t } = useTranslation();
+  const value = useWizard((s) => s.selection[field]);
+  const setSelection = useWizard((s) => s.setSelection);
+  return (
+    <label>
+      {t(`selection.${field}`)}
+      <input
+        className="mono"
+        data-testid={field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}
+        value={value}
+        onChange={(e) => setSelection({ [field]: e.target.value })}
+      />
+    </label>
+  );
+}
+
 export function SelectionStep() {
   const { t } = useTranslation();
   const selection = useWizard((s) => s.selection);
@@ -126,51 +146,21 @@ export function SelectionStep() {
             ))}
           </select>
         </label>
-        <label>
-          {t('selection.stopCommand')}
-          <input
-            className="mono"
-            value={selection.stopCommand}
-            onChange={(e) => setSelection({ stopCommand: e.target.value })}
-          />
-        </label>
+        <CommandField field="stopCommand" />
         {selection.stopCommand.trim() === '' ? (
           <p role="note" className="warn" data-testid="no-stop-command">
             {t('selection.noStopCommand')}
           </p>
         ) : null}
-        <label>
-          {t('selection.rollbackCommand')}
-          <input
-            className="mono"
-            value={selection.rollbackCommand}
-            onChange={(e) => setSelection({ rollbackCommand: e.target.value })}
-          />
-        </label>
-        <label>
-          {t('selection.flushCommand')}
-          <input
-            className="mono"
-            data-testid="flush-command"
-            value={selection.flushCommand}
-            onChange={(e) => setSelection({ flushCommand: e.target.value })}
-          />
-        </label>
+        <CommandField field="rollbackCommand" />
+        <CommandField field="flushCommand" />
         <p>
           <strong>{t('selection.startCommand')}</strong>{' '}
           <code data-testid="start-command">
             {target?.handoverCommand ?? t('selection.startNone')}
           </code>
         </p>
-        <label>
-          {t('selection.releaseCommand')}
-          <input
-            className="mono"
-            data-testid="release-command"
-            value={selection.releaseCommand}
-            onChange={(e) => setSelection({ releaseCommand: e.target.value })}
-          />
-        </label>
+        <CommandField field="releaseCommand" />
         <NumberField
           label={t('selection.downtime')}
           schema={DowntimeTargetSeconds}
