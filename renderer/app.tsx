@@ -88,6 +88,9 @@ export function App() {
       {logOpen ? <LogView onClose={() => setLogOpen(false)} /> : null}
       <main id="main" tabIndex={-1} data-step={step}>
         <ReconnectNotice />
+        <p className="step-lead" data-testid="step-lead">
+          {t(`lead.${step}`)}
+        </p>
         <Screen />
       </main>
     </div>

@@ -23,6 +23,24 @@ export const en = {
     cutover: 'Cutover',
     done: 'Done',
   },
+  lead: {
+    machine:
+      'Now: what this machine runs, read from it; nothing is changed. Next: the target’s agent.',
+    target:
+      'Now: connect to the agent on the target and confirm its certificate. Next: what the target can run.',
+    compatibility:
+      'Now: this machine checked against the VM’s profile; blockers stop here. Next: what to move.',
+    selection:
+      'Now: choose what moves and how the program stops; nothing runs yet. Next: a summary to check.',
+    summary:
+      'Now: check it all before anything runs. Next: Start copies while the program keeps running.',
+    copy: 'Now: the full copy, while the program keeps running. Next: rounds of what changed meanwhile.',
+    vm: 'Now: the target builds the VM from the copy and boots it. Next: the rounds go into the VM.',
+    sync: 'Now: rounds of only what changed, each smaller, while the program runs. Next: the cutover, once the rest fits in the downtime target.',
+    cutover:
+      'Now: the program stops here, the last changes go, the copy is verified and the target starts it. Next: the report.',
+    done: 'The migration has ended: what happened and the report are below.',
+  },
   machine: {
     heading: 'This machine',
     os: 'Operating system',

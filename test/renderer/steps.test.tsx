@@ -18,6 +18,9 @@ import { SyncStep } from '../../renderer/steps/sync-step.tsx';
 import { TargetStep } from '../../renderer/steps/target-step.tsx';
 import { VmStep } from '../../renderer/steps/vm-step.tsx';
 import { StoreProvider } from '../../renderer/store-context.tsx';
+import { STEPS } from '../../renderer/state/steps.ts';
+import { en } from '../../shared/i18n/en.ts';
+import { zhCN } from '../../shared/i18n/zh-CN.ts';
 import { checkSummary, failWith, fakeApi, MACHINE, TARGET } from './fake-api.ts';
 
 /**
@@ -781,6 +784,27 @@ describe('the wizard’s steps', () => {
     assert.equal(copied.split('\n').length, 1, 'only what the filter shows');
     fireEvent.click(button('Close'));
     assert.equal(screen.queryByRole('log', { name: 'What happened' }), null);
+  });
+
+  it('every screen says in one line what happens now and what comes next, in both languages', async () => {
+    const { store } = show(<App />);
+    await screen.findByText('Debian GNU/Linux 12 (bookworm)');
+    const lead = () => screen.getByTestId('step-lead').textContent ?? '';
+    assert.match(lead(), /^Now: what this machine runs.*Next: the target’s agent\.$/);
+    store.setState({ step: 'copy' });
+    await waitFor(() =>
+      assert.match(lead(), /^Now: the full copy, while the program keeps running/),
+    );
+    for (const catalog of [en, zhCN]) {
+      const leads = STEPS.map((step) => catalog.lead[step]);
+      assert.equal(new Set(leads).size, STEPS.length, 'a line of its own for every step');
+    }
+    store.setState({ step: 'done' });
+    await waitFor(() => assert.match(lead(), /^The migration has ended/));
+    fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'zh-CN' } });
+    await waitFor(() => assert.match(lead(), /^迁移已结束/));
+    store.setState({ step: 'sync' });
+    await waitFor(() => assert.match(lead(), /^当前：逐轮只同步更改.*下一步：/));
   });
 
   it('the whole app switches to Simplified Chinese, every label with it', async () => {
