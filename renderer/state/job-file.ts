@@ -2,36 +2,16 @@
 // of What to move, as typed. The target is not in it: its agent prints a new address and token
 // each time it starts, and a token in a file that travels by mail would open the agent to anyone.
 import { z } from 'zod';
-import type { SelectionForm } from './store.ts';
+import { SelectionForm } from './selection-form.ts';
 
 const FORMAT = 'p2v-wizard-job';
 const VERSION = 1;
 
-/** Every field optional: a file saved by an older version opens, and keeps what it lacks as it is. */
-const JobSelection = z
-  .object({
-    sources: z.string().max(64 * 4097),
-    excludes: z.string().max(256 * 4097),
-    defaultExcludes: z.boolean(),
-    stopCommand: z.string().max(4096),
-    rollbackCommand: z.string().max(4096),
-    flushCommand: z.string().max(4096),
-    releaseCommand: z.string().max(4096),
-    downtimeSeconds: z.string().max(32),
-    vmBoot: z.enum(['none', 'direct', 'grub-bios', 'grub-efi']),
-    vmMemoryMiB: z.string().max(32),
-    vmCpus: z.string().max(32),
-    vmKeepSourceMac: z.boolean(),
-    bandwidthMbit: z.string().max(32),
-    autoConverge: z.boolean(),
-    autoConvergePid: z.string().max(32),
-  })
-  .partial();
-
 const JobFile = z.object({
   format: z.literal(FORMAT),
   version: z.literal(VERSION),
-  selection: JobSelection,
+  /** Every field optional: a file saved before a field existed opens, and leaves it as it is. */
+  selection: SelectionForm.partial(),
 });
 
 /** Why a file cannot be opened as a job, as a catalog key and its values. */
@@ -57,16 +37,14 @@ export function selectionFromJobFile(text: string): Partial<SelectionForm> {
   } catch {
     throw new JobFileError('job.notJson');
   }
-  if (typeof data !== 'object' || data === null || (data as { format?: unknown }).format !== FORMAT)
-    throw new JobFileError('job.notAJob');
-  if ((data as { version?: unknown }).version !== VERSION)
-    throw new JobFileError('job.version', {
-      version: String((data as { version?: unknown }).version),
-    });
   const parsed = JobFile.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new JobFileError('job.badField', { field: issue?.path.slice(1).join('.') ?? '?' });
-  }
-  return parsed.data.selection;
+  if (parsed.success) return parsed.data.selection;
+  const [where, field] = parsed.error.issues[0]?.path ?? [];
+  const version = (data as { version?: unknown } | null)?.version;
+  // Ours by its format and version but a setting in it is bad: say which.
+  if (where === 'selection' && field !== undefined)
+    throw new JobFileError('job.badField', { field: String(field) });
+  if (where === 'version' && typeof version === 'number')
+    throw new JobFileError('job.version', { version: String(version) });
+  throw new JobFileError('job.notAJob');
 }

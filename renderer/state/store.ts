@@ -17,6 +17,7 @@ import { EMPTY_SESSION, reduceSession, replay, type SessionView } from './sessio
 import { STEPS, stepForSession, stepsFor, type Step } from './steps.ts';
 import { bandwidthFromText } from './bandwidth-text.ts';
 import { appendLog, type LogEntry } from './event-log.ts';
+import type { SelectionForm } from './selection-form.ts';
 
 /** A call in flight or failed, per screen: what the screen shows instead of its content. */
 export interface CallState {
@@ -67,31 +68,9 @@ interface CheckSlice {
   runCheck: () => Promise<void>;
 }
 
-export type SelectionForm = SelectionSlice['selection'];
-
 interface SelectionSlice {
-  selection: {
-    sources: string;
-    excludes: string;
-    defaultExcludes: boolean;
-    stopCommand: string;
-    rollbackCommand: string;
-    flushCommand: string;
-    releaseCommand: string;
-    downtimeSeconds: string;
-    /** 'none': the rounds go to the agent; else the VM's boot. */
-    vmBoot: 'none' | 'direct' | 'grub-bios' | 'grub-efi';
-    vmMemoryMiB: string;
-    vmCpus: string;
-    /** The VM's card keeps the source card's MAC. */
-    vmKeepSourceMac: boolean;
-    /** Mbit/s as typed; blank for no limit. */
-    bandwidthMbit: string;
-    /** Auto-converge on, and the process it slows as typed. */
-    autoConverge: boolean;
-    autoConvergePid: string;
-  };
-  setSelection: (patch: Partial<SelectionSlice['selection']>) => void;
+  selection: SelectionForm;
+  setSelection: (patch: Partial<SelectionForm>) => void;
   measured: number | null;
   /** Paths the measuring walk could not read (they would not be copied). */
   unreadable: Pick<SelectionMeasure, 'unreadable' | 'unreadableCount'> | null;

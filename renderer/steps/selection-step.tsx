@@ -10,6 +10,7 @@ import { StepNav } from '../components/step-nav.tsx';
 import { VolumeList } from '../components/volume-list.tsx';
 import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
+import { VM_BOOT_CHOICES } from '../state/selection-form.ts';
 
 /** Step 4: folders, exclusions, the program to stop, the downtime target; then start. */
 /** Error codes the screen explains in words; others are shown as they are. */
@@ -175,7 +176,7 @@ export function SelectionStep() {
               value={selection.vmBoot}
               onChange={(e) => setSelection({ vmBoot: e.target.value as typeof selection.vmBoot })}
             >
-              {(['none', 'direct', 'grub-bios', 'grub-efi'] as const).map((boot) => (
+              {VM_BOOT_CHOICES.map((boot) => (
                 <option key={boot} value={boot}>
                   {t(`selection.vmBoots.${boot}`)}
                 </option>

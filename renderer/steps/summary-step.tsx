@@ -6,9 +6,6 @@ import { bandwidthFromText } from '../state/bandwidth-text.ts';
 import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
 
-/** The rows that show a command (stop, start again here, start on the target): in monospace. */
-const COMMAND_ROWS = new Set([4, 5, 6, 7]);
-
 /**
  * The last page before anything runs (VMware Converter's Summary): what moves where, what is
  * stopped and started, the VM, the downtime target and the limits, in one place; Start is here.
@@ -25,7 +22,8 @@ export function SummaryStep() {
   const excludes = lines(selection.excludes);
   const where = `${target?.hostname ?? form.host} (${form.host}:${form.port})`;
   const bandwidth = bandwidthFromText(selection.bandwidthMbit);
-  const rows: [string, string][] = [
+  // A row's third element marks a command, shown in monospace.
+  const rows: [string, string, 'mono'?][] = [
     [t('summary.what'), sources.join(', ')],
     [t('summary.size'), measured === null ? t('summary.notMeasured') : formatBytes(measured)],
     [
@@ -35,10 +33,10 @@ export function SummaryStep() {
       ) || t('summary.none'),
     ],
     [t('summary.where'), where],
-    [t('summary.stop'), selection.stopCommand.trim() || t('summary.noStop')],
-    [t('summary.rollback'), selection.rollbackCommand.trim() || t('summary.none')],
-    [t('summary.start'), target?.handoverCommand ?? t('summary.noStart')],
-    [t('summary.release'), selection.releaseCommand.trim() || t('summary.none')],
+    [t('summary.stop'), selection.stopCommand.trim() || t('summary.noStop'), 'mono'],
+    [t('summary.rollback'), selection.rollbackCommand.trim() || t('summary.none'), 'mono'],
+    [t('summary.start'), target?.handoverCommand ?? t('summary.noStart'), 'mono'],
+    [t('summary.release'), selection.releaseCommand.trim() || t('summary.none'), 'mono'],
     [
       t('summary.vm'),
       selection.vmBoot === 'none'
@@ -68,10 +66,10 @@ export function SummaryStep() {
       <p>{t('summary.intro')}</p>
       <table className="summary" data-testid="summary">
         <tbody>
-          {rows.map(([key, value], index) => (
+          {rows.map(([key, value, look]) => (
             <tr key={key}>
               <th scope="row">{key}</th>
-              <td className={COMMAND_ROWS.has(index) ? 'mono' : ''}>{value}</td>
+              <td className={look ?? ''}>{value}</td>
             </tr>
           ))}
         </tbody>

@@ -243,6 +243,15 @@ describe('the wizard’s steps', () => {
       summary,
       /Run here once the target runs itip addr del 192\.0\.2\.10\/24 dev ens192/,
     );
+    const looks = Object.fromEntries(
+      [...screen.getByTestId('summary').querySelectorAll('tr')].map((row) => [
+        row.querySelector('th')?.textContent,
+        row.querySelector('td')?.className,
+      ]),
+    );
+    assert.equal(looks['Run here once the target runs it'], 'mono', 'a command reads as one');
+    assert.equal(looks['Stopped at cutover'], 'mono');
+    assert.equal(looks['Downtime target'], '', 'the others do not');
     fireEvent.click(button('Start migration'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'startMigration')));
     const request = fake.calls.find((c) => c.method === 'startMigration')?.arg as {

@@ -61,12 +61,12 @@ describe(
       assert.deepEqual(violations, [], `accessibility of ${name}`);
     };
 
-    /** A screenshot of the step in both languages, kept as test output; axe checks each. */
-    /** Each step in both languages at a laptop's 1280×800 and a small 1024×640 screen. */
+    /** A laptop's screen and a small one. */
     const SIZES = [
       { width: 1280, height: 800 },
       { width: 1024, height: 640 },
     ];
+    /** The step in both languages, checked by axe, and shot at each size as test output. */
     const shoot = async (name: string): Promise<void> => {
       for (const language of ['en', 'zh-CN']) {
         await page.locator('header select').selectOption(language);
