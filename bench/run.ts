@@ -1,6 +1,7 @@
 // `npm run bench`: our full copy and re-sync against rsync on loopback, with the machine's limits
 // measured in the same run. Results are ratios; see docs/benchmarks.md for how to read them.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ const compressMode = process.env.BENCH_COMPRESS ?? 'auto';
 interface Run {
   seconds: number;
   wireBytes: number;
+  /** What the source side read from storage, where measured (the cold re-sync). */
+  sourceReadBytes?: number;
   sourceRss?: number;
   agentRss?: number;
   engineSeconds?: number;
@@ -42,7 +45,25 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-function run(command: string, args: string[]): Promise<{ seconds: number; stdout: string }> {
+/** GNU time, which reports the blocks a command read from storage (its getrusage inblock). */
+const GNU_TIME = '/usr/bin/time';
+
+/**
+ * Runs a command to its end; with `reads`, under GNU time, also what it read from storage (the
+ * page cache's hits do not count), which says what a second window costs the source's disk.
+ */
+async function run(
+  command: string,
+  args: string[],
+  reads = false,
+): Promise<{ seconds: number; stdout: string; readBytes?: number }> {
+  if (reads && existsSync(GNU_TIME)) {
+    const out = join(tmpdir(), `p2v-bench-time-${process.pid}`);
+    const done = await run(GNU_TIME, ['-f', '%I', '-o', out, command, ...args]);
+    const blocks = Number((await readFile(out, 'utf8')).trim().split('\n').at(-1));
+    await rm(out, { force: true });
+    return { ...done, readBytes: blocks * 512 };
+  }
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -61,6 +82,7 @@ async function ours(
   target: string,
   label: string,
   source = join(base, 'source'),
+  reads = false,
 ): Promise<Run> {
   // Each run is a new migration onto the same target: a choice the agent is told of.
   const agent = await startAgentProcess([
@@ -71,19 +93,23 @@ async function ours(
     '--accept-new-migration',
   ]);
   const reportDir = join(base, 'reports', label);
-  const { seconds, stdout } = await run(process.execPath, [
-    P2V_BIN,
-    ...migrateArgs(agent, source, [
-      '--state',
-      join(base, 'states', label),
-      '--max-rounds',
-      '1',
-      '--report',
-      reportDir,
-      '--compress',
-      compressMode,
-    ]),
-  ]);
+  const { seconds, stdout, readBytes } = await run(
+    process.execPath,
+    [
+      P2V_BIN,
+      ...migrateArgs(agent, source, [
+        '--state',
+        join(base, 'states', label),
+        '--max-rounds',
+        '1',
+        '--report',
+        reportDir,
+        '--compress',
+        compressMode,
+      ]),
+    ],
+    reads,
+  );
   await agent.stop();
   const finished = stdout
     .trim()
@@ -101,6 +127,7 @@ async function ours(
     sourceRss: Number(finished?.peakRssBytes),
     agentRss: Number(agent.events.find((e) => e.event === 'exit')?.peakRssBytes),
     engineSeconds: (copy?.durationMs ?? 0) / 1000,
+    ...(readBytes !== undefined ? { sourceReadBytes: readBytes } : {}),
   };
 }
 
@@ -109,19 +136,23 @@ async function rsync(
   port: number,
   extra: string[],
   source = join(base, 'source'),
+  reads = false,
 ): Promise<Run> {
-  const { seconds, stdout } = await run('rsync', [
-    '-a',
-    '--stats',
-    ...extra,
-    `${source}/`,
-    `rsync://127.0.0.1:${port}/bench/`,
-  ]);
+  // The client is rsync's sender: what it reads is what the source's disk gives.
+  const { seconds, stdout, readBytes } = await run(
+    'rsync',
+    ['-a', '--stats', ...extra, `${source}/`, `rsync://127.0.0.1:${port}/bench/`],
+    reads,
+  );
   const sent = Number(/Total bytes sent: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN);
   const received = Number(
     /Total bytes received: ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(',', '') ?? NaN,
   );
-  return { seconds, wireBytes: sent + received };
+  return {
+    seconds,
+    wireBytes: sent + received,
+    ...(readBytes !== undefined ? { sourceReadBytes: readBytes } : {}),
+  };
 }
 
 async function startRsyncDaemon(
@@ -176,6 +207,7 @@ const summary = (runs: Run[]) => ({
   engineSeconds: median(runs.map((r) => r.engineSeconds ?? NaN)),
   sourceRssMiB: Math.max(...runs.map((r) => r.sourceRss ?? 0)) / MiB,
   agentRssMiB: Math.max(...runs.map((r) => r.agentRss ?? 0)) / MiB,
+  sourceReadMiB: median(runs.map((r) => r.sourceReadBytes ?? NaN)) / MiB,
 });
 
 /** Ours then rsync, or rsync then ours on odd repetitions, so neither always follows the other. */
@@ -191,10 +223,29 @@ async function rsyncInto(base: string, target: string): Promise<void> {
   await symlink(target, join(base, 'rsync-target'));
 }
 
-async function copyCases(
-  base: string,
-  port: number,
-): Promise<{ full: Pair; fullFsync: Run[]; resync: Pair }> {
+/**
+ * Writes back and drops the page cache, so the next run reads from the disk as a second window
+ * on a real server does; false where this process may not (not root, or in a container).
+ */
+function dropCaches(): boolean {
+  try {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface CopyCases {
+  full: Pair;
+  fullFsync: Run[];
+  resync: Pair;
+  /** The same re-sync with the page cache dropped before each run; null where it cannot be. */
+  resyncCold: Pair | null;
+}
+
+async function copyCases(base: string, port: number): Promise<CopyCases> {
   await createDataSet(join(base, 'source'), shape);
   const full = newPair();
   const resync = newPair();
@@ -225,7 +276,25 @@ async function copyCases(
     );
     process.stderr.write(`bench: re-sync ${rep + 1}/${reps} done\n`);
   }
-  return { full, fullFsync, resync };
+  let resyncCold: Pair | null = dropCaches() ? newPair() : null;
+  for (let rep = 0; resyncCold && rep < reps; rep++) {
+    const cold = resyncCold;
+    cold.changedBytes.push(await mutateDataSet(join(base, 'source'), shape));
+    await alternate(
+      rep,
+      async () => {
+        if (dropCaches())
+          cold.ours.push(await ours(base, ourTarget, `cold-${rep}`, join(base, 'source'), true));
+      },
+      async () => {
+        if (dropCaches())
+          cold.rsync.push(await rsync(base, port, ['--no-whole-file'], join(base, 'source'), true));
+      },
+    );
+    if (cold.ours.length <= rep || cold.rsync.length <= rep) resyncCold = null;
+    process.stderr.write(`bench: re-sync from a cold cache ${rep + 1}/${reps} done\n`);
+  }
+  return { full, fullFsync, resync, resyncCold };
 }
 
 /** One big file, 1% of its blocks changed: a database's datafile between two rounds. */
@@ -267,7 +336,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: limits ${JSON.stringify(limits)}\n`);
 
     const daemon = await startRsyncDaemon(base, join(base, 'rsync-target'));
-    let copy: { full: Pair; fullFsync: Run[]; resync: Pair } | null = null;
+    let copy: CopyCases | null = null;
     let big: Pair | null = null;
     try {
       if (cases.has('copy')) copy = await copyCases(base, daemon.port);
@@ -303,6 +372,15 @@ async function main(): Promise<void> {
               ours: summary(copy.resync.ours),
               rsync: summary(copy.resync.rsync),
             },
+            ...(copy.resyncCold
+              ? {
+                  resyncCold: {
+                    changedMiB: median(copy.resyncCold.changedBytes) / MiB,
+                    ours: summary(copy.resyncCold.ours),
+                    rsync: summary(copy.resyncCold.rsync),
+                  },
+                }
+              : {}),
           }
         : {}),
       ...(big
@@ -343,6 +421,16 @@ async function main(): Promise<void> {
         [r.ours.sourceRssMiB, r.ours.agentRssMiB],
       );
     }
+    if (results.resyncCold) {
+      const c = results.resyncCold;
+      lines.push(
+        `| re-sync from a cold page cache (${fmt(c.changedMiB, 1)} MiB changed), wall time (s) | ${fmt(c.ours.seconds)} (engine ${fmt(c.ours.engineSeconds)}) | ${fmt(c.rsync.seconds)} | ${fmt(c.ours.seconds / c.rsync.seconds)} |`,
+        `| the same, MiB the source read from its disk | ${fmt(c.ours.sourceReadMiB, 1)} | ${fmt(c.rsync.sourceReadMiB, 1)} | ${fmt(c.ours.sourceReadMiB / c.rsync.sourceReadMiB)} |`,
+      );
+    } else if (results.resync)
+      lines.push(
+        '| re-sync from a cold page cache | skipped: the page cache cannot be dropped here (root only) | | |',
+      );
     if (results.bigFile) {
       const b = results.bigFile;
       lines.push(

@@ -48,6 +48,11 @@ export interface MigrationReport {
     durationMs: number;
     failed: number;
     resumed: boolean;
+    /**
+     * Files the target already held as an earlier migration read them from this machine (their
+     * stat unchanged since): asked of the agent by checksum, not read again.
+     */
+    known?: { files: number; bytes: number };
   } | null;
   rounds: RoundSummary[];
   /**

@@ -23,6 +23,7 @@ import {
   type RawPath,
 } from '../paths/raw-path.ts';
 import { ChangeRecord, type TakenPath } from '../record/change-record.ts';
+import { KnownHashes } from '../record/known-hashes.ts';
 import { statKey } from '../paths/stat-key.ts';
 import {
   entryFrom,
@@ -174,6 +175,8 @@ class Migration {
     private readonly record: ChangeRecord,
     private readonly sources: SourceSet,
     private readonly journal: CutoverJournal,
+    /** What earlier migrations read, for the full copy only (then let go of). */
+    private known: KnownHashes,
   ) {
     this.compression = options.compression ?? new BlockCompression('auto');
     this.transferBefore = state.report.transfer;
@@ -226,6 +229,8 @@ class Migration {
       state.report.check = options.check;
       await state.save();
     }
+    // Read before a fresh start clears this folder's own index, which is one of them.
+    const known = state.resumed ? KnownHashes.none : await KnownHashes.load(options.stateDir);
     if (!state.resumed) {
       await rm(join(options.stateDir, 'index.jsonl'), { force: true });
       await rm(join(options.stateDir, 'record.jsonl'), { force: true });
@@ -244,6 +249,7 @@ class Migration {
       await ChangeRecord.open(options.stateDir),
       sources,
       await CutoverJournal.open(options.stateDir),
+      known,
     );
   }
 
@@ -573,6 +579,7 @@ class Migration {
       }
     }
     const totals = await this.sync(items(), meter, new Map());
+    this.known = KnownHashes.none;
     meter.finish();
     await this.index.compact();
     // A target that held an older copy: what the source no longer has goes now, not at the stop.
@@ -587,6 +594,14 @@ class Migration {
       durationMs: Date.now() - started + (previous?.durationMs ?? 0),
       failed: totals.failed,
       resumed: this.state.resumed || (previous?.resumed ?? false),
+      ...(totals.known > 0 || previous?.known
+        ? {
+            known: {
+              files: totals.known + (previous?.known?.files ?? 0),
+              bytes: totals.knownBytes + (previous?.known?.bytes ?? 0),
+            },
+          }
+        : {}),
     };
     this.noteTransfer();
     await this.state.save();
@@ -673,6 +688,7 @@ class Migration {
         hardLinkPrimary: (entry) => links.primaryFor(entry),
         warned: (item, warning) => this.attributeWarning(item.target, warning),
         wholeFile: (entry) => this.wholeRetry.has(entry.target),
+        knownHash: (entry) => this.known.hashOf(fromFsName(entry.source), entry.info),
       },
       'delta',
       this.options.signal,
@@ -718,11 +734,13 @@ class Migration {
     const { rescanMs, mirrorMs } = this.measured;
     let verifyMs = rescanMs;
     const copy = this.report.copy;
-    if (this.options.verify === 'full' && copy && copy.scannedBytes > 0) {
+    // The copy's read rate: files an earlier migration's read vouched for were not read.
+    const readBytes = copy ? copy.scannedBytes - (copy.known?.bytes ?? 0) : 0;
+    if (this.options.verify === 'full' && copy && readBytes > 0) {
       let bytes = 0;
       for (const [, entry] of this.index.entries)
         if (entry.kind === 'file') bytes += Number(entry.size);
-      verifyMs += (copy.durationMs / copy.scannedBytes) * bytes;
+      verifyMs += (copy.durationMs / readBytes) * bytes;
     }
     return { rescanMs, mirrorMs, verifyMs };
   }

@@ -92,7 +92,14 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
           files: copy.files,
           bytes: formatBytes(copy.scannedBytes),
           time: formatDuration(copy.durationMs),
-        }) + (copy.resumed ? t('report.resumed') : ''),
+        }) +
+          (copy.known
+            ? t('report.knownUnread', {
+                files: copy.known.files,
+                bytes: formatBytes(copy.known.bytes),
+              })
+            : '') +
+          (copy.resumed ? t('report.resumed') : ''),
       ],
       [t('report.wireCopy'), formatBytes(copy.wireBytes)],
     );

@@ -25,20 +25,23 @@ export interface Probed {
   item: SyncItem;
   signature: SignatureStream | null;
   probe: Probe | null;
+  /** The file's checksum as an earlier read vouches for it: no read here. */
+  known: string | null;
 }
 
 /**
  * Asks the agent for its copies' checksums and sizes, many files in one request, and hashes a
- * source file only where the copy is a file of the same size: a file the target lacks, or holds
- * at another size, differs without a read here, so a full copy does not hash its small files
- * twice. Unchanged files, the most of a second window, cost a share of one request and one read.
- * Where a copy differs, `wantsSignature` says so; the caller asks for the signature between two
- * files (never from here: the answer may come while another file's put is being sent), still
- * ahead of the file. A file the target does not have gets an empty signature made here.
+ * source file only where the copy is a file of the same size and no earlier read vouches for the
+ * file's checksum: a file the target lacks, or holds at another size, differs without a read
+ * here, so a full copy does not hash its small files twice. Unchanged files, the most of a second
+ * window, cost a share of one request and at most one read. Where a copy differs,
+ * `wantsSignature` says so; the caller asks for the signature between two files (never from
+ * here: the answer may come while another file's put is being sent), still ahead of the file. A
+ * file the target does not have gets an empty signature made here.
  */
 export function probeFiles(client: AgentClient, entries: readonly Probed[]): void {
-  const probes = entries.map((): Probe => ({
-    hash: null,
+  const probes = entries.map((entry): Probe => ({
+    hash: entry.known,
     readFromMs: Date.now(),
     answer: Promise.resolve(null),
     wantsSignature: false,
@@ -55,11 +58,13 @@ export function probeFiles(client: AgentClient, entries: readonly Probed[]): voi
           const probe = probes[i] as Probe;
           const { source, info } = entry.item as SourceEntry;
           if (theirs?.hash != null && theirs.size === Number(info.size)) {
-            probe.readFromMs = Date.now();
-            try {
-              probe.hash = hashSmallFileSync(source, SMALL_FILE_MAX);
-            } catch {
-              // Unreadable now: the file's own send says why.
+            if (probe.hash === null) {
+              probe.readFromMs = Date.now();
+              try {
+                probe.hash = hashSmallFileSync(source, SMALL_FILE_MAX);
+              } catch {
+                // Unreadable now: the file's own send says why.
+              }
             }
             if (probe.hash === theirs.hash) return;
           }

@@ -48,6 +48,11 @@ export interface SyncHooks {
   hardLinkPrimary(item: SourceEntry): RawPath | null;
   /** Send this file whole, ignoring the target's copy (after a checksum mismatch). */
   wholeFile?(item: SourceEntry): boolean;
+  /**
+   * The file's checksum as an earlier read vouches for it while its stat holds, if one does: the
+   * agent is asked whether its copy has it, and the file is read only if not.
+   */
+  knownHash?(item: SourceEntry): string | null;
 }
 
 /** An item read from the caller, with what was asked ahead about its copy on the target. */
@@ -55,6 +60,7 @@ interface Queued {
   item: SyncItem;
   signature: SignatureStream | null;
   probe: Probe | null;
+  known: string | null;
 }
 
 /** Totals for one pass. */
@@ -66,6 +72,9 @@ export interface SyncTotals {
   wireBytes: number;
   removed: number;
   failed: number;
+  /** Files found unchanged by a checksum an earlier read vouched for: not read this pass. */
+  known: number;
+  knownBytes: number;
 }
 
 /**
@@ -88,6 +97,8 @@ export async function syncItems(
     wireBytes: 0,
     removed: 0,
     failed: 0,
+    known: 0,
+    knownBytes: 0,
   };
   const wireAtStart = client.bytesOnWire;
   const inFlight: Promise<void>[] = [];
@@ -126,26 +137,27 @@ export async function syncItems(
         exhausted = true;
         break;
       }
-      queue.push({ item: next.value, signature: null, probe: null });
+      queue.push({ item: next.value, signature: null, probe: null, known: null });
     }
     const toProbe: Queued[] = [];
     for (const [index, entry] of queue.entries()) {
       const info = entry.item.info;
       if (!info || !info.isFile() || entry.signature) continue;
       const named = entry.item as SourceEntry;
+      const big = info.size > SMALL_FILE_MAX;
       if (entry.probe) {
-        if (entry.probe.wantsSignature)
+        if (entry.probe.wantsSignature) {
+          // A big file's signature is asked for when it is next, never ahead (its size in memory).
+          if (big && index > 0) break;
           entry.signature = client.requestSignature(named.target, blockSizeFor(Number(info.size)));
+        }
         continue;
       }
-      if (index > 0 && info.size > SMALL_FILE_MAX) break;
+      const probing = mode === 'delta' && named.baseFrom === undefined && !hooks.wholeFile?.(named);
+      entry.known = probing ? (hooks.knownHash?.(named) ?? null) : null;
+      if (index > 0 && big && entry.known === null) break;
       if (hooks.hardLinkPrimary(named) !== null) continue;
-      if (
-        mode === 'delta' &&
-        info.size <= SMALL_FILE_MAX &&
-        named.baseFrom === undefined &&
-        !hooks.wholeFile?.(named)
-      ) {
+      if (probing && (!big || entry.known !== null)) {
         toProbe.push(entry);
         continue;
       }
@@ -254,6 +266,10 @@ export async function syncItems(
       const theirs = await probe.answer;
       if (probe.hash !== null && theirs?.hash === probe.hash) {
         // The target holds these bytes already: no signature, no read beyond the probe's.
+        if (queued.known === probe.hash) {
+          totals.known++;
+          totals.knownBytes += Number(info.size);
+        }
         result = {
           dirtyBytes: 0,
           hash: probe.hash,

@@ -542,6 +542,8 @@ export const en = {
     fullCopy: 'Full copy',
     fullCopyValue: '{{files}} files, {{bytes}} in {{time}}',
     resumed: ' (resumed)',
+    knownUnread:
+      '; {{files}} of them ({{bytes}}) unchanged since an earlier migration read them, so not read again',
     wireCopy: 'Bytes on the wire (copy)',
     notCopied: 'Not copied',
     transfer: 'File data sent',

@@ -517,6 +517,7 @@ export const zhCN: Catalog = {
     fullCopy: '全量复制',
     fullCopyValue: '{{files}} 个文件，{{bytes}}，用时 {{time}}',
     resumed: '（已续传）',
+    knownUnread: '；其中 {{files}} 个文件（{{bytes}}）自上次迁移读取后未变，未再读取',
     wireCopy: '网络传输量（复制）',
     notCopied: '未复制',
     transfer: '已发送的文件数据',
