@@ -3,10 +3,10 @@ import { formatBytes } from '../../shared/format.ts';
 import type { Volume } from '../../shared/inspection.ts';
 
 /** The machine's volumes with their use, one line each. */
-export function VolumeList(props: { volumes: Volume[]; compact?: boolean }) {
+export function VolumeList(props: { volumes: Volume[] }) {
   const { t } = useTranslation();
   return (
-    <ul className={props.compact ? 'compact' : undefined}>
+    <ul>
       {props.volumes.map((v) => (
         <li key={v.mountpoint}>
           {t('machine.volumeLine', {

@@ -7,7 +7,7 @@ import { BandwidthField } from '../components/bandwidth-field.tsx';
 import { bandwidthFromText } from '../state/bandwidth-text.ts';
 import { isValidNumber, NumberField } from '../components/number-field.tsx';
 import { StepNav } from '../components/step-nav.tsx';
-import { VolumeList } from '../components/volume-list.tsx';
+import { VolumePicker } from '../components/volume-picker.tsx';
 import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
 import { VM_BOOT_CHOICES } from '../state/selection-form.ts';
@@ -62,7 +62,6 @@ export function SelectionStep() {
     <section aria-labelledby="selection-heading">
       <h2 id="selection-heading">{t('selection.heading')}</h2>
       <JobSettings />
-      <VolumeList volumes={volumes} compact />
       <form
         className="form"
         onSubmit={(event) => {
@@ -70,6 +69,7 @@ export function SelectionStep() {
           goTo('summary');
         }}
       >
+        <VolumePicker volumes={volumes} />
         <label>
           {t('selection.sources')}
           <textarea

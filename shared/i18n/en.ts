@@ -89,6 +89,11 @@ export const en = {
   },
   selection: {
     heading: 'What to move',
+    volumes:
+      'Volumes on this machine (each is moved on its own: a folder list does not cross into another volume)',
+    volumeUse: '{{fsType}}, {{used}} used of {{size}}',
+    volumesNeed:
+      'The checked volumes ({{count}}) hold {{bytes}}; free on the target: {{free}}. Measure gives the exact size, without what is left out.',
     sources: 'Folders to move (one per line; DIR or DIR:TARGETPATH)',
     excludes: 'Leave out (globs, one per line)',
     defaultExcludes: 'Leave out /proc, /sys, /dev, /run, /tmp and swap files',

@@ -85,6 +85,10 @@ export const zhCN: Catalog = {
   },
   selection: {
     heading: '迁移内容',
+    volumes: '本机的卷（每个卷单独迁移：文件夹列表不会跨入另一个卷）',
+    volumeUse: '{{fsType}}，已用 {{used}}，共 {{size}}',
+    volumesNeed:
+      '已勾选的 {{count}} 个卷共占用 {{bytes}}；目标端可用 {{free}}。点击“计算大小”可得到不含排除项的准确大小。',
     sources: '要迁移的目录（每行一个；DIR 或 DIR:目标路径）',
     excludes: '排除（通配符，每行一个）',
     defaultExcludes: '排除 /proc、/sys、/dev、/run、/tmp 和交换文件',

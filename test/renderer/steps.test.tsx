@@ -186,6 +186,55 @@ describe('the wizard’s steps', () => {
     assert.match(alert.textContent ?? '', /\/root\/secret: permission denied/);
   });
 
+  it('What to move: the volumes found, with their use, are check boxes of the folder list, and say what they need', async () => {
+    const { store } = show(<SelectionStep />);
+    const srv = {
+      device: '/dev/sdb1',
+      mountpoint: '/srv',
+      fsType: 'xfs',
+      sizeBytes: 500 * 1024 ** 3,
+      usedBytes: 80 * 1024 ** 3,
+      availableBytes: 420 * 1024 ** 3,
+    };
+    store.setState({
+      machine: { ...MACHINE, volumes: [...MACHINE.volumes, srv] },
+      targetInfo: TARGET,
+    });
+    const folders = () => (screen.getByLabelText(/Folders to move/) as HTMLTextAreaElement).value;
+    const box = (name: RegExp) => screen.getByRole('checkbox', { name }) as HTMLInputElement;
+    // The inspection's volumes, each with its use.
+    await screen.findByRole('checkbox', { name: /^\/srv xfs, 80\.0 GiB used of 500\.0 GiB$/ });
+    assert.equal(folders(), '/', 'the whole root by default');
+    assert.equal(box(/^\/ ext4/).checked, true);
+    assert.equal(
+      screen.getByTestId('volumes-need').textContent,
+      'The checked volumes (1) hold 40.0 GiB; free on the target: 100.0 GiB. Measure gives the exact size, without what is left out.',
+    );
+    fireEvent.click(box(/^\/srv /));
+    assert.equal(folders(), '/\n/srv');
+    assert.equal(
+      screen.getByTestId('volumes-need').textContent,
+      'The checked volumes (2) hold 120.0 GiB; free on the target: 100.0 GiB. Measure gives the exact size, without what is left out.',
+    );
+    assert.match(screen.getByTestId('volumes-need').className, /bad/, 'more than the target holds');
+    // Typed by hand, with a target path: the box follows the list.
+    fireEvent.change(screen.getByLabelText(/Folders to move/), { target: { value: '/srv:/data' } });
+    assert.equal(box(/^\/srv /).checked, true);
+    assert.equal(box(/^\/ ext4/).checked, false);
+    assert.doesNotMatch(screen.getByTestId('volumes-need').className, /bad/);
+    fireEvent.click(box(/^\/srv /));
+    assert.equal(folders(), '', 'unchecked: its line, target path and all, is gone');
+    assert.equal(screen.queryByTestId('volumes-need'), null, 'nothing checked, nothing said');
+    fireEvent.click(box(/^\/ ext4/));
+    assert.equal(folders(), '/');
+    switchLanguage('zh-CN');
+    await screen.findByText('本机的卷（每个卷单独迁移：文件夹列表不会跨入另一个卷）');
+    assert.equal(
+      screen.getByTestId('volumes-need').textContent,
+      `已勾选的 1 个卷共占用 40.0 GiB；目标端可用 100.0 GiB。点击“计算大小”可得到不含排除项的准确大小。`,
+    );
+  });
+
   it('Copy: progress with rate and ETA; pause, then resume', async () => {
     const { fake, store } = show(<CopyStep />);
     fake.emit({ type: 'stage', stage: 'running' });
