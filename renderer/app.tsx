@@ -49,7 +49,10 @@ export function App() {
   return (
     <div className="app">
       <header>
-        <h1>{t('app.title')}</h1>
+        <h1>
+          <img className="logo" src="icon.svg" alt="" width={32} height={32} />
+          {t('app.title')}
+        </h1>
         <button
           type="button"
           className="log-button"

@@ -43,7 +43,10 @@ const BUNDLES = {
       sourcemap: 'linked',
       define: { 'process.env.NODE_ENV': '"production"' },
     },
-    copy: [['renderer/index.html', 'dist/renderer/index.html']],
+    copy: [
+      ['renderer/index.html', 'dist/renderer/index.html'],
+      ['assets/icon.svg', 'dist/renderer/icon.svg'],
+    ],
   },
   'electron-main': {
     entry: 'electron/main/main.ts',

@@ -1,19 +1,14 @@
 // Runs every test file under test/ with Node's test runner and the TypeScript loader.
-// Node 20's --test does not expand globs, so the files are listed here. Most files run two at a
-// time (one a core); the shaped-link files, whose tests measure rates and pace a writer by its
-// CPU, run after them with nothing beside. On a full run the VM boot test's Debian root is made
-// with debootstrap while the other files run (it is mostly downloads), and the boot test runs
-// last, alone, on that root: its emulated CPU needs a core of its own (docs/decisions.md).
+// Node 20's --test does not expand globs, so the files are listed here. On a full run the VM
+// boot test's Debian root is made with debootstrap while the other files run (it is mostly
+// downloads), and the boot test runs last, on that root.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { makeDebianRoot } from './debian-root.js';
 
 const BOOT_TEST = join('test', 'vm', 'boot.test.ts');
-const ALONE_DIR = join('test', 'link') + sep;
-/** Files run at once outside the shaped-link ones; TEST_CONCURRENCY=1 runs them one by one. */
-const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -23,9 +18,8 @@ function findTests(dir) {
   });
 }
 
-/** Runs test files, `concurrency` at a time, in a child process; resolves with its exit code. */
-function runTests(files, env = {}, concurrency = 1) {
-  if (files.length === 0) return Promise.resolve(0);
+/** Runs test files one at a time in a child process; resolves with its exit code. */
+function runTests(files, env = {}) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -33,7 +27,7 @@ function runTests(files, env = {}, concurrency = 1) {
         '--import',
         './scripts/test-loader.js',
         '--test',
-        `--test-concurrency=${concurrency}`,
+        '--test-concurrency=1',
         ...(process.env.TEST_TIMEOUT ? [`--test-timeout=${process.env.TEST_TIMEOUT}`] : []),
         ...files,
       ],
@@ -46,18 +40,6 @@ function runTests(files, env = {}, concurrency = 1) {
   });
 }
 
-/** The files that are neither the boot test nor shaped-link ones, then the shaped-link ones. */
-async function runAllButBoot(list) {
-  const alone = list.filter((f) => f.startsWith(ALONE_DIR));
-  const together = await runTests(
-    list.filter((f) => f !== BOOT_TEST && !alone.includes(f)),
-    {},
-    CONCURRENCY,
-  );
-  const apart = await runTests(alone);
-  return together !== 0 ? together : apart;
-}
-
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests('test').sort();
 const canDebootstrap =
@@ -66,9 +48,7 @@ const canDebootstrap =
   spawnSync('sh', ['-c', 'command -v debootstrap'], { stdio: 'ignore' }).status === 0;
 
 if (!files.includes(BOOT_TEST) || files.length === 1 || !canDebootstrap) {
-  const others = await runAllButBoot(files);
-  const boot = files.includes(BOOT_TEST) ? await runTests([BOOT_TEST]) : 0;
-  process.exit(others !== 0 ? others : boot);
+  process.exit(await runTests(files));
 }
 
 const work = mkdtempSync(join(tmpdir(), 'p2v-debian-'));
@@ -76,7 +56,7 @@ const log = join(work, 'debootstrap.log');
 const root = join(work, 'root');
 process.stderr.write(`test setup: debootstrap of the boot test's Debian root in ${root}\n`);
 const made = makeDebianRoot(root, openSync(log, 'w'));
-const others = await runAllButBoot(files);
+const others = await runTests(files.filter((f) => f !== BOOT_TEST));
 const madeCode = await made;
 if (madeCode !== 0)
   process.stderr.write(

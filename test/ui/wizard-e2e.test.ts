@@ -137,6 +137,12 @@ describe(
       await page.goto(ui.url);
       await assert.doesNotReject(step('machine').waitFor());
       assert.equal(await page.getByTestId('machine-os').textContent(), pretty);
+      assert.ok(
+        await page
+          .locator('header img.logo')
+          .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+        'the app icon is served and shown in the header',
+      );
       await shoot('1-machine');
       await page.getByRole('button', { name: 'Next' }).click();
 
