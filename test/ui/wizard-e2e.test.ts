@@ -175,6 +175,16 @@ describe(
       await page.getByRole('button', { name: 'Next' }).click();
 
       await step('selection').waitFor();
+      // A one-weight Chinese font draws a semi-bold label's Latin runs bold and its Chinese not.
+      const labelWeight = () =>
+        page
+          .locator('form label:has(textarea)')
+          .first()
+          .evaluate((label) => getComputedStyle(label).fontWeight);
+      assert.equal(await labelWeight(), '600');
+      await page.locator('header select').selectOption('zh-CN');
+      assert.equal(await labelWeight(), '400', 'Chinese labels at one weight');
+      await page.locator('header select').selectOption('en');
       await page.getByLabel('Folders to move').fill(`${source}:/`);
       await page.getByLabel('Leave out /proc').uncheck();
       assert.match(
