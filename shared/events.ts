@@ -72,7 +72,7 @@ export type MigrationEvent =
   | { type: 'vm'; progress: VmProgress }
   | { type: 'round'; summary: RoundSummary }
   | { type: 'convergence'; decision: ConvergenceDecision }
-  | { type: 'cutover'; step: CutoverStep; at: string; detail?: string }
+  | { type: 'cutover'; step: CutoverStep; at: string; detail?: string; said?: Message }
   | { type: 'warning'; message: string; path?: string; said?: Message }
   /** `error`, where known, is the reason by code, for a front end to say in its language. */
   | { type: 'reconnect'; attempt: number; reason: string; error?: ErrorInfo }

@@ -80,7 +80,8 @@ export interface MigrationReport {
   };
   convergence: ConvergenceDecision | null;
   cutover: {
-    timeline: { step: CutoverStep; at: string; detail?: string }[];
+    /** `detail` in English; `said`, where present, is the same sentence for the report's language. */
+    timeline: { step: CutoverStep; at: string; detail?: string; said?: Message }[];
     stopCommand: string | null;
     downtimeMs: number | null;
     /** The pause part by part as it was measured, beside the prediction in `convergence`. */

@@ -2,13 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
 import { CUTOVER_STEPS, type CutoverStep } from '../../shared/events.ts';
+import type { Message } from '../../shared/i18n/message.ts';
 import { appendLineDurably } from '../storage/durable-write.ts';
 
 /** One step of a cutover as written before the step's action began. */
 export interface JournalEntry {
   step: CutoverStep;
   at: string;
+  /** In English, for the CLI and the JSON report; `said` is the same for another language. */
   detail?: string;
+  said?: Message;
 }
 
 /**
@@ -62,11 +65,12 @@ export class CutoverJournal {
   }
 
   /** Writes a step and waits until it is on disk. */
-  async write(step: CutoverStep, detail?: string): Promise<JournalEntry> {
+  async write(step: CutoverStep, detail?: string, said?: Message): Promise<JournalEntry> {
     const entry: JournalEntry = {
       step,
       at: new Date().toISOString(),
       ...(detail ? { detail } : {}),
+      ...(said ? { said } : {}),
     };
     await appendLineDurably(this.file, JSON.stringify(entry));
     this.entries.push(entry);
@@ -131,7 +135,8 @@ function parseEntry(line: string, file: string, number: number): JournalEntry {
     !candidate ||
     typeof candidate.at !== 'string' ||
     !STEPS.has(candidate.step as CutoverStep) ||
-    (candidate.detail !== undefined && typeof candidate.detail !== 'string')
+    (candidate.detail !== undefined && typeof candidate.detail !== 'string') ||
+    (candidate.said !== undefined && typeof candidate.said?.key !== 'string')
   )
     throw new P2VError('STATE_CORRUPT', `${file} line ${number}: ${line.slice(0, 200)}`);
   return candidate as JournalEntry;

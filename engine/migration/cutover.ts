@@ -1,3 +1,4 @@
+import { say } from '../i18n/say.ts';
 import { P2VError } from '../../shared/errors.ts';
 import type { ConvergenceDecision, CutoverStep, MigrationPhase } from '../../shared/events.ts';
 import type { MessageParams } from '../../shared/i18n/message.ts';
@@ -79,7 +80,7 @@ export class JournaledCutover {
           await this.rollback();
           return 'rounds';
         }
-        await this.step('resumed', 'the program was stopped on the source');
+        await this.step('resumed', say('timelineDetail.resumedStopped'));
         return 'cutover';
       case 'stop-asked':
       case 'handover-asked':
@@ -110,10 +111,16 @@ export class JournaledCutover {
         await this.rollback();
         return 'rounds';
       }
-      await this.step('resumed', 'the target had stopped and was not asked to start the program');
+      await this.step('resumed', say('timelineDetail.resumedNotAsked'));
       return 'cutover';
     }
-    await this.step('resumed', `the target's handover is ${cutover.state} since ${cutover.at}`);
+    await this.step(
+      'resumed',
+      say('timelineDetail.resumedHandover', {
+        state: `@timelineDetail.handoverStates.${cutover.state}`,
+        at: cutover.at,
+      }),
+    );
     await this.handOver();
     this.parts.report.cutover.downtimeMs = Date.now() - this.stoppedAt();
     return 'handed-over-now';
@@ -127,7 +134,10 @@ export class JournaledCutover {
     const { parts } = this;
     parts.phase('cutover');
     if (decision)
-      await this.step('confirmed', `predicted downtime ${decision.predictedDowntimeMs} ms`);
+      await this.step(
+        'confirmed',
+        say('timelineDetail.predicted', { ms: decision.predictedDowntimeMs }),
+      );
     const stopped =
       !decision && parts.journal.lastAttempt().some((entry) => entry.step === 'stopped');
     let handoverAsked = false;
@@ -135,7 +145,10 @@ export class JournaledCutover {
       if (!stopped) await this.stopProgram();
       const mismatches = await parts.lastRoundsAndVerify((step) => this.step(step));
       if (mismatches.length > 0) {
-        await this.step('verify-failed', `${mismatches.length} files differ`);
+        await this.step(
+          'verify-failed',
+          say('timelineDetail.differ', { count: mismatches.length }),
+        );
         throw new P2VError('VERIFY_FAILED', mismatches.slice(0, 5).join(', '));
       }
       await this.step('verified');
@@ -180,7 +193,7 @@ export class JournaledCutover {
     try {
       await this.step('release', releaseCommand);
       const { exitCode, output } = await runShell(releaseCommand, process.cwd());
-      await this.step('released', `exit ${exitCode}`);
+      await this.step('released', say('timelineDetail.exit', { code: exitCode ?? -1 }));
       if (exitCode !== 0)
         this.parts.warn('releaseFailed', {
           command: releaseCommand,
@@ -232,7 +245,10 @@ export class JournaledCutover {
       );
     }
     if (started.exitCode !== null && started.exitCode !== 0) {
-      await this.step('handover-failed', `handover command exited ${started.exitCode}`);
+      await this.step(
+        'handover-failed',
+        say('timelineDetail.handoverExit', { code: started.exitCode }),
+      );
       await this.rollback();
       throw new P2VError(
         'HANDOVER_FAILED',
@@ -253,7 +269,7 @@ export class JournaledCutover {
       await this.reopen();
     if (!rollbackCommand) {
       this.parts.warn('noRollbackCommand');
-      await this.step('rolled-back', 'no rollback command was given');
+      await this.step('rolled-back', say('timelineDetail.noRollback'));
       return;
     }
     await this.step('rollback', rollbackCommand);
@@ -290,9 +306,15 @@ export class JournaledCutover {
     }
   }
 
-  /** Writes a step to the journal, on disk before the step begins; then the timeline and the event. */
-  private async step(step: CutoverStep, detail?: string): Promise<void> {
-    const entry = await this.parts.journal.write(step, detail);
+  /**
+   * Writes a step to the journal, on disk before the step begins; then the timeline and the
+   * event. `detail` is a command or its output as it was, or a sentence from the catalog.
+   */
+  private async step(step: CutoverStep, detail?: string | ReturnType<typeof say>): Promise<void> {
+    const entry =
+      typeof detail === 'object'
+        ? await this.parts.journal.write(step, detail.text, detail.message)
+        : await this.parts.journal.write(step, detail);
     this.parts.report.cutover.timeline = this.parts.journal.lastAttempt();
     this.parts.emit({ type: 'cutover', ...entry });
   }

@@ -166,7 +166,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
     report.cutover.timeline.map((s) => [
       formatTime(s.at),
       t(`stepsTimeline.${s.step}`),
-      s.detail ?? '',
+      s.said ? renderMessage(t, s.said) : (s.detail ?? ''),
     ]),
   );
   const sources = table(
@@ -196,7 +196,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:2rem;color:#111;max-width:60rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1rem}
 pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#f6f6f6;padding:.5rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}td{overflow-wrap:anywhere}
 th{background:#eef}.summary th{width:14rem;font-weight:600}.ok{color:#166534}.bad{color:#991b1b}
 @media print{body{margin:0}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 </style></head><body>

@@ -38,8 +38,11 @@ export function describeEvent(t: TFunction, event: SessionEvent): string {
             ? formatDuration(event.decision.predictedDowntimeMs)
             : '?',
       });
-    case 'cutover':
-      return `${t(`stepsTimeline.${event.step}`, { defaultValue: event.step })}${event.detail ? `: ${event.detail}` : ''}`;
+    case 'cutover': {
+      const step = t(`stepsTimeline.${event.step}`, { defaultValue: event.step });
+      const detail = event.said ? renderMessage(t, event.said) : event.detail;
+      return detail ? t('cutover.stepDetail', { step, detail }) : step;
+    }
     case 'vm':
       return `${event.progress.step}: ${event.progress.said ? renderMessage(t, event.progress.said) : event.progress.line}`;
     case 'done':

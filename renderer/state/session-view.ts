@@ -7,6 +7,7 @@ import type {
   MigrationPhase,
   RoundSummary,
 } from '../../shared/events.ts';
+import type { Message } from '../../shared/i18n/message.ts';
 import type { VmProgress } from '../../shared/vm-image.ts';
 
 /** How many of the VM step's lines the window keeps. */
@@ -23,7 +24,7 @@ export interface SessionView {
   convergence: ConvergenceDecision | null;
   /** Set while the engine waits for the technician's confirmation. */
   awaiting: ConvergenceDecision | null;
-  timeline: { step: CutoverStep; at: string; detail?: string }[];
+  timeline: { step: CutoverStep; at: string; detail?: string; said?: Message }[];
   warnings: number;
   /** Paths the engine said it does not copy (unreadable on the source, sockets…), first ones. */
   notCopied: string[];
@@ -99,7 +100,12 @@ export function reduceSession(previous: SessionView, event: SessionEvent): Sessi
         ...view,
         timeline: [
           ...view.timeline,
-          { step: event.step, at: event.at, ...(event.detail ? { detail: event.detail } : {}) },
+          {
+            step: event.step,
+            at: event.at,
+            ...(event.detail ? { detail: event.detail } : {}),
+            ...(event.said ? { said: event.said } : {}),
+          },
         ],
       };
     case 'warning': {

@@ -1,3 +1,4 @@
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../../shared/format.ts';
 import { ErrorBox } from '../components/error-box.tsx';
@@ -72,7 +73,12 @@ export function CutoverStep() {
         {session.timeline.map((s) => (
           <li key={`${s.step}-${s.at}`}>
             <time dateTime={s.at}>{new Date(s.at).toLocaleTimeString()}</time>{' '}
-            {t(`stepsTimeline.${s.step}`)}
+            {s.said
+              ? t('cutover.stepDetail', {
+                  step: t(`stepsTimeline.${s.step}`),
+                  detail: renderMessage(t, s.said),
+                })
+              : t(`stepsTimeline.${s.step}`)}
           </li>
         ))}
       </ol>

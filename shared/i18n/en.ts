@@ -325,6 +325,7 @@ export const en = {
     cutover: 'Cut over…',
   },
   cutover: {
+    stepDetail: '{{step}}: {{detail}}',
     heading: 'Cutover',
     confirmTitle: 'Stop the program and hand over?',
     willStop: 'This runs on this machine: {{command}}',
@@ -398,6 +399,23 @@ export const en = {
     rollback: 'Rollback started on the source',
     'rolled-back': 'Rolled back: the program runs on the source again',
     resumed: 'An interrupted cutover was picked up again',
+  },
+  timelineDetail: {
+    resumedStopped: 'the program was stopped on the source',
+    resumedNotAsked: 'the target had stopped and was not asked to start the program',
+    resumedHandover: 'the target’s handover was {{state}} at {{at}}',
+    handoverStates: {
+      stopped: 'stopped',
+      'handing-over': 'under way',
+      'handed-over': 'done',
+      'handover-failed': 'failed',
+      unknown: 'unknown',
+    },
+    predicted: 'predicted downtime {{ms}} ms',
+    differ: '{{count}} files differ',
+    exit: 'exit code {{code}}',
+    handoverExit: 'the handover command exited with {{code}}',
+    noRollback: 'no rollback command was given',
   },
   roles: {
     storage: 'storage',

@@ -313,6 +313,7 @@ export const zhCN: Catalog = {
     cutover: '切换…',
   },
   cutover: {
+    stepDetail: '{{step}}：{{detail}}',
     heading: '切换',
     confirmTitle: '停止程序并切换到目标？',
     willStop: '将在本机执行：{{command}}',
@@ -384,6 +385,23 @@ export const zhCN: Catalog = {
     rollback: '已在源主机开始回滚',
     'rolled-back': '回滚完成：程序已在源主机重新运行',
     resumed: '已接续被中断的切换',
+  },
+  timelineDetail: {
+    resumedStopped: '程序已在源端停止',
+    resumedNotAsked: '目标端已停止，尚未被要求启动程序',
+    resumedHandover: '目标端的交接状态为“{{state}}”（{{at}}）',
+    handoverStates: {
+      stopped: '已停止',
+      'handing-over': '进行中',
+      'handed-over': '已完成',
+      'handover-failed': '失败',
+      unknown: '未知',
+    },
+    predicted: '预测停机时间 {{ms}} 毫秒',
+    differ: '{{count}} 个文件不一致',
+    exit: '退出码 {{code}}',
+    handoverExit: '交接命令退出码为 {{code}}',
+    noRollback: '未提供回滚命令',
   },
   roles: {
     storage: '存储',

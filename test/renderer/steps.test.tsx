@@ -692,8 +692,16 @@ describe('the wizard’s steps', () => {
     fireEvent.click(button('Stop and cut over'));
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'cutOver')));
     fake.emit({ type: 'stage', stage: 'cutting-over' });
+    fake.emit({
+      type: 'cutover',
+      step: 'confirmed',
+      at: '2026-11-25T09:59:59Z',
+      detail: 'predicted downtime 800 ms',
+      said: { key: 'timelineDetail.predicted', params: { ms: 800 } },
+    });
     fake.emit({ type: 'cutover', step: 'stopped', at: '2026-11-25T10:00:00Z' });
     await screen.findByText(/Program stopped/);
+    await screen.findByText('Cutover confirmed: predicted downtime 800 ms');
     assert.equal(screen.queryByRole('alertdialog'), null);
     // A stop command that hangs, or second thoughts: until the target is asked to take over,
     // the cutover can be aborted, and the program starts here again.
@@ -701,6 +709,8 @@ describe('the wizard’s steps', () => {
     await waitFor(() => assert.ok(fake.calls.some((c) => c.method === 'cancelMigration')));
     fake.emit({ type: 'cutover', step: 'stop-request', at: '2026-11-25T10:00:05Z' });
     await waitFor(() => assertGone(screen.queryByRole('button', { name: /Abort/ }), 'Abort'));
+    switchLanguage('zh-CN');
+    await screen.findByText('已确认切换：预测停机时间 800 毫秒');
   });
 
   it('Done: the result, and the report exported; a failed export says why', async () => {

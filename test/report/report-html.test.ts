@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { formatTime } from '../../shared/format.ts';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
 import type { MigrationReport } from '../../shared/report.ts';
 import { renderReportHtml } from '../../engine/report/report-html.ts';
+import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const report: MigrationReport = {
   tool: { name: 'P2V Wizard', version: '0.1.0' },
@@ -103,6 +109,38 @@ describe('the HTML report', () => {
     assert.ok(html.includes('−30%'), 'the slowed round is marked on the chart');
   });
 
+  it('keeps its row names readable in Chinese beside a long value, as printed on A4', async (t) => {
+    const browserPath = process.env.P2V_CHROMIUM ?? '/usr/bin/chromium';
+    if (!existsSync(browserPath)) {
+      t.skip('SKIPPED LOUDLY: no Chromium to lay the report out (apt-get install chromium)');
+      return;
+    }
+    // A SHA-256 fingerprint has no place to break: it once squeezed the names to one character.
+    const fingerprint = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16)).join(':');
+    const html = renderReportHtml(
+      { ...report, target: { ...report.target, fingerprint } },
+      'zh-CN',
+    );
+    const browser = await chromium.launch({
+      executablePath: browserPath,
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
+    try {
+      // An A4 page's printable width at 96 dpi, as Chromium prints it.
+      const page = await browser.newPage({ viewport: { width: 720, height: 1000 } });
+      await page.emulateMedia({ media: 'print' });
+      await page.setContent(html);
+      const widths = await page.$$eval('.summary th', (cells) =>
+        cells.map((cell) => [cell.textContent, cell.getBoundingClientRect().width] as const),
+      );
+      assert.ok(widths.length > 5);
+      for (const [name, width] of widths)
+        assert.ok(width >= 200, `the row name ${name} is ${Math.round(width)} px wide`);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('speaks the technician’s language: Simplified Chinese headings, steps and values', () => {
     const html = renderReportHtml(report, 'zh-CN');
     assert.match(html, /<html lang="zh-CN">/);
@@ -111,6 +149,24 @@ describe('the HTML report', () => {
     assert.ok(html.includes('程序已停止'), 'the timeline step is translated');
     assert.ok(html.includes('10 个文件'), 'values are phrased in Chinese');
     assert.ok(!html.includes('Delta rounds'));
+  });
+
+  it('gives a real cutover’s details in the report’s language', async () => {
+    const base = await tempDir();
+    await mkdir(join(base, 'source'));
+    await writeFile(join(base, 'source', 'a.txt'), 'data\n');
+    const agent = await startTestAgent(join(base, 'target'), join(base, 'agent-state'));
+    try {
+      const { report: done } = await migrateTo(agent, join(base, 'source'), join(base, 'state'));
+      const confirmed = done.cutover.timeline.find((s) => s.step === 'confirmed');
+      assert.equal(confirmed?.said?.key, 'timelineDetail.predicted');
+      assert.match(confirmed?.detail ?? '', /^predicted downtime \d+ ms$/, 'English in the JSON');
+      const html = renderReportHtml(done, 'zh-CN');
+      assert.match(html, /预测停机时间 \d+ 毫秒/);
+      assert.ok(!html.includes('predicted downtime'));
+    } finally {
+      await agent.close();
+    }
   });
 });
 
