@@ -25,7 +25,7 @@ const methodOf = (
 
 /**
  * Red Hat's initscripts format (RHEL 7/8, `/etc/sysconfig/network-scripts/ifcfg-NAME`):
- * `DEVICE`, `HWADDR`, `BOOTPROTO`, `IPADDR[n]` with `PREFIX[n]` or `NETMASK[n]`, `GATEWAY`,
+ * `DEVICE`, `HWADDR`, `BOOTPROTO`, `IPADDR[n]` with `PREFIX[n]` or `NETMASK[n]`, `GATEWAY[n]`,
  * `DNS1..`. Matched by `HWADDR` when set, and by `DEVICE` (or the file's name).
  */
 export function parseIfcfgRedhat(text: string, file: string): ConfiguredInterface[] {
@@ -40,13 +40,16 @@ export function parseIfcfgRedhat(text: string, file: string): ConfiguredInterfac
     null;
   if (name === 'lo') return [];
   const addresses: string[] = [];
-  for (const suffix of ['', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+  const suffixes = ['', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+  for (const suffix of suffixes) {
     const address = v.get(`IPADDR${suffix}`);
     if (address)
       addresses.push(
         withPrefix(address, v.get(`PREFIX${suffix}`) ?? v.get(`NETMASK${suffix}`) ?? null),
       );
   }
+  // Files with numbered addresses often number the gateway too (GATEWAY0), as NetworkManager reads it.
+  const gateway = suffixes.map((suffix) => v.get(`GATEWAY${suffix}`)).find(Boolean) ?? null;
   const hwaddr = v.get('HWADDR');
   return [
     {
@@ -56,7 +59,7 @@ export function parseIfcfgRedhat(text: string, file: string): ConfiguredInterfac
       mac: hwaddr ? normalMac(hwaddr) : null,
       method: methodOf(v.get('BOOTPROTO'), addresses.length > 0),
       addresses,
-      gateway: v.get('GATEWAY') ?? null,
+      gateway,
       dns: [...v].filter(([k]) => /^DNS\d+$/.test(k)).map(([, value]) => value),
     },
   ];

@@ -89,6 +89,19 @@ describe("a source machine's network configuration, read from its files", () => 
     );
   });
 
+  it('CentOS 7 ifcfg edited by hand: quoted, three numbered addresses, the gateway numbered too', async () => {
+    const [card] = (await readNetworkConfig(fixture('centos-7-aliases'))).interfaces;
+    assert.deepEqual(shape(card as ConfiguredInterface), {
+      format: 'ifcfg-redhat',
+      name: 'enp0s3',
+      mac: '08:00:27:5e:1a:2c',
+      method: 'static',
+      addresses: ['192.0.2.10/24', '192.0.2.11/24', '192.0.2.12/24'],
+      gateway: '192.0.2.1',
+      dns: ['192.0.2.53'],
+    });
+  });
+
   it('SLES 15 wicked ifcfg, with the default route and name servers from their own files', async () => {
     const config = await readNetworkConfig(fixture('sles-15'));
     assert.deepEqual(config.interfaces.map(shape), [
