@@ -1,5 +1,5 @@
-import { createReadStream, type BigIntStats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { createReadStream, type BigIntStats, type Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RawPath } from '../paths/raw-path.ts';
@@ -75,17 +75,32 @@ async function listFolders(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
 }
 
+/**
+ * The logs this user could have written alone, newest first. A folder beside the state folder
+ * may be anyone's (`--state /tmp/x` puts it among others'), and a planted log could vouch for a
+ * stale copy on the target; so the log and its folder must be this user's, writable by no other.
+ */
 async function newestFirst(files: string[]): Promise<string[]> {
   const stamped = await Promise.all(
     files.map(async (file) => {
-      const info = await stat(file).catch(() => null);
-      return info?.isFile() ? { file, mtimeMs: info.mtimeMs } : null;
+      const [info, folder] = await Promise.all([
+        lstat(file).catch(() => null),
+        lstat(dirname(file)).catch(() => null),
+      ]);
+      if (!info?.isFile() || !folder?.isDirectory() || !ownOnly(info) || !ownOnly(folder))
+        return null;
+      return { file, mtimeMs: info.mtimeMs };
     }),
   );
   return stamped
     .filter((s): s is { file: string; mtimeMs: number } => s !== null)
     .sort((a, b) => b.mtimeMs - a.mtimeMs)
     .map((s) => s.file);
+}
+
+/** Owned by this process's user and writable by neither group nor others. */
+function ownOnly(info: Stats): boolean {
+  return info.uid === (process.getuid?.() ?? info.uid) && (info.mode & 0o022) === 0;
 }
 
 /**

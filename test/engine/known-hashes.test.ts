@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { mkdir, open, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KnownHashes } from '../../engine/record/known-hashes.ts';
@@ -101,7 +101,7 @@ describe('a new migration of a machine an earlier migration read', () => {
     }
   });
 
-  it('trusts no checksum read racily, changed while read, or of a file whose stat moved since', async () => {
+  it('trusts no checksum read racily, changed while read, planted by another user, or of a file whose stat moved since', async () => {
     const base = await tempDir();
     const file = join(base, 'data.bin');
     await writeFile(file, 'content\n');
@@ -141,6 +141,31 @@ describe('a new migration of a machine an earlier migration read', () => {
     await index('racy', [['data.bin', entry({})]]);
     const known = await KnownHashes.load(join(base, 'mine'));
     assert.equal(known.hashOf(file, info), 'a'.repeat(32), 'a settled read beside this one');
+    // Planted beside the state folder by someone else, or open to others' writes: not trusted.
+    if (process.getuid?.() === 0) {
+      await chown(join(base, 'racy'), 65534, 65534);
+      assert.equal(
+        (await KnownHashes.load(join(base, 'mine'))).hashOf(file, info),
+        null,
+        'a folder of another user',
+      );
+      await chown(join(base, 'racy'), 0, 0);
+    }
+    await chmod(join(base, 'racy', 'index.jsonl'), 0o666);
+    assert.equal(
+      (await KnownHashes.load(join(base, 'mine'))).hashOf(file, info),
+      null,
+      'a log others may write',
+    );
+    await chmod(join(base, 'racy', 'index.jsonl'), 0o644);
+    await chmod(join(base, 'racy'), 0o777);
+    assert.equal(
+      (await KnownHashes.load(join(base, 'mine'))).hashOf(file, info),
+      null,
+      'a folder others may write',
+    );
+    await chmod(join(base, 'racy'), 0o700);
+    assert.equal((await KnownHashes.load(join(base, 'mine'))).hashOf(file, info), 'a'.repeat(32));
     for (const moved of ['size', 'mtimeNs', 'ctimeNs', 'ino', 'dev'] as const) {
       await index('racy', [['data.bin', entry({ [moved]: String(info[moved] + 1n) })]]);
       assert.equal(
