@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KnownHashes } from '../../engine/record/known-hashes.ts';
 import { renderReportHtml } from '../../engine/report/report-html.ts';
-import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
+import { migrateTo, rewriteKeepingTimes, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Runs `work` while recording every file the process opens synchronously below `under`. */
@@ -63,10 +63,7 @@ describe('a new migration of a machine an earlier migration read', () => {
       await writeFile(join(source, 'd2/new.dat'), 'a new file\n');
       // On the target, behind the agent's back: a copy rewritten at its size and times, which
       // the source's unchanged stat cannot tell; only the agent's checksum of its copy can.
-      const tampered = join(target, 'd3/f3.dat');
-      const times = await stat(tampered);
-      await writeFile(tampered, randomBytes(times.size));
-      await utimes(tampered, times.atime, times.mtime);
+      await rewriteKeepingTimes(join(target, 'd3/f3.dat'));
 
       agent = await startTestAgent(target, join(base, 'agent-state'), null, {
         acceptNewMigration: true,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
+import { migrateTo, rewriteKeepingTimes, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('a second window over many small files', () => {
@@ -28,10 +28,7 @@ describe('a second window over many small files', () => {
         randomBytes((await stat(join(source, 'd1/f1.dat'))).size),
       );
       await writeFile(join(source, 'd2/new.dat'), 'a new file\n');
-      const touched = join(target, 'd3/f3.dat');
-      const times = await stat(touched);
-      await writeFile(touched, randomBytes(times.size));
-      await utimes(touched, times.atime, times.mtime);
+      await rewriteKeepingTimes(join(target, 'd3/f3.dat'));
 
       agent = await startTestAgent(target, join(base, 'agent-state'), null, {
         acceptNewMigration: true,
