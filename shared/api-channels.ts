@@ -8,6 +8,7 @@ export const CHANNELS = {
   connectTarget: 'target:connect',
   check: 'check:run',
   measureSelection: 'selection:measure',
+  measureFolders: 'selection:folders',
   startMigration: 'migration:start',
   pauseMigration: 'migration:pause',
   resumeMigration: 'migration:resume',

@@ -28,6 +28,14 @@ export const Selection = z.object({
 });
 export type Selection = z.infer<typeof Selection>;
 
+/** A folder whose sub-folders are measured one by one, with the selection's exclusions. */
+export const FolderRequest = z.object({
+  path: z.string().min(1).max(4096),
+  excludes: Selection.shape.excludes,
+  useDefaultExcludes: z.boolean(),
+});
+export type FolderRequest = z.infer<typeof FolderRequest>;
+
 export const CheckRequest = z.object({
   profile: z.string().min(1).max(4096),
   condition: z.enum(['missing', 'any', 'major']),
@@ -117,6 +125,18 @@ export interface SelectionMeasure {
   unreadableCount: number;
 }
 
+/** A folder's sub-folders, the biggest first: what each holds, or why it is not measured. */
+export interface FolderSizes {
+  folders: {
+    path: string;
+    /** Allocated bytes, as the selection is measured; null where it was not measured. */
+    bytes: number | null;
+    /** Left out by the exclusions, or another volume mounted there: moved on its own or not at all. */
+    skipped?: 'excluded' | 'mount';
+    unreadableCount: number;
+  }[];
+}
+
 export interface ProfileSummary {
   id: string;
   name: string;
@@ -184,6 +204,8 @@ export interface WizardApi {
   check(request: CheckRequest): Promise<CheckSummary>;
   /** Bytes the selection takes on disk, walked with its exclusions. */
   measureSelection(selection: Selection): Promise<SelectionMeasure>;
+  /** The sub-folders of one folder (a volume's top folders) with what each holds. */
+  measureFolders(request: FolderRequest): Promise<FolderSizes>;
   startMigration(request: MigrationRequest): Promise<void>;
   pauseMigration(): Promise<void>;
   resumeMigration(): Promise<void>;
@@ -206,6 +228,7 @@ export const API_CHANNELS = {
   connectTarget: { channel: CHANNELS.connectTarget, input: TargetAddress },
   check: { channel: CHANNELS.check, input: CheckRequest },
   measureSelection: { channel: CHANNELS.measureSelection, input: Selection },
+  measureFolders: { channel: CHANNELS.measureFolders, input: FolderRequest },
   startMigration: { channel: CHANNELS.startMigration, input: MigrationRequest },
   pauseMigration: { channel: CHANNELS.pauseMigration, input: z.undefined() },
   resumeMigration: { channel: CHANNELS.resumeMigration, input: z.undefined() },

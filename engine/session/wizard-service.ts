@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type {
   CheckRequest,
   CheckSummary,
+  FolderRequest,
+  FolderSizes,
   MigrationRequest,
   ProfileSummary,
   ReportRequest,
@@ -24,6 +26,7 @@ import { loadStoredReport } from '../migration/migration-state.ts';
 import { runMigration } from '../migration/migrate.ts';
 import { stateFolderFor } from '../migration/state-key.ts';
 import { checkMigration, toMigrationCheck } from '../preflight/check-migration.ts';
+import { measureFolders } from '../preflight/measure-folders.ts';
 import { measureSources, type SourceMeasure } from '../preflight/measure-sources.ts';
 import { builtInProfiles, driversOfInterest } from '../profiles/load-profile.ts';
 import { printPdf } from '../report/print-pdf.ts';
@@ -151,6 +154,10 @@ export class WizardService implements WizardApi {
       unreadable: measure.unreadable,
       unreadableCount: measure.unreadableCount,
     };
+  }
+
+  measureFolders(request: FolderRequest): Promise<FolderSizes> {
+    return measureFolders(request);
   }
 
   async startMigration(request: MigrationRequest): Promise<void> {

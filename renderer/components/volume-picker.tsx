@@ -3,6 +3,7 @@ import { formatBytes } from '../../shared/format.ts';
 import type { Volume } from '../../shared/inspection.ts';
 import { lines } from '../state/store.ts';
 import { useWizard } from '../store-context.tsx';
+import { FolderSizes } from './folder-sizes.tsx';
 
 /** Whether a line of the folder list names this mount point (as DIR or DIR:TARGETPATH). */
 const names = (line: string, mountpoint: string): boolean =>
@@ -30,19 +31,22 @@ export function VolumePicker({ volumes }: { volumes: Volume[] }) {
     <fieldset data-testid="volume-picker">
       <legend>{t('selection.volumes')}</legend>
       {volumes.map((v) => (
-        <label className="check" key={v.mountpoint}>
-          <input
-            type="checkbox"
-            checked={checked.includes(v)}
-            onChange={(e) => toggle(v.mountpoint, e.target.checked)}
-          />
-          <code>{v.mountpoint}</code>{' '}
-          {t('selection.volumeUse', {
-            fsType: v.fsType ?? '?',
-            used: formatBytes(v.usedBytes),
-            size: formatBytes(v.sizeBytes),
-          })}
-        </label>
+        <div key={v.mountpoint}>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={checked.includes(v)}
+              onChange={(e) => toggle(v.mountpoint, e.target.checked)}
+            />
+            <code>{v.mountpoint}</code>{' '}
+            {t('selection.volumeUse', {
+              fsType: v.fsType ?? '?',
+              used: formatBytes(v.usedBytes),
+              size: formatBytes(v.sizeBytes),
+            })}
+          </label>
+          {checked.includes(v) ? <FolderSizes volume={v.mountpoint} /> : null}
+        </div>
       ))}
       {checked.length > 0 ? (
         <p

@@ -1,6 +1,7 @@
 import { create, type StateCreator } from 'zustand';
 import type {
   CheckSummary,
+  FolderSizes,
   MigrationRequest,
   ProfileSummary,
   SelectionMeasure,
@@ -76,6 +77,10 @@ interface SelectionSlice {
   unreadable: Pick<SelectionMeasure, 'unreadable' | 'unreadableCount'> | null;
   measureCall: CallState;
   measure: () => Promise<void>;
+  /** A volume's top folders with what each holds, as last measured. */
+  folders: { path: string; folders: FolderSizes['folders'] } | null;
+  foldersCall: CallState;
+  measureFolders: (path: string) => Promise<void>;
 }
 
 interface SessionSlice {
@@ -147,7 +152,7 @@ export function splitHostPort(host: string | undefined): { host: string; port: s
 /** Runs a call with a screen's busy and error state around it. */
 async function track(
   set: (patch: Partial<WizardState>) => void,
-  key: 'machineCall' | 'targetCall' | 'checkCall' | 'measureCall' | 'sessionCall',
+  key: 'machineCall' | 'targetCall' | 'checkCall' | 'measureCall' | 'foldersCall' | 'sessionCall',
   work: () => Promise<void>,
 ): Promise<void> {
   set({ [key]: { busy: true, error: null } });
@@ -257,6 +262,19 @@ export function createWizardStore(api: WizardApi) {
           useDefaultExcludes: selection.defaultExcludes,
         });
         set({ measured: bytes, unreadable: { unreadable, unreadableCount } });
+      }),
+    folders: null,
+    foldersCall: IDLE,
+    measureFolders: (path) =>
+      track(set, 'foldersCall', async () => {
+        const { selection } = get();
+        set({ folders: null });
+        const { folders } = await api.measureFolders({
+          path,
+          excludes: lines(selection.excludes),
+          useDefaultExcludes: selection.defaultExcludes,
+        });
+        set({ folders: { path, folders } });
       }),
   });
   const session: Slice<SessionSlice> = (set, get) => ({

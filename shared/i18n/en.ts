@@ -92,6 +92,14 @@ export const en = {
     volumes:
       'Volumes on this machine (each is moved on its own: a folder list does not cross into another volume)',
     volumeUse: '{{fsType}}, {{used}} used of {{size}}',
+    folders: 'Top folders of {{volume}} and their sizes',
+    foldersBusy: 'Measuring each folder (this reads every entry of the volume)…',
+    foldersHint: 'Uncheck a folder to leave it out: it is added to the exclusions below.',
+    folderSkipped: {
+      excluded: 'left out by the exclusions',
+      mount: 'another volume is mounted here (listed on its own)',
+    },
+    folderUnreadable: '({{count}} entries could not be read)',
     volumesNeed:
       'The checked volumes ({{count}}) hold {{bytes}}; free on the target: {{free}}. Measure gives the exact size, without what is left out.',
     sources: 'Folders to move (one per line; DIR or DIR:TARGETPATH)',

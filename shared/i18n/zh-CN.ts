@@ -87,6 +87,14 @@ export const zhCN: Catalog = {
     heading: '迁移内容',
     volumes: '本机的卷（每个卷单独迁移：文件夹列表不会跨入另一个卷）',
     volumeUse: '{{fsType}}，已用 {{used}}，共 {{size}}',
+    folders: '{{volume}} 的顶层文件夹及其大小',
+    foldersBusy: '正在逐个测量文件夹（会读取该卷的每个条目）…',
+    foldersHint: '取消勾选某个文件夹即可不迁移它：它会被加入下方的排除列表。',
+    folderSkipped: {
+      excluded: '已被排除规则排除',
+      mount: '此处挂载了另一个卷（单独列出）',
+    },
+    folderUnreadable: '（{{count}} 个条目无法读取）',
     volumesNeed:
       '已勾选的 {{count}} 个卷共占用 {{bytes}}；目标端可用 {{free}}。点击“计算大小”可得到不含排除项的准确大小。',
     sources: '要迁移的目录（每行一个；DIR 或 DIR:目标路径）',

@@ -180,6 +180,14 @@ export function fakeApi(
       unreadable: [],
       unreadableCount: 0,
     })),
+    measureFolders: answer('measureFolders', () => ({
+      folders: [
+        { path: '/var', bytes: 30 * 1024 ** 3, unreadableCount: 0 },
+        { path: '/home', bytes: 8 * 1024 ** 3, unreadableCount: 2 },
+        { path: '/tmp', bytes: null, skipped: 'excluded', unreadableCount: 0 },
+        { path: '/boot', bytes: null, skipped: 'mount', unreadableCount: 0 },
+      ],
+    })),
     startMigration: answer('startMigration', () => undefined),
     pauseMigration: answer('pauseMigration', () => undefined),
     resumeMigration: answer('resumeMigration', () => undefined),

@@ -235,6 +235,37 @@ describe('the wizard’s steps', () => {
     );
   });
 
+  it('What to move: a volume’s top folders with their sizes; unchecking one leaves it out', async () => {
+    const { store, fake } = show(<SelectionStep />);
+    store.setState({ machine: MACHINE, targetInfo: TARGET });
+    const excludes = () =>
+      (screen.getByLabelText(/Leave out \(globs/) as HTMLTextAreaElement).value;
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Top folders of / and their sizes' }),
+    );
+    const list = await screen.findByTestId('folder-list');
+    assert.deepEqual(
+      fake.calls.find((c) => c.method === 'measureFolders')?.arg,
+      { path: '/', excludes: [], useDefaultExcludes: true },
+      'measured with the exclusions as they stand',
+    );
+    assert.match(list.textContent ?? '', /\/var 30\.0 GiB/);
+    assert.match(list.textContent ?? '', /\/home 8\.00 GiB \(2 entries could not be read\)/);
+    assert.match(list.textContent ?? '', /\/tmp left out by the exclusions/);
+    assert.match(list.textContent ?? '', /\/boot another volume is mounted here/);
+    const varBox = screen.getByRole('checkbox', { name: /^\/var 30\.0 GiB/ }) as HTMLInputElement;
+    assert.equal(varBox.checked, true);
+    fireEvent.click(varBox);
+    assert.equal(excludes(), '/var', 'left out: in the exclusions');
+    assert.equal(varBox.checked, false);
+    fireEvent.change(screen.getByLabelText(/Leave out \(globs/), {
+      target: { value: '/srv\n/var/**' },
+    });
+    assert.equal(varBox.checked, false, 'typed as a glob of the whole folder: still left out');
+    fireEvent.click(varBox);
+    assert.equal(excludes(), '/srv', 'checked again: its line is gone, the others kept');
+  });
+
   it('Copy: progress with rate and ETA; pause, then resume', async () => {
     const { fake, store } = show(<CopyStep />);
     fake.emit({ type: 'stage', stage: 'running' });
