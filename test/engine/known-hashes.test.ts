@@ -2,12 +2,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { chmod, chown, mkdir, open, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KnownHashes } from '../../engine/record/known-hashes.ts';
 import { renderReportHtml } from '../../engine/report/report-html.ts';
-import { migrateTo, rewriteKeepingTimes, startTestAgent } from '../helpers/migrate-in-process.ts';
+import {
+  assertSameFiles,
+  migrateTo,
+  rewriteKeepingTimes,
+  startTestAgent,
+} from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Runs `work` while recording every file the process opens synchronously below `under`. */
@@ -87,12 +92,7 @@ describe('a new migration of a machine an earlier migration read', () => {
         ),
         'the report tells the technician',
       );
-      for (const name of [...small, ...big, 'd2/new.dat'])
-        assert.deepEqual(
-          await readFile(join(target, name)),
-          await readFile(join(source, name)),
-          name,
-        );
+      await assertSameFiles(source, target, [...small, ...big, 'd2/new.dat']);
     } finally {
       await agent.close();
     }

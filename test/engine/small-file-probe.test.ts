@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { migrateTo, rewriteKeepingTimes, startTestAgent } from '../helpers/migrate-in-process.ts';
+import {
+  assertSameFiles,
+  migrateTo,
+  rewriteKeepingTimes,
+  startTestAgent,
+} from '../helpers/migrate-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('a second window over many small files', () => {
@@ -40,12 +45,7 @@ describe('a second window over many small files', () => {
         'only the two copies that differ are read for a signature',
       );
       assert.ok(agent.counts.probed >= names.length, `probed ${agent.counts.probed}`);
-      for (const name of [...names, 'd2/new.dat'])
-        assert.deepEqual(
-          await readFile(join(target, name)),
-          await readFile(join(source, name)),
-          name,
-        );
+      await assertSameFiles(source, target, [...names, 'd2/new.dat']);
     } finally {
       await agent.close();
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { stat, utimes, writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MigrationEvent } from '../../shared/events.ts';
 import type { MigrationReport } from '../../shared/report.ts';
@@ -68,4 +69,14 @@ export async function rewriteKeepingTimes(path: string): Promise<void> {
   const times = await stat(path);
   await writeFile(path, randomBytes(times.size));
   await utimes(path, times.atime, times.mtime);
+}
+
+/** Asserts that each named file holds the same bytes under `target` as under `source`. */
+export async function assertSameFiles(
+  source: string,
+  target: string,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names)
+    assert.deepEqual(await readFile(join(target, name)), await readFile(join(source, name)), name);
 }
