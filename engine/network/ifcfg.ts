@@ -30,7 +30,8 @@ const methodOf = (
  */
 export function parseIfcfgRedhat(text: string, file: string): ConfiguredInterface[] {
   const v = parseShellVariables(text);
-  if (v.get('TYPE') && v.get('TYPE') !== 'Ethernet') return [];
+  // NetworkManager reads TYPE without regard to case (TYPE=ETHERNET is seen in the wild).
+  if (v.get('TYPE') && v.get('TYPE')?.toLowerCase() !== 'ethernet') return [];
   const name =
     v.get('DEVICE') ??
     file

@@ -89,8 +89,21 @@ describe("a source machine's network configuration, read from its files", () => 
     );
   });
 
-  it('CentOS 7 ifcfg edited by hand: quoted, three numbered addresses, the gateway numbered too', async () => {
-    const [card] = (await readNetworkConfig(fixture('centos-7-aliases'))).interfaces;
+  it('CentOS 7 ifcfg edited by hand: quoted, three numbered addresses, the gateway numbered too; TYPE in capitals', async () => {
+    const [card, second] = (await readNetworkConfig(fixture('centos-7-aliases'))).interfaces;
+    assert.deepEqual(
+      second && shape(second),
+      {
+        format: 'ifcfg-redhat',
+        name: 'enp0s8',
+        mac: '08:00:27:5e:1a:2d',
+        method: 'dhcp',
+        addresses: [],
+        gateway: null,
+        dns: [],
+      },
+      'TYPE=ETHERNET is Ethernet: NetworkManager compares it without case',
+    );
     assert.deepEqual(shape(card as ConfiguredInterface), {
       format: 'ifcfg-redhat',
       name: 'enp0s3',
