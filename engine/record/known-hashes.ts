@@ -3,6 +3,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RawPath } from '../paths/raw-path.ts';
+import { statKey } from '../paths/stat-key.ts';
 import type { IndexEntry } from './source-index.ts';
 
 /** Earlier migrations' indexes read, newest first: enough for a second window, bounded in memory. */
@@ -34,10 +35,6 @@ export class KnownHashes {
     return new KnownHashes(bySource);
   }
 
-  get size(): number {
-    return this.bySource.size;
-  }
-
   /** The checksum an earlier read of `source` gave, if its stat is still `info`; null if not. */
   hashOf(source: RawPath, info: BigIntStats): string | null {
     const known = this.bySource.get(source);
@@ -47,14 +44,9 @@ export class KnownHashes {
   }
 }
 
-function keyOf(info: {
-  dev: bigint | string;
-  ino: bigint | string;
-  size: bigint | string;
-  mtimeNs: bigint | string;
-  ctimeNs: bigint | string;
-}): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+/** The stat key with the device: another file system's inode numbers are another series. */
+function keyOf(info: Parameters<typeof statKey>[0] & { dev: bigint | string }): string {
+  return `${info.dev}:${statKey(info)}`;
 }
 
 /** Index logs of earlier migrations: here, archived below here, and in the folders beside. */

@@ -26,7 +26,7 @@ export interface Probed {
   signature: SignatureStream | null;
   probe: Probe | null;
   /** The file's checksum as an earlier read vouches for it: no read here. */
-  known: string | null;
+  known: string | null | undefined;
 }
 
 /**
@@ -41,7 +41,7 @@ export interface Probed {
  */
 export function probeFiles(client: AgentClient, entries: readonly Probed[]): void {
   const probes = entries.map((entry): Probe => ({
-    hash: entry.known,
+    hash: entry.known ?? null,
     readFromMs: Date.now(),
     answer: Promise.resolve(null),
     wantsSignature: false,

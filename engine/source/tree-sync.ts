@@ -60,7 +60,8 @@ interface Queued {
   item: SyncItem;
   signature: SignatureStream | null;
   probe: Probe | null;
-  known: string | null;
+  /** What an earlier read vouches for (`knownHash`), looked up once; undefined until then. */
+  known: string | null | undefined;
 }
 
 /** Totals for one pass. */
@@ -137,7 +138,7 @@ export async function syncItems(
         exhausted = true;
         break;
       }
-      queue.push({ item: next.value, signature: null, probe: null, known: null });
+      queue.push({ item: next.value, signature: null, probe: null, known: undefined });
     }
     const toProbe: Queued[] = [];
     for (const [index, entry] of queue.entries()) {
@@ -154,7 +155,9 @@ export async function syncItems(
         continue;
       }
       const probing = mode === 'delta' && named.baseFrom === undefined && !hooks.wholeFile?.(named);
-      entry.known = probing ? (hooks.knownHash?.(named) ?? null) : null;
+      // Each fill looks over the whole lookahead: the stat key is built once a file, not each time.
+      if (entry.known === undefined)
+        entry.known = probing ? (hooks.knownHash?.(named) ?? null) : null;
       if (index > 0 && big && entry.known === null) break;
       if (hooks.hardLinkPrimary(named) !== null) continue;
       if (probing && (!big || entry.known !== null)) {

@@ -117,47 +117,50 @@ describe('the wizard service drives the engine for the window', () => {
     }
   });
 
-  it('runs the flush command the wizard was given before the last round', async () => {
-    const other = new WizardService({ dataDir: join(base, 'wizard-flush') });
-    const flushed = join(base, 'flushed-by-wizard');
+  /**
+   * A migration through a service of its own with `patch`, cut over as soon as it is offered;
+   * `atOffer` looks at the machine then. Resolves with the finished session.
+   */
+  const cutOverWith = async (
+    name: string,
+    patch: Partial<MigrationRequest>,
+    atOffer: () => void,
+  ): Promise<Awaited<ReturnType<WizardService['getSession']>>> => {
+    const other = new WizardService({ dataDir: join(base, `wizard-${name}`) });
     try {
       const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
       await other.startMigration({
         ...request,
-        target: await freshTarget('target-flush'),
-        flushCommand: `touch ${shellQuote(flushed)}`,
+        target: await freshTarget(`target-${name}`),
+        ...patch,
       });
       await waiting;
-      assert.ok(existsSync(flushed), 'the flush ran before the cutover was offered');
+      atOffer();
       const done = nextEvent(other, stageIs('done'));
       await other.cutOver();
       await done;
-      const session = await other.getSession();
-      assert.ok(session.report?.rounds.some((r) => r.afterFlush));
+      return await other.getSession();
     } finally {
       await other.close();
     }
+  };
+
+  it('runs the flush command the wizard was given before the last round', async () => {
+    const flushed = join(base, 'flushed-by-wizard');
+    const session = await cutOverWith(
+      'flush',
+      { flushCommand: `touch ${shellQuote(flushed)}` },
+      () => assert.ok(existsSync(flushed), 'the flush ran before the cutover was offered'),
+    );
+    assert.ok(session.report?.rounds.some((r) => r.afterFlush));
   });
 
   it('runs the release command the wizard was given once the target took over', async () => {
-    const other = new WizardService({ dataDir: join(base, 'wizard-release') });
     const released = join(base, 'released-by-wizard');
-    try {
-      const waiting = nextEvent(other, (e) => e.type === 'awaiting-cutover');
-      await other.startMigration({
-        ...request,
-        target: await freshTarget('target-release'),
-        releaseCommand: `touch ${shellQuote(released)}`,
-      });
-      await waiting;
-      assert.ok(!existsSync(released), 'not before the cutover');
-      const done = nextEvent(other, stageIs('done'));
-      await other.cutOver();
-      await done;
-      assert.ok(existsSync(released), 'released after the handover');
-    } finally {
-      await other.close();
-    }
+    await cutOverWith('release', { releaseCommand: `touch ${shellQuote(released)}` }, () =>
+      assert.ok(!existsSync(released), 'not before the cutover'),
+    );
+    assert.ok(existsSync(released), 'released after the handover');
   });
 
   it('closing (a quit, SIGTERM in browser mode) during a cutover waits for its rollback', async () => {
