@@ -6,6 +6,7 @@ import type { ConvergenceDecision, MigrationEvent } from './events.ts';
 import type { BootMode, MachineInspection, OsInfo } from './inspection.ts';
 import type { PreflightCheck } from './preflight.ts';
 import type { MigrationCheck, MigrationReport } from './report.ts';
+import { INTERFACE_NAME } from './vm-image.ts';
 
 /**
  * The one contract between the wizard and the engine. Electron's preload exposes it over IPC,
@@ -101,6 +102,11 @@ export const MigrationRequest = z.object({
        * working; the two must then never be on one network at once); else a new one.
        */
       keepSourceMac: z.boolean().optional(),
+      /**
+       * The conversion host's bridge to the source's network: the VM's card is on it and takes
+       * the source's address at the handover. Absent: the VM's card reaches no network.
+       */
+      bridge: z.string().regex(INTERFACE_NAME).optional(),
     })
     .nullable()
     .optional(),

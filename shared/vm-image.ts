@@ -10,6 +10,29 @@ const LvmName = z
   .string()
   .regex(/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,63}$/, 'letters, digits and + _ . - (not first)');
 
+/**
+ * A btrfs subvolume the VM's filesystem gets: its path from the top level (`@`, `@/var`), made
+ * in the guest's own kernel, and where the VM mounts it (null: only a parent of others).
+ */
+export const SubvolumePlan = z.object({
+  path: z
+    .string()
+    .max(4095)
+    .regex(/^(?!\/)[^\0\n]+$/, 'a path from the top level, without a leading /')
+    .refine((p) => p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), {
+      message: 'no empty, . or .. parts',
+    }),
+  mountpoint: z.string().max(4096).nullable(),
+});
+export type SubvolumePlan = z.infer<typeof SubvolumePlan>;
+
+/**
+ * btrfs subvolumes of one filesystem, parents before children. The one mounted where the
+ * filesystem is (its `mountpoint`) becomes the default subvolume, so a mount without `subvol=`
+ * (SUSE's `/`) finds it, as the source's did.
+ */
+const Subvolumes = z.array(SubvolumePlan).max(256).optional();
+
 /** A logical volume of the VM's disk: made inside the guest's own kernel (filesystem-helper.ts). */
 export const LogicalVolumePlan = z.object({
   name: LvmName,
@@ -19,6 +42,7 @@ export const LogicalVolumePlan = z.object({
   label: z.string().max(64).nullable(),
   uuid: z.string().max(64).nullable(),
   mountpoint: z.string().max(4096).nullable(),
+  subvolumes: Subvolumes,
 });
 export type LogicalVolumePlan = z.infer<typeof LogicalVolumePlan>;
 
@@ -41,6 +65,7 @@ export const PartitionPlan = z.object({
   uuid: z.string().max(64).nullable(),
   /** Where it is mounted on the source; its files come from this path in the received tree. */
   mountpoint: z.string().max(4096).nullable(),
+  subvolumes: Subvolumes,
   volumeGroup: VolumeGroupPlan.optional(),
 });
 export type PartitionPlan = z.infer<typeof PartitionPlan>;
@@ -127,6 +152,9 @@ export interface SelinuxRelabel {
 /** How the VM the rounds go to starts: its own kernel directly, or the disk under BIOS/UEFI. */
 export type VmBoot = 'direct' | 'grub-bios' | 'grub-efi';
 
+/** A Linux network interface's name: at most 15 characters, none a slash or a space. */
+export const INTERFACE_NAME = /^[A-Za-z0-9_.:-]{1,15}$/;
+
 /** What the source asks the target agent for after the full copy: build, boot, hand the rounds over. */
 export interface VmRequest {
   plan: DiskPlan;
@@ -142,6 +170,12 @@ export interface VmRequest {
    * source's network configuration to it. A new one when absent.
    */
   nicMac?: string;
+  /**
+   * A bridge on the conversion host that is joined to the source's network. The VM's card
+   * joins it, so after the handover the VM answers at the source's own address; the agent's
+   * channel then goes over a second, restricted card. Absent: the VM's one card is restricted.
+   */
+  bridge?: string;
 }
 
 /** One line of what the VM step is doing: the build, the VM's serial console, the agent. */

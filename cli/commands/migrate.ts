@@ -32,7 +32,7 @@ import type { MigrationCheck } from '../../shared/report.ts';
 import { checkMigration, toMigrationCheck } from '../../engine/preflight/check-migration.ts';
 import { measureSources, type SourceMeasure } from '../../engine/preflight/measure-sources.ts';
 import type { AgentAddress } from '../../engine/source/agent-client.ts';
-import { DiskPlan, type VmBoot, type VmRequest } from '../../shared/vm-image.ts';
+import { DiskPlan, INTERFACE_NAME, type VmBoot, type VmRequest } from '../../shared/vm-image.ts';
 import { readJsonFile } from '../read-json.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
@@ -68,6 +68,7 @@ interface MigrateFlags {
   vmMemory: string;
   vmCpus: string;
   vmHandoverCmd?: string;
+  vmBridge?: string;
   ioTimeout: string;
   bwlimit?: string;
   compress: string;
@@ -85,6 +86,11 @@ async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
   if (!flags.vm) return undefined;
   if (!VM_BOOTS.includes(flags.vm as VmBoot))
     throw new P2VError('BAD_ARGUMENT', `--vm must be one of ${VM_BOOTS.join(', ')}`);
+  if (flags.vmBridge !== undefined && !INTERFACE_NAME.test(flags.vmBridge))
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      `--vm-bridge must name a network interface of the conversion host (up to 15 letters, digits, _ . : -), not ${JSON.stringify(flags.vmBridge)}`,
+    );
   const plan = flags.vmPlan
     ? await readJsonFile(flags.vmPlan, '--vm-plan', DiskPlan)
     : planDisk(await inspectMachine());
@@ -95,6 +101,7 @@ async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
     memoryMiB: parseCount(flags.vmMemory),
     cpus: parseCount(flags.vmCpus),
     handoverCommand: flags.vmHandoverCmd ?? null,
+    ...(flags.vmBridge ? { bridge: flags.vmBridge } : {}),
   };
 }
 
@@ -255,6 +262,10 @@ export function registerMigrateCommand(program: Command): void {
     .option(
       '--vm-handover-cmd <cmd>',
       "with --vm: run inside the VM at handover, after the machine's services started",
+    )
+    .option(
+      '--vm-bridge <name>',
+      "with --vm: the conversion host's bridge to the source's network; the VM's card is on it, and comes up at handover with the source's address (see --release-cmd)",
     )
     .option(
       '--io-timeout <seconds>',

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { MachineInspection } from '../../shared/inspection.ts';
-import { DiskPlan, type StartedVm, type VmProgress } from '../../shared/vm-image.ts';
+import {
+  DiskPlan,
+  INTERFACE_NAME,
+  type StartedVm,
+  type VmProgress,
+} from '../../shared/vm-image.ts';
 
 /** Wire protocol version, checked in the handshake. Bump on any incompatible change. */
 export const PROTOCOL_VERSION = 8;
@@ -60,6 +65,11 @@ export const VmRequestSchema = z.object({
     .max(4 * 1024 * 1024),
   cpus: z.number().int().min(1).max(512),
   handoverCommand: z.string().max(4096).nullable(),
+  nicMac: z
+    .string()
+    .regex(/^(source|[0-9a-f]{2}(:[0-9a-f]{2}){5})$/i)
+    .optional(),
+  bridge: z.string().regex(INTERFACE_NAME).optional(),
 });
 
 /** Requests the source sends; every one is answered in order, each answer carrying its id. */

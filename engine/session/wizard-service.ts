@@ -175,6 +175,7 @@ export class WizardService implements WizardApi {
           cpus: request.vm.cpus,
           handoverCommand: null,
           ...(request.vm.keepSourceMac ? { nicMac: 'source' } : {}),
+          ...(request.vm.bridge ? { bridge: request.vm.bridge } : {}),
         }
       : null;
     this.rateLimit = new RateLimit(mbitToBytes(request.bandwidthLimitMbit ?? null));

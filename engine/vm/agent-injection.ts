@@ -26,6 +26,10 @@ const UNIT = 'p2v-agent.service';
 export const ROUNDS_TARGET = 'p2v-rounds.target';
 const DEFAULT_TARGET = '/etc/systemd/system/default.target';
 const JOURNALD_DROP_IN = '/etc/systemd/journald.conf.d/p2v-rounds.conf';
+/** While the rounds arrive, udev takes every card but the agent's from its driver (a bridged VM). */
+const HOLD_RULE = '/etc/udev/rules.d/00-p2v-rounds-hold.rules';
+/** The cards held, a line each: the driver's folder in sysfs and the device, to bind again. */
+const HELD = '/run/p2v-agent/held-cards';
 
 /** What the agent inside the VM needs: itself, its identity, and what it does at handover. */
 export interface AgentInjection {
@@ -42,6 +46,13 @@ export interface AgentInjection {
    * back to the rounds and one after it boots the machine as itself, however it was started.
    */
   defaultTarget: string | null;
+  /**
+   * With a second card for the agent (the VM's own card is on the source's network), the agent's
+   * card's MAC: the agent takes that card, and the others are held without a driver until the
+   * handover, so the VM does not take the source's address while the source still has it.
+   * Null: one card, the agent's for the rounds and the machine's after.
+   */
+  agentCardMac: string | null;
 }
 
 /** The printed line the console shows once the agent inside the VM is up. */
@@ -61,6 +72,18 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     '# Written by P2V Wizard. Run by the agent at handover: the machine becomes itself.',
     'set -e',
     `rm -f ${JOURNALD_DROP_IN}`,
+    ...(injection.agentCardMac
+      ? [
+          // The machine's own cards come back before its services start, so they configure them.
+          `rm -f ${HOLD_RULE}`,
+          'udevadm control --reload-rules',
+          `if [ -f ${HELD} ]; then`,
+          '  while read -r driver device; do echo "$device" > "$driver/bind"; done < ' + HELD,
+          `  rm -f ${HELD}`,
+          '  udevadm settle --timeout=30',
+          'fi',
+        ]
+      : []),
     injection.defaultTarget
       ? `ln -sfn ${shellQuote(injection.defaultTarget)} ${DEFAULT_TARGET}`
       : `rm -f ${DEFAULT_TARGET}`,
@@ -79,7 +102,9 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     '# interface by its MAC address, which a rename keeps.',
     'command -v udevadm >/dev/null 2>&1 && udevadm settle --timeout=30',
     'for i in $(seq 1 60); do',
-    '  dev=$(ls /sys/class/net | grep -v "^lo$" | head -n 1)',
+    injection.agentCardMac
+      ? `  dev=$(grep -lx ${injection.agentCardMac.toLowerCase()} /sys/class/net/*/address | head -n 1 | cut -d/ -f5)`
+      : '  dev=$(ls /sys/class/net | grep -v "^lo$" | head -n 1)',
     '  [ -n "$dev" ] && break',
     '  sleep 0.5',
     'done',
@@ -118,6 +143,7 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     '',
   ].join('\n');
   return [
+    ...(injection.agentCardMac ? holdCards(injection.agentCardMac.toLowerCase()) : []),
     { kind: 'copy', path: `${DIR}/p2v-agent`, mode: 0o755, from: injection.binary },
     { kind: 'file', path: `${DIR}/network-up.sh`, mode: 0o755, content: networkUp },
     { kind: 'file', path: `${DIR}/handover.sh`, mode: 0o700, content: handover },
@@ -134,5 +160,33 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
         '# Written by P2V Wizard: no journal on disk while the rounds arrive.\n[Journal]\nStorage=volatile\n',
     },
     { kind: 'symlink', path: DEFAULT_TARGET, target: ROUNDS_TARGET },
+  ];
+}
+
+/**
+ * A udev rule and its script that take every network card but the agent's from its driver as
+ * it appears, before anything in the VM (ifupdown's hotplug, networkd, NetworkManager) gives it
+ * the source's address: the source keeps that address until after the handover.
+ */
+function holdCards(agentMac: string): InjectedEntry[] {
+  const script = [
+    '#!/bin/sh',
+    '# Written by P2V Wizard. Run by udev while the rounds arrive, for a card that is not the',
+    "# agent's: the card leaves its driver until the handover binds it again.",
+    'for dir in /sys/class/net/*; do',
+    '  [ "$(cat "$dir/address" 2>/dev/null)" = "$1" ] && [ -e "$dir/device/driver" ] || continue',
+    '  driver=$(readlink -f "$dir/device/driver")',
+    '  device=$(basename "$(readlink -f "$dir/device")")',
+    `  mkdir -p ${HELD.slice(0, HELD.lastIndexOf('/'))}`,
+    `  echo "$driver $device" >> ${HELD}`,
+    '  echo "<5>p2v-agent: $(basename "$dir") ($1) held until the handover" > /dev/kmsg',
+    '  echo "$device" > "$driver/unbind"',
+    'done',
+    '',
+  ].join('\n');
+  const rule = `# Written by P2V Wizard: removed at the handover.\nSUBSYSTEM=="net", ACTION=="add", ATTR{address}=="?*", ATTR{address}!="${agentMac}", ATTR{address}!="00:00:00:00:00:00", RUN+="${DIR}/hold-card.sh $attr{address}"\n`;
+  return [
+    { kind: 'file', path: `${DIR}/hold-card.sh`, mode: 0o755, content: script },
+    { kind: 'file', path: HOLD_RULE, mode: 0o644, content: rule },
   ];
 }

@@ -19,6 +19,7 @@ import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
 import { SerialTail } from './serial-tail.ts';
 import { keyParam } from '../../shared/i18n/render-message.ts';
 import { vmLine } from './vm-line.ts';
+import { shellQuote } from '../shell-command.ts';
 
 /** Debian's OVMF (package ovmf): the firmware code and the variable store a VM gets a copy of. */
 const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'] as const;
@@ -56,7 +57,10 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       'VM_FAILED',
       `the one-file agent to put into the VM is not at ${ws.agentBinary}: build it with npm run build:agent, or run this agent as the one-file agent`,
     );
+  if (request.bridge) await checkBridge(request.bridge);
   await mkdir(ws.dir, { recursive: true, mode: 0o700 });
+  // A second card for the agent when the VM's own card is on the source's network.
+  const agentCardMac = request.bridge ? newVmMac('other') : null;
   const tell = (...line: Parameters<typeof vmLine>): void => ws.onProgress(vmLine(...line));
   const identity = await loadOrCreateIdentity(join(ws.dir, 'agent-identity'));
   const token = newPairingToken();
@@ -95,6 +99,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       cert: identity.cert,
       token,
       handoverCommand: request.handoverCommand,
+      agentCardMac,
       defaultTarget: await readlink(join(ws.tree, 'etc/systemd/system/default.target')).catch(
         () => null,
       ),
@@ -106,10 +111,20 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   for (const change of image.deviceReferences ?? [])
     tell('build', 'deviceReference', { ...change });
   for (const problem of image.bootFileProblems ?? []) tell('build', 'bootFileProblem', { problem });
-  const launch = {
+  const launch: VmLaunch = {
     ...(await launchFor(request, ws, image.path, guest)),
     ...(image.network ? { mac: image.network.vmMac } : {}),
+    ...(request.bridge && agentCardMac
+      ? {
+          bridge: {
+            name: request.bridge,
+            upScript: await writeBridgeUp(ws.dir, request.bridge),
+            agentMac: agentCardMac,
+          },
+        }
+      : {}),
   };
+  if (request.bridge) tell('build', 'bridgeCard', { bridge: request.bridge });
   const command = qemuArgs(launch);
   const name = (await readFile(join(ws.tree, 'etc/hostname'), 'utf8').catch(() => 'vm')).trim();
   const domainXml = libvirtDomain(`p2v-${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'vm'}`, launch);
@@ -215,6 +230,35 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     ...(initramfs ? { initramfs } : {}),
     ...(image.network ? { network: image.network } : {}),
   };
+}
+
+/** Refuses a bridge the conversion host does not have, before anything is built. */
+async function checkBridge(bridge: string): Promise<void> {
+  if (!(await pathExists(join('/sys/class/net', bridge, 'bridge'))))
+    throw new P2VError(
+      'BAD_ARGUMENT',
+      `the conversion host has no bridge named ${bridge} for the VM's card (ip link show type bridge lists them; ip link add ${bridge} type bridge makes one, and its uplink joins it with ip link set DEVICE master ${bridge})`,
+    );
+}
+
+/** The script qemu runs with the tap it made for the VM's card: the tap joins the bridge. */
+async function writeBridgeUp(dir: string, bridge: string): Promise<string> {
+  const script = join(dir, 'bridge-up.sh');
+  await writeFile(
+    script,
+    [
+      '#!/bin/sh',
+      "# Written by P2V Wizard: qemu runs it with the tap it made for the VM's card. The tap",
+      "# carries no address of this host's onto the source's network.",
+      'set -e',
+      'echo 1 > "/proc/sys/net/ipv6/conf/$1/disable_ipv6" 2>/dev/null || true',
+      `ip link set "$1" master ${shellQuote(bridge)}`,
+      'ip link set "$1" up',
+      '',
+    ].join('\n'),
+    { mode: 0o700 },
+  );
+  return script;
 }
 
 /** The qemu launch: its boot (a copy of the guest's kernel for a direct boot), network forward, firmware. */

@@ -5,6 +5,18 @@ function xml(text: string): string {
 }
 
 /**
+ * The VM's card as it runs after the handover: on the bridge where it has one. The agent's
+ * restricted card is for the rounds only and is left out.
+ */
+function networkInterface(launch: VmLaunch): string {
+  const mac = launch.mac ? `\n      <mac address="${xml(launch.mac)}"/>` : '';
+  const source = launch.bridge
+    ? `<interface type="bridge">\n      <source bridge="${xml(launch.bridge.name)}"/>`
+    : '<interface type="user">';
+  return `${source}${mac}\n      <model type="virtio"/>\n    </interface>`;
+}
+
+/**
  * A libvirt domain for the VM (`virsh define`): the same machine as the qemu command line,
  * virtio disk and network, the serial console logged to a file.
  */
@@ -35,14 +47,7 @@ export function libvirtDomain(name: string, launch: VmLaunch): string {
       <source file="${xml(launch.image)}"/>
       <target dev="vda" bus="virtio"/>
     </disk>
-    <interface type="user">${
-      launch.mac
-        ? `
-      <mac address="${xml(launch.mac)}"/>`
-        : ''
-    }
-      <model type="virtio"/>
-    </interface>
+    ${networkInterface(launch)}
     <serial type="file">
       <source path="${xml(launch.serialLog)}"/>
       <target port="0"/>

@@ -32,6 +32,11 @@ export interface VmLaunch {
    * place of the restricted user network: the VM then answers at the source's own address.
    */
   tap?: string;
+  /**
+   * A bridge of the conversion host for the card (a tap qemu makes, joined by `upScript`). The
+   * agent's forwarded port then goes over a second, restricted card with `agentMac`.
+   */
+  bridge?: { name: string; upScript: string; agentMac: string };
 }
 
 /**
@@ -52,14 +57,7 @@ export function qemuArgs(launch: VmLaunch): string[] {
     String(launch.cpus),
     '-drive',
     `file=${launch.image},format=${launch.format},if=virtio,cache=${launch.throwaway ? 'unsafe' : 'writeback'}`,
-    '-netdev',
-    // restrict=on: the VM cannot reach any network (it carries the source's addresses and
-    // names); only the forwarded port reaches it.
-    launch.tap
-      ? `tap,id=net0,ifname=${launch.tap},script=no,downscript=no`
-      : `user,id=net0,restrict=on${launch.forward ? `,hostfwd=tcp:${launch.forward.host}:${launch.forward.hostPort}-:${launch.forward.guestPort}` : ''}`,
-    '-device',
-    `virtio-net-pci,netdev=net0${launch.mac ? `,mac=${launch.mac}` : ''}`,
+    ...networkArgs(launch),
     '-display',
     'none',
     '-serial',
@@ -80,6 +78,33 @@ export function qemuArgs(launch: VmLaunch): string[] {
     if (launch.uefiVars) args.push('-drive', `if=pflash,format=raw,file=${launch.uefiVars}`);
   }
   return args;
+}
+
+/** The VM's card, and with a bridge the agent's restricted second card. */
+function networkArgs(launch: VmLaunch): string[] {
+  // restrict=on: the VM cannot reach any network (it carries the source's addresses and
+  // names); only the forwarded port reaches it.
+  const restricted = (id: string): string =>
+    `user,id=${id},restrict=on${launch.forward ? `,hostfwd=tcp:${launch.forward.host}:${launch.forward.hostPort}-:${launch.forward.guestPort}` : ''}`;
+  const card = (id: string, mac?: string): string =>
+    `virtio-net-pci,netdev=${id}${mac ? `,mac=${mac}` : ''}`;
+  if (launch.bridge)
+    return [
+      '-netdev',
+      `tap,id=net0,script=${launch.bridge.upScript.replaceAll(',', ',,')},downscript=no`,
+      '-device',
+      card('net0', launch.mac),
+      '-netdev',
+      restricted('agent0'),
+      '-device',
+      card('agent0', launch.bridge.agentMac),
+    ];
+  return [
+    '-netdev',
+    launch.tap ? `tap,id=net0,ifname=${launch.tap},script=no,downscript=no` : restricted('net0'),
+    '-device',
+    card('net0', launch.mac),
+  ];
 }
 
 /** The kernel command line for a direct boot: the root by UUID, the console on the serial port. */

@@ -26,6 +26,8 @@ export const SelectionForm = z.object({
   vmCpus: typedNumber,
   /** The VM's card keeps the source card's MAC. */
   vmKeepSourceMac: z.boolean(),
+  /** The conversion host's bridge for the VM's card, as typed; blank for none. */
+  vmBridge: z.string().max(64),
   /** Mbit/s as typed; blank for no limit. */
   bandwidthMbit: typedNumber,
   /** Auto-converge on, and the process it slows as typed. */

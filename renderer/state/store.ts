@@ -238,6 +238,7 @@ export function createWizardStore(api: WizardApi) {
       vmMemoryMiB: '2048',
       vmCpus: '2',
       vmKeepSourceMac: false,
+      vmBridge: '',
       bandwidthMbit: '',
       autoConverge: false,
       autoConvergePid: '',
@@ -325,6 +326,7 @@ export function createWizardStore(api: WizardApi) {
                 vmMemoryMiB: String(request.vm?.memoryMiB ?? 2048),
                 vmCpus: String(request.vm?.cpus ?? 2),
                 vmKeepSourceMac: request.vm?.keepSourceMac ?? false,
+                vmBridge: request.vm?.bridge ?? '',
                 bandwidthMbit:
                   request.bandwidthLimitMbit == null ? '' : String(request.bandwidthLimitMbit),
                 autoConverge: Boolean(request.autoConvergePid),
@@ -364,6 +366,9 @@ export function createWizardStore(api: WizardApi) {
                   memoryMiB: Number(state.selection.vmMemoryMiB),
                   cpus: Number(state.selection.vmCpus),
                   keepSourceMac: state.selection.vmKeepSourceMac,
+                  ...(state.selection.vmBridge.trim()
+                    ? { bridge: state.selection.vmBridge.trim() }
+                    : {}),
                 },
         };
         set({ session: EMPTY_SESSION, log: [], running: request, step: 'copy' });

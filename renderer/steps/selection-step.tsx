@@ -3,6 +3,7 @@ import { formatBytes } from '../../shared/format.ts';
 import { DowntimeTargetSeconds, ProcessId, VmCpus, VmMemoryMiB } from '../../shared/api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { JobSettings } from '../components/job-settings.tsx';
+import { BridgeField, bridgeValid } from '../components/bridge-field.tsx';
 import { BandwidthField } from '../components/bandwidth-field.tsx';
 import { bandwidthFromText } from '../state/bandwidth-text.ts';
 import { isValidNumber, NumberField } from '../components/number-field.tsx';
@@ -57,7 +58,8 @@ export function SelectionStep() {
     (!selection.autoConverge || isValidNumber(ProcessId, selection.autoConvergePid)) &&
     (selection.vmBoot === 'none' ||
       (isValidNumber(VmMemoryMiB, selection.vmMemoryMiB) &&
-        isValidNumber(VmCpus, selection.vmCpus)));
+        isValidNumber(VmCpus, selection.vmCpus) &&
+        bridgeValid(selection.vmBridge)));
   return (
     <section aria-labelledby="selection-heading">
       <h2 id="selection-heading">{t('selection.heading')}</h2>
@@ -209,6 +211,12 @@ export function SelectionStep() {
               {t('selection.vmKeepMac')}
               <span className="small"> {t('selection.vmKeepMacHint')}</span>
             </label>
+          ) : null}
+          {selection.vmBoot !== 'none' ? (
+            <BridgeField
+              value={selection.vmBridge}
+              onChange={(vmBridge) => setSelection({ vmBridge })}
+            />
           ) : null}
         </fieldset>
         <BandwidthField

@@ -46,6 +46,9 @@ export function SummaryStep() {
             memory: selection.vmMemoryMiB,
             cpus: selection.vmCpus,
             mac: selection.vmKeepSourceMac ? t('summary.sourceMac') : t('summary.newMac'),
+            network: selection.vmBridge.trim()
+              ? t('summary.vmBridge', { bridge: selection.vmBridge.trim() })
+              : t('summary.vmNoNetwork'),
           }),
     ],
     [t('summary.downtime'), t('summary.seconds', { n: selection.downtimeSeconds })],

@@ -146,6 +146,12 @@ export const en = {
     autoConvergeRisk:
       'While slowed, the program answers more slowly (20% less CPU at first, then 10% more each round); it runs at full speed again before it is stopped, and if the migration ends.',
     autoConvergePid: 'Process ID of the program (its children are slowed too)',
+    vmBridge: 'Bridge to the source’s network on the conversion host',
+    vmBridgeNone: 'none: the VM reaches no network',
+    vmBridgeHint:
+      'The VM’s card is on this bridge but stays off until the handover; then it comes up with the source’s address. Give up the address on the source with the command that gives it up, above.',
+    vmBridgeInvalid:
+      'Enter the name of a bridge on the conversion host (up to 15 letters, digits, _ . : -), or leave it blank.',
     vmKeepMac: 'Give the VM the source card’s MAC address',
     vmKeepMacHint:
       '(DHCP reservations and MAC-bound licences keep working, but the source must then never be on the same network again; otherwise the VM gets a new MAC and the source’s network configuration is moved to it)',
@@ -184,7 +190,9 @@ export const en = {
     noStart: 'nothing: the agent was started without a start command',
     vm: 'The VM',
     noVm: 'not built: the target is already the machine the program runs on',
-    vmValue: '{{boot}}; {{memory}} MiB, {{cpus}} CPU(s); {{mac}}',
+    vmValue: '{{boot}}; {{memory}} MiB, {{cpus}} CPU(s); {{mac}}; {{network}}',
+    vmBridge: 'its card on the bridge {{bridge}} from the handover',
+    vmNoNetwork: 'no network',
     sourceMac: 'the source card’s MAC',
     newMac: 'a new MAC',
     downtime: 'Downtime target',
@@ -309,6 +317,8 @@ export const en = {
       initramfsUnknown: 'Could not check the initramfs: {{reason}}',
       building: 'Building the {{format}} disk image from {{tree}}',
       imageReady: 'Image ready: {{path}} ({{format}}, XXH3-128 {{hash}})',
+      bridgeCard:
+        "The VM's card joins the bridge {{bridge}}, held without its driver until the handover so the VM does not take the source's address before the source lets go of it; the rounds go over a second, restricted card",
       qemuStarted: 'qemu started (pid {{pid}}, {{accel}})',
       kvm: 'KVM',
       emulation: 'software emulation',

@@ -138,6 +138,11 @@ export const zhCN: Catalog = {
     autoConvergeRisk:
       '降速期间程序响应会变慢（先减少 20% 的 CPU，之后每轮再减少 10%）；在停止程序之前以及迁移结束时，程序都会恢复全速运行。',
     autoConvergePid: '该程序的进程 ID（其子进程也会一并降速）',
+    vmBridge: '转换主机上通往源网络的网桥',
+    vmBridgeNone: '无：虚拟机不接入任何网络',
+    vmBridgeHint:
+      '虚拟机的网卡接在此网桥上，但在交接之前保持关闭；交接时以源机器的地址启用。请用上面让本机交出地址的命令在源机器上释放该地址。',
+    vmBridgeInvalid: '请输入转换主机上某个网桥的名称（最多 15 个字母、数字或 _ . : -），或留空。',
     vmKeepMac: '让虚拟机使用源网卡的 MAC 地址',
     vmKeepMacHint:
       '（DHCP 预留和绑定 MAC 的许可证继续有效，但此后源机器不得再接入同一网络；否则虚拟机使用新的 MAC，源机器的网络配置会改为匹配它）',
@@ -175,7 +180,9 @@ export const zhCN: Catalog = {
     noStart: '无：代理启动时未指定启动命令',
     vm: '虚拟机',
     noVm: '不构建：目标本身就是运行该程序的机器',
-    vmValue: '{{boot}}；{{memory}} MiB，{{cpus}} 个 CPU；{{mac}}',
+    vmValue: '{{boot}}；{{memory}} MiB，{{cpus}} 个 CPU；{{mac}}；{{network}}',
+    vmBridge: '自交接起网卡接入网桥 {{bridge}}',
+    vmNoNetwork: '不接入网络',
     sourceMac: '源网卡的 MAC',
     newMac: '新的 MAC',
     downtime: '停机时间目标',
@@ -298,6 +305,8 @@ export const zhCN: Catalog = {
       initramfsUnknown: '无法检查 initramfs：{{reason}}',
       building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
       imageReady: '映像已就绪：{{path}}（{{format}}，XXH3-128 {{hash}}）',
+      bridgeCard:
+        '虚拟机的网卡接入网桥 {{bridge}}；在交接之前该网卡不加载驱动，以免源机器释放地址之前虚拟机就占用它；同步轮次经由另一块受限网卡传送',
       qemuStarted: 'qemu 已启动（pid {{pid}}，{{accel}}）',
       kvm: 'KVM',
       emulation: '软件模拟',

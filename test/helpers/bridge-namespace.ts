@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 
 /**
  * A network namespace with a bridge and a tap device on it: the LAN a server stood on, made by
@@ -56,5 +57,93 @@ export function makeBridgeNamespace(name: string, gatewayCidr: string): BridgeNa
         // already gone
       }
     },
+  };
+}
+
+/**
+ * A bridge on this host with no address of its own (the conversion host's bridge to the
+ * server's LAN), joined by two namespaces the test makes: the LAN, holding `gatewayCidr`, and
+ * the source's card, holding `sourceCidr` until the migration releases it. A VM whose card
+ * qemu puts on the bridge is reached from the LAN namespace; this host never routes to it.
+ */
+export interface HostBridgeLan {
+  bridge: string;
+  lan: Pick<BridgeNamespace, 'name' | 'runInside'>;
+  /** The namespace with the source's card (named `sourceCard`). */
+  source: string;
+  sourceCard: string;
+  /** The MACs the bridge learned, as `bridge fdb` lists them: who sent a frame on it. */
+  learned(): string[];
+  remove(): void;
+}
+
+/** Stops the host from giving a device of the test's bridge an IPv6 link-local address. */
+function noHostAddress(device: string): void {
+  try {
+    writeFileSync(`/proc/sys/net/ipv6/conf/${device}/disable_ipv6`, '1');
+  } catch {
+    // no IPv6 here: no address either
+  }
+}
+
+export function makeHostBridgeLan(
+  prefix: string,
+  gatewayCidr: string,
+  sourceCidr: string,
+): HostBridgeLan {
+  const bridge = `${prefix}-br`;
+  const lan = `${prefix}-lan`;
+  const source = `${prefix}-src`;
+  const remove = (): void => {
+    for (const args of [
+      ['link', 'del', bridge],
+      ['link', 'del', `${prefix}-lan0`],
+      ['link', 'del', `${prefix}-src0`],
+      ['netns', 'del', lan],
+      ['netns', 'del', source],
+    ])
+      try {
+        ip(args);
+      } catch {
+        // not there
+      }
+  };
+  remove();
+  // Entries never age out, so what the bridge learned during the rounds is still there after.
+  ip(['link', 'add', bridge, 'type', 'bridge', 'ageing_time', '1000000']);
+  noHostAddress(bridge);
+  for (const [namespace, cidr, card] of [
+    [lan, gatewayCidr, 'eth0'],
+    [source, sourceCidr, 'ens192'],
+  ] as const) {
+    const hostEnd = `${namespace}0`;
+    ip(['netns', 'add', namespace]);
+    ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
+    ip(['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', card, 'netns', namespace]);
+    noHostAddress(hostEnd);
+    ip(['link', 'set', hostEnd, 'master', bridge, 'up']);
+    ip(['-n', namespace, 'addr', 'add', cidr, 'dev', card]);
+    ip(['-n', namespace, 'link', 'set', card, 'up']);
+  }
+  ip(['link', 'set', bridge, 'up']);
+  return {
+    bridge,
+    lan: {
+      name: lan,
+      runInside: (command, args) =>
+        execFileSync('nsenter', [`--net=/run/netns/${lan}`, command, ...args], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+    },
+    source,
+    sourceCard: 'ens192',
+    learned: () =>
+      execFileSync('bridge', ['fdb', 'show', 'br', bridge], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => !line.includes(' permanent'))
+        .map((line) => line.split(' ')[0] ?? '')
+        .filter(Boolean),
+    remove,
   };
 }

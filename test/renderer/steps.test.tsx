@@ -300,7 +300,7 @@ describe('the wizard’s steps', () => {
     assert.equal(store.getState().step, 'copy', 'the store followed the running migration');
   });
 
-  it('What to move: the VM option, its MAC question, the release command and the bandwidth limit go into the request', async () => {
+  it('What to move: the VM option, its MAC question, its bridge, the release command and the bandwidth limit go into the request', async () => {
     const { fake } = showWhatToMove('/');
     fireEvent.change(screen.getByLabelText(/gives up this machine’s address/), {
       target: { value: 'ip addr del 192.0.2.10/24 dev ens192' },
@@ -315,10 +315,19 @@ describe('the wizard’s steps', () => {
     assert.equal(bandwidth.getAttribute('aria-invalid'), 'true');
     assert.equal(start.disabled, true, 'no start with a limit that is not one');
     fireEvent.change(bandwidth, { target: { value: '40' } });
+    const bridge = screen.getByLabelText(/Bridge to the source’s network/);
+    fireEvent.change(bridge, { target: { value: 'br0; reboot' } });
+    assert.equal(bridge.getAttribute('aria-invalid'), 'true');
+    assert.equal(start.disabled, true, 'no start with a bridge that cannot be an interface');
+    fireEvent.change(bridge, { target: { value: ' br-lan ' } });
+    assert.equal(start.disabled, false);
     fireEvent.click(start);
     const summary = screen.getByTestId('summary').textContent ?? '';
     assert.match(summary, /Sending at most 40 Mbit\/s/);
-    assert.match(summary, /4096 MiB, 2 CPU\(s\); the source card’s MAC/);
+    assert.match(
+      summary,
+      /4096 MiB, 2 CPU\(s\); the source card’s MAC; its card on the bridge br-lan from the handover/,
+    );
     assert.match(
       summary,
       /Run here once the target runs itip addr del 192\.0\.2\.10\/24 dev ens192/,
@@ -340,7 +349,13 @@ describe('the wizard’s steps', () => {
       releaseCommand: unknown;
     };
     assert.equal(request.releaseCommand, 'ip addr del 192.0.2.10/24 dev ens192');
-    assert.deepEqual(request.vm, { boot: 'direct', memoryMiB: 4096, cpus: 2, keepSourceMac: true });
+    assert.deepEqual(request.vm, {
+      boot: 'direct',
+      memoryMiB: 4096,
+      cpus: 2,
+      keepSourceMac: true,
+      bridge: 'br-lan',
+    });
     assert.equal(request.bandwidthLimitMbit, 40);
   });
 

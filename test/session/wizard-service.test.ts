@@ -163,6 +163,38 @@ describe('the wizard service drives the engine for the window', () => {
     assert.ok(existsSync(released), 'released after the handover');
   });
 
+  it('asks the target for the VM the wizard chose, bridge and MAC choice included; a bridge the target lacks fails clearly, before anything is built', async () => {
+    const vmTarget = await startTestAgent(
+      join(base, 'target-vm'),
+      join(base, 'target-vm-state'),
+      null,
+      // Any file will do: the bridge is checked before the agent is put into anything.
+      { agentBinary: process.execPath },
+    );
+    const other = new WizardService({ dataDir: join(base, 'wizard-vm') });
+    try {
+      const failed = nextEvent(other, stageIs('failed'));
+      await other.startMigration({
+        ...request,
+        target: {
+          host: vmTarget.host,
+          port: vmTarget.port,
+          token: vmTarget.token,
+          fingerprint: vmTarget.fingerprint,
+        },
+        vm: { boot: 'direct', memoryMiB: 1024, cpus: 1, keepSourceMac: true, bridge: 'p2vnobr0' },
+      });
+      await failed;
+      const session = await other.getSession();
+      assert.equal(session.error?.code, 'BAD_ARGUMENT', JSON.stringify(session.error));
+      assert.match(session.error?.message ?? '', /no bridge named p2vnobr0/);
+      assert.ok(!existsSync(join(base, 'target-vm.vm', 'disk.qcow2')), 'no image was built');
+    } finally {
+      await other.close();
+      await vmTarget.close();
+    }
+  });
+
   it('closing (a quit, SIGTERM in browser mode) during a cutover waits for its rollback', async () => {
     const other = new WizardService({ dataDir: join(base, 'wizard-close') });
     const rolledBack = join(base, 'rolled-back-on-close');

@@ -47,6 +47,31 @@ describe('the VM definition', () => {
     assert.equal(uefi[uefi.indexOf('-machine') + 1], 'q35,accel=kvm');
   });
 
+  it('qemu and libvirt: on a bridge, the VM’s card joins it and the agent gets a second, restricted card', () => {
+    const bridged: VmLaunch = {
+      ...direct,
+      mac: '52:54:00:aa:bb:cc',
+      forward: { host: '127.0.0.1', hostPort: 40001, guestPort: 7443 },
+      bridge: { name: 'br-lan', upScript: '/srv/vm,1/bridge-up.sh', agentMac: '52:54:00:11:22:33' },
+    };
+    const args = qemuArgs(bridged);
+    const all = (flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
+    assert.deepEqual(all('-netdev'), [
+      'tap,id=net0,script=/srv/vm,,1/bridge-up.sh,downscript=no',
+      'user,id=agent0,restrict=on,hostfwd=tcp:127.0.0.1:40001-:7443',
+    ]);
+    assert.deepEqual(all('-device'), [
+      'virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:cc',
+      'virtio-net-pci,netdev=agent0,mac=52:54:00:11:22:33',
+    ]);
+    const domain = libvirtDomain('db01', bridged);
+    assert.match(
+      domain,
+      /<interface type="bridge">\s*<source bridge="br-lan"\/>\s*<mac address="52:54:00:aa:bb:cc"\/>/,
+    );
+    assert.ok(!domain.includes('type="user"'), 'the rounds-only card is not in what the VM keeps');
+  });
+
   it('libvirt: the same machine as a domain, names escaped', () => {
     const domain = libvirtDomain('db01 <migrated>', direct);
     assert.match(domain, /^<domain type="qemu">/);
@@ -74,6 +99,12 @@ describe('the VM definition', () => {
       return;
     }
     const dir = await tempDir();
+    const bridged = libvirtDomain('db01', {
+      ...direct,
+      bridge: { name: 'br0', upScript: '/x', agentMac: '52:54:00:11:22:33' },
+    });
+    await writeFile(join(dir, 'bridged.xml'), bridged);
+    execFileSync('virt-xml-validate', [join(dir, 'bridged.xml'), 'domain'], { stdio: 'ignore' });
     const boots: VmLaunch['boot'][] = [
       direct.boot,
       { kind: 'disk', mode: 'bios' },
