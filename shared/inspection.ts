@@ -33,9 +33,20 @@ export interface BlockDevice {
   /** Partition table of a disk: `gpt` or `dos`. */
   partitionTable: string | null;
   mountpoints: string[];
+  /**
+   * btrfs: the subvolumes mounted on the source (`@`, `@/var`) and where, from the mount table;
+   * absent where none is (the filesystem's top level mounted, or another filesystem).
+   */
+  subvolumes?: SubvolumeMount[];
   usedBytes: number | null;
   availableBytes: number | null;
   children: BlockDevice[];
+}
+
+/** A btrfs subvolume mounted on the source: its path from the filesystem's top level, and where. */
+export interface SubvolumeMount {
+  path: string;
+  mountpoint: string;
 }
 
 /** A mounted filesystem with its space, as the technician picks what to move. */

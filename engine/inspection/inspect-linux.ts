@@ -9,6 +9,7 @@ import type {
 import { parseInitramfsListing, parseModulesBuiltin } from './initramfs-listing.ts';
 import type { InspectionHost } from './inspection-host.ts';
 import { InspectionNotes } from './inspection-notes.ts';
+import { attachSubvolumes, parseSubvolumeMounts } from './btrfs-subvolumes.ts';
 import { LSBLK_ARGS, LSBLK_LEGACY_ARGS, parseLsblk } from './lsblk.ts';
 import { moduleNameFromPath, parseModinfo, type ModuleInfo } from './modinfo.ts';
 import { parseOsRelease } from './os-release.ts';
@@ -79,7 +80,12 @@ async function readDisks(host: InspectionHost, notes: InspectionNotes): Promise<
     notes.add('lsblkFailed', { error: out.stderr.trim() });
     return [];
   }
-  return parseLsblk(out.stdout);
+  const disks = parseLsblk(out.stdout);
+  attachSubvolumes(
+    disks,
+    parseSubvolumeMounts((await host.readText('/proc/self/mountinfo')) ?? ''),
+  );
+  return disks;
 }
 
 async function readServices(host: InspectionHost, notes: InspectionNotes): Promise<Service[]> {

@@ -49,6 +49,7 @@ import { migrationKey } from './state-key.ts';
 import { CutoverJournal } from './cutover-journal.ts';
 import { JournaledCutover, type Recovery } from './cutover.ts';
 import { ProgressMeter } from './progress-meter.ts';
+import { refuseEmptyVmVolumes } from './vm-volume-sources.ts';
 import { SourceSet } from './source-set.ts';
 import { checkAgainstSent, verifyTarget } from './verify.ts';
 import { checkMirror, type MirrorResult } from './mirror-check.ts';
@@ -215,6 +216,14 @@ class Migration {
   }
 
   static async open(options: MigrationOptions): Promise<Migration> {
+    const sources = new SourceSet(
+      options.sources,
+      [...options.excludes, options.stateDir],
+      options.useDefaultExcludes,
+      options.crossMounts ?? false,
+    );
+    // Before anything is written or sent: a VM with an empty /var is no migration.
+    if (options.vm) refuseEmptyVmVolumes(options.vm.plan, sources);
     const sourceList = options.sources.map((s) => ({ dir: s.dir, target: displayPath(s.target) }));
     const key = migrationKey(options.sources, options.target);
     if (options.restart) {
@@ -235,12 +244,6 @@ class Migration {
       await rm(join(options.stateDir, 'index.jsonl'), { force: true });
       await rm(join(options.stateDir, 'record.jsonl'), { force: true });
     }
-    const sources = new SourceSet(
-      options.sources,
-      [...options.excludes, options.stateDir],
-      options.useDefaultExcludes,
-      options.crossMounts ?? false,
-    );
     sources.hold(state.stored.heldByTarget ?? []);
     return new Migration(
       options,

@@ -159,6 +159,21 @@ export class SourceSet {
     return this.locate(source) ? source : null;
   }
 
+  /**
+   * The filesystem mounted at a source folder that the walk does not enter (the folder is
+   * copied, its files are not); null where the folder's files are walked, or it is itself one
+   * of the source folders.
+   */
+  notEntered(source: RawPath): Mount | null {
+    const text = displayPath(source);
+    if (this.mappings.some((m) => m.dir === text)) return null;
+    for (const root of this.roots) {
+      const mount = root.notCrossed.find((m) => m.path === text);
+      if (mount && !KERNEL_VIEWS.test(mount.type)) return mount;
+    }
+    return null;
+  }
+
   /** The distinct target folders the sources map to, none inside another. */
   get targetTops(): RawPath[] {
     const targets = [...new Set(this.mappings.map((m) => m.target))].sort();

@@ -18,7 +18,12 @@ export function vmDiskCheck(plan: DiskPlan, optional = false): PreflightCheck {
   const volumes = plannedVolumes(plan)
     .map((v) => {
       const where = v.lv ? `LV ${v.lv.group}/${v.lv.name}` : `#${v.partition}`;
-      return `${v.mountpoint ?? v.role} ${v.fsType ?? '?'} ${formatBytes(v.sizeBytes)} (${where})`;
+      const subvolumes = (v.subvolumes ?? []).map(
+        // btrfs's own notation, the same in every language.
+        (s) => `subvol=${s.path}${s.mountpoint ? ` → ${s.mountpoint}` : ''}`,
+      );
+      const inside = subvolumes.length ? `; ${subvolumes.join(', ')}` : '';
+      return `${v.mountpoint ?? v.role} ${v.fsType ?? '?'} ${formatBytes(v.sizeBytes)} (${where}${inside})`;
     })
     .join('; ');
   const reasons: string[] = [];

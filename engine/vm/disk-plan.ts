@@ -3,6 +3,7 @@ import type {
   DiskPlan,
   LogicalVolumePlan,
   PartitionPlan,
+  SubvolumePlan,
   VolumeGroupPlan,
 } from '../../shared/vm-image.ts';
 import { splitMapperName } from './plan-volumes.ts';
@@ -36,6 +37,17 @@ function sizeFor(device: BlockDevice, mountpoint: string | null): number {
   return Math.max(MIN_FILESYSTEM, Math.ceil((used * HEADROOM) / MiB) * MiB);
 }
 
+/** A btrfs filesystem's subvolumes as the source mounted them, parents before children. */
+function subvolumesOf(device: BlockDevice): { subvolumes?: SubvolumePlan[] } {
+  if (!device.subvolumes?.length) return {};
+  const depth = (path: string): number => path.split('/').length;
+  return {
+    subvolumes: [...device.subvolumes]
+      .sort((a, b) => depth(a.path) - depth(b.path) || a.path.localeCompare(b.path))
+      .map(({ path, mountpoint }) => ({ path, mountpoint })),
+  };
+}
+
 function mountpointOf(device: BlockDevice): string | null {
   return device.fsType === 'swap' ? null : (device.mountpoints[0] ?? null);
 }
@@ -55,6 +67,7 @@ function volumeGroups(volumes: BlockDevice[]): VolumeGroupPlan[] {
       label: device.label,
       uuid: device.uuid,
       mountpoint,
+      ...subvolumesOf(device),
     });
     groups.set(names.group, list);
   }
@@ -105,6 +118,7 @@ export function planDisk(machine: MachineInspection, options: PlanOptions = {}):
         label: device.label,
         uuid: device.uuid,
         mountpoint,
+        ...subvolumesOf(device),
       };
     });
   for (const group of volumeGroups(unique.filter(keptLvm)))

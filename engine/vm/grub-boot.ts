@@ -29,7 +29,8 @@ const COMMON_MODULES = [
 /**
  * Where the guest's GRUB finds its configuration: `(hd0,msdosN)/grub` on a /boot partition,
  * `/boot/grub` on the root, or `(lvm/VG-LV)…` on a logical volume, as `grub-install` would set
- * it; `grub2` where the guest keeps it there (RHEL, SUSE). The guest's grub.cfg must be there.
+ * it; `grub2` where the guest keeps it there (RHEL, SUSE); below its subvolume's path on btrfs.
+ * The guest's grub.cfg must be there.
  */
 export async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> {
   const volumes = plannedVolumes(plan);
@@ -46,7 +47,9 @@ export async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> 
   const device = holder?.lv
     ? `lvm/${mapperName(holder.lv.group, holder.lv.name)}`
     : `hd0,${scheme}${holder?.partition ?? 1}`;
-  return `(${device})${boot ? '' : '/boot'}/${folder}`;
+  // GRUB reads btrfs paths from the top level, whichever subvolume is the default.
+  const subvolume = holder?.subvolumes?.find((s) => s.mountpoint === holder.mountpoint);
+  return `(${device})${subvolume ? `/${subvolume.path}` : ''}${boot ? '' : '/boot'}/${folder}`;
 }
 
 /** GRUB modules that read the filesystems and volume groups /boot may be on. */

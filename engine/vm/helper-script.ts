@@ -110,6 +110,48 @@ function mkfsCommand(volume: PlannedVolume, device: string): string {
   return [...words, device].map(shellQuote).join(' ');
 }
 
+/** One mount of the VM's filesystems inside the helper: a volume, or a btrfs subvolume of one. */
+interface HelperMount {
+  mountpoint: string;
+  fsType: string;
+  device: string;
+  subvolume?: string;
+}
+
+/** Where a volume is mounted: itself, or each of its btrfs subvolumes that has a mount point. */
+function mountsOf(volume: PlannedVolume): HelperMount[] {
+  const base = { fsType: volume.fsType as string, device: deviceOf(volume) };
+  const own = volume.mountpoint as string;
+  const subvolumes = (volume.subvolumes ?? []).filter(
+    (s): s is { path: string; mountpoint: string } => s.mountpoint !== null,
+  );
+  return [
+    ...(subvolumes.some((s) => s.mountpoint === own) ? [] : [{ ...base, mountpoint: own }]),
+    ...subvolumes.map((s) => ({ ...base, mountpoint: s.mountpoint, subvolume: s.path })),
+  ];
+}
+
+/**
+ * A btrfs filesystem's subvolumes, made from its top level, parents first (a parent that is not
+ * one itself becomes a folder); the one mounted where the filesystem is becomes the default.
+ */
+function subvolumeCommands(volume: PlannedVolume, device: string): string[] {
+  const top = `/run/p2v/top${volume.partition}${volume.lv ? `-${volume.lv.name}` : ''}`;
+  const lines = [`mkdir -p ${shellQuote(top)}`, `mount -t btrfs ${device} ${shellQuote(top)}`];
+  for (const subvolume of volume.subvolumes ?? []) {
+    const path = `${top}/${subvolume.path}`;
+    lines.push(
+      `step btrfs subvolume ${subvolume.path}`,
+      `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`,
+      `btrfs subvolume create ${shellQuote(path)} >/dev/null`,
+    );
+  }
+  const root = volume.subvolumes?.find((s) => s.mountpoint === volume.mountpoint);
+  if (root) lines.push(`btrfs subvolume set-default ${shellQuote(`${top}/${root.path}`)}`);
+  lines.push(`umount ${shellQuote(top)}`);
+  return lines;
+}
+
 /** What the build script is told besides the plan. */
 export interface HelperScriptOptions {
   /** Mount points whose filesystems the host made (the ESP): hidden from the copy. */
@@ -156,17 +198,21 @@ export function helperBuildScript(plan: DiskPlan, options: HelperScriptOptions):
     if (!volume.fsType || !HELPER_FILESYSTEMS.has(volume.fsType)) continue;
     const device = deviceOf(volume);
     lines.push(`step ${volume.fsType} on ${device}`, mkfsCommand(volume, device));
+    if (volume.fsType === 'btrfs' && volume.subvolumes?.length)
+      lines.push(...subvolumeCommands(volume, device));
   }
   // Outer first: / before /boot before /boot/efi.
   const depth = (m: string): number => (m === '/' ? 0 : m.split('/').length - 1);
   const mounted = volumes
     .filter((v) => v.role === 'filesystem' && v.mountpoint?.startsWith('/'))
-    .sort((a, b) => depth(a.mountpoint as string) - depth(b.mountpoint as string));
-  for (const volume of mounted) {
-    const at = `${TARGET}${volume.mountpoint === '/' ? '' : volume.mountpoint}`;
+    .flatMap(mountsOf)
+    .sort((a, b) => depth(a.mountpoint) - depth(b.mountpoint));
+  for (const mount of mounted) {
+    const at = `${TARGET}${mount.mountpoint === '/' ? '' : mount.mountpoint}`;
+    const options = mount.subvolume ? ` -o ${shellQuote(`subvol=${mount.subvolume}`)}` : '';
     lines.push(
       `mkdir -p ${shellQuote(at)}`,
-      `mount -t ${volume.fsType} ${deviceOf(volume)} ${shellQuote(at)}`,
+      `mount -t ${mount.fsType}${options} ${mount.device} ${shellQuote(at)}`,
     );
   }
   // What the host made stays out of the copy: an empty, read-only folder over its mount point.
@@ -178,9 +224,9 @@ export function helperBuildScript(plan: DiskPlan, options: HelperScriptOptions):
     // RHEL 9's LVM only opens the devices listed here, by the physical server's ids.
     lines.push(`rm -f ${TARGET}/etc/lvm/devices/system.devices`);
   lines.push('step unmount', 'sync');
-  for (const volume of [...mounted].reverse())
+  for (const mount of [...mounted].reverse())
     lines.push(
-      `umount ${shellQuote(`${TARGET}${volume.mountpoint === '/' ? '' : volume.mountpoint}`)}`,
+      `umount ${shellQuote(`${TARGET}${mount.mountpoint === '/' ? '' : mount.mountpoint}`)}`,
     );
   for (const p of plan.partitions)
     if (p.volumeGroup) lines.push(`lvm vgchange -an ${shellQuote(p.volumeGroup.name)}`);

@@ -1,4 +1,4 @@
-import type { DiskPlan, PartitionPlan } from '../../shared/vm-image.ts';
+import type { DiskPlan, PartitionPlan, SubvolumePlan } from '../../shared/vm-image.ts';
 
 /**
  * A filesystem or swap of the VM's disk wherever it lives: on a partition (`partition`, 1-based)
@@ -13,6 +13,7 @@ export interface PlannedVolume {
   mountpoint: string | null;
   partition: number;
   lv?: { group: string; name: string };
+  subvolumes?: SubvolumePlan[];
 }
 
 /** Every filesystem and swap the plan makes, partitions and logical volumes alike, in order. */
@@ -34,6 +35,7 @@ export function plannedVolumes(plan: DiskPlan): PlannedVolume[] {
         uuid: p.uuid,
         mountpoint: p.mountpoint,
         partition: i + 1,
+        ...(p.subvolumes ? { subvolumes: p.subvolumes } : {}),
       },
     ];
   });

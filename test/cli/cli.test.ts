@@ -59,9 +59,65 @@ describe('the p2v command line', () => {
     ]);
     assert.equal(badSize.status, 2);
     assert.match(badSize.stderr, /not a size: lots/);
+    const badBridge = p2v([
+      'migrate',
+      '--source',
+      '/tmp',
+      '--target',
+      '127.0.0.1:1',
+      '--token',
+      't',
+      '--fingerprint',
+      'f',
+      '--vm',
+      'direct',
+      '--vm-plan',
+      '/nonexistent/plan.json',
+      '--vm-bridge',
+      'br0 up',
+    ]);
+    assert.equal(badBridge.status, 2);
+    assert.match(badBridge.stderr, /--vm-bridge must name a network interface .* not "br0 up"/);
     const noState = p2v(['report', '--state', '/nonexistent/state', '--out', '/tmp/x']);
     assert.equal(noState.status, 2);
     assert.match(noState.stderr, /no migration state in \/nonexistent\/state/);
+  });
+
+  it('refuses a VM whose volume the copy would leave empty (another filesystem mounted below the source), before anything is sent', (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('SKIPPED LOUDLY: a mount in a namespace of its own needs root');
+      return;
+    }
+    const base = mkdtempSync(join(tmpdir(), 'p2v-vm-volumes-'));
+    for (const dir of ['src/var', 'var-volume', 'state'])
+      mkdirSync(join(base, dir), { recursive: true });
+    writeFileSync(join(base, 'var-volume/log'), 'the source’s /var\n');
+    const volume = (mountpoint: string) => ({
+      role: 'filesystem',
+      sizeBytes: 64 * 1024 * 1024,
+      fsType: 'ext4',
+      label: null,
+      uuid: null,
+      mountpoint,
+    });
+    const plan = join(base, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({ table: 'dos', bootMode: 'bios', partitions: [volume('/'), volume('/var')] }),
+    );
+    // /var is a filesystem of its own on the source: a bind mount, seen only by this command.
+    const script = `mount --bind "$1/var-volume" "$1/src/var" && exec "$2" "$3" migrate --source "$1/src:/" --target 127.0.0.1:1 --token t --fingerprint f --state "$1/state" --no-default-excludes --vm direct --vm-plan "$1/plan.json"`;
+    const run = spawnSync(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', base, process.execPath, P2V_BIN],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /Nothing was copied.*the VM would get a volume with nothing in it: \/var \(ext4\) is another filesystem mounted below the folders to move.*Add \/var to the folders to move \(--source/,
+    );
+    assert.doesNotMatch(run.stderr, /connect|ECONNREFUSED/, 'refused before any connection');
   });
 
   it('fails clearly on a wrong token or fingerprint, and when no agent listens', async () => {

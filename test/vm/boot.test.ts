@@ -15,9 +15,13 @@ import { SerialTail } from '../../engine/vm/serial-tail.ts';
 import { AGENT_STOPPED_MARKER } from '../../engine/vm/agent-injection.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { ensureAgentBinary } from '../../scripts/build-agent.js';
-import { debianRootReady, makeDebianRoot } from '../../scripts/debian-root.js';
+import { debianRootReady, slimRoot, makeDebianRoot } from '../../scripts/debian-root.js';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { makeBridgeNamespace, type BridgeNamespace } from '../helpers/bridge-namespace.ts';
+import {
+  makeBridgeNamespace,
+  makeHostBridgeLan,
+  type BridgeNamespace,
+} from '../helpers/bridge-namespace.ts';
 
 const has = (tool: string): boolean => {
   try {
@@ -93,12 +97,16 @@ async function setInitramfsModules(root: string, modules: 'most' | 'list', list:
   assert.equal(made.exitCode, 0, `update-initramfs in ${root}: ${made.stderr}`);
 }
 
-/** The guest's grub.cfg as update-grub writes it: finds /boot by UUID, boots the kernel. */
+/**
+ * The guest's grub.cfg as update-grub writes it: finds /boot by UUID, boots the kernel. On btrfs
+ * GRUB reads from the top level, so /boot is below the root's subvolume (`at`, `/@`).
+ */
 function grubConfig(
   guest: { release: string; initrd: string },
   bootUuid: string,
   root: string,
   modules: string[] = [],
+  at = '',
 ): string {
   return [
     'set timeout=0',
@@ -106,8 +114,8 @@ function grubConfig(
     'terminal_output serial',
     ...modules.map((m) => `insmod ${m}`),
     `search --no-floppy --fs-uuid --set=root ${bootUuid}`,
-    `linux /boot/vmlinuz-${guest.release} root=${root} ro console=ttyS0,115200`,
-    `initrd /boot/${guest.initrd.split('/').pop()}`,
+    `linux ${at}/boot/vmlinuz-${guest.release} root=${root} ro console=ttyS0,115200`,
+    `initrd ${at}/boot/${guest.initrd.split('/').pop()}`,
     'boot',
     '',
   ].join('\n');
@@ -228,6 +236,8 @@ describe(
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
       if (!debianRootReady(source))
         assert.equal(await makeDebianRoot(source), 0, `debootstrap into ${source}`);
+      // A root made before it was trimmed is trimmed now.
+      slimRoot(source);
       // A run killed in the middle of the VM test leaves the shared root's initramfs without
       // the disk drivers; the other tests boot it as Debian installs it.
       if (
@@ -321,7 +331,8 @@ describe(
      * XFS on LVM (RHEL's layout: fstab and root= name /dev/mapper/vg0-root) from GPT, and / on
      * btrfs from MBR. Its marker then names the filesystem and device / is on, once the network
      * is up. Both servers had a static address on their card and serve on it: the XFS one in
-     * ifupdown by the card's name (ens192), the btrfs one in systemd-networkd by its MAC; each is
+     * ifupdown by the card's name (ens192), the btrfs one in netplan by its MAC (rendered by
+     * systemd-networkd, as Ubuntu does); each is
      * built to take the address over on the VM's card. The XFS tree carries files to check what
      * the copy keeps: owner and mode, hard links, times, holes, an SELinux label and a user xattr.
      */
@@ -402,10 +413,18 @@ describe(
         },
       });
       const btrfsTree = await variantOf(received, join(base, 'received-btrfs'), {
-        'etc/fstab': `UUID=${BTRFS_UUID} / btrfs defaults 0 0\n`,
-        'boot/grub/grub.cfg': grubConfig(guest, BTRFS_UUID, `UUID=${BTRFS_UUID}`, ['btrfs']),
-        'etc/systemd/system/p2v-marker.service': marker,
-        'etc/systemd/network/20-lan.network': `[Match]\nMACAddress=${SOURCE_MAC}\n[Network]\nAddress=${SOURCE_ADDRESS}/24\nGateway=${LAN_GATEWAY}\n`,
+        // / in the default subvolume, as SUSE mounts it (no subvol=), /home in its own by name,
+        // as Ubuntu's installer has it.
+        'etc/fstab': `UUID=${BTRFS_UUID} / btrfs defaults 0 0\nUUID=${BTRFS_UUID} /home btrfs defaults,subvol=@home 0 0\n`,
+        'boot/grub/grub.cfg': grubConfig(guest, BTRFS_UUID, `UUID=${BTRFS_UUID}`, ['btrfs'], '/@'),
+        // What /home shows comes from @home only if the copy went into it.
+        'home/tech/notes.txt': 'kept in @home\n',
+        'etc/systemd/system/p2v-marker.service': marker.replace(
+          '$(findmnt -no FSTYPE,SOURCE /)',
+          '$(findmnt -no FSTYPE,SOURCE /) home=$(findmnt -no SOURCE /home) $(cat /home/tech/notes.txt)',
+        ),
+        // As Ubuntu's cloud images write it: the card matched by MAC and named by set-name.
+        'etc/netplan/50-cloud-init.yaml': `network:\n  version: 2\n  renderer: networkd\n  ethernets:\n    lan:\n      match:\n        macaddress: "${SOURCE_MAC}"\n      set-name: ens192\n      addresses: [${SOURCE_ADDRESS}/24]\n      routes:\n        - to: default\n          via: ${LAN_GATEWAY}\n`,
         ...SERVICE_FILES,
       });
       await enableUnit(btrfsTree, 'p2v-service.socket', 'sockets.target', true);
@@ -422,7 +441,17 @@ describe(
         plan: {
           table: 'dos',
           bootMode: 'bios',
-          partitions: [{ ...rootPartition, fsType: 'btrfs', uuid: BTRFS_UUID }],
+          partitions: [
+            {
+              ...rootPartition,
+              fsType: 'btrfs',
+              uuid: BTRFS_UUID,
+              subvolumes: [
+                { path: '@', mountpoint: '/' },
+                { path: '@home', mountpoint: '/home' },
+              ],
+            },
+          ],
         },
       });
       return {
@@ -581,6 +610,14 @@ describe(
           interfaces,
           'auto lo\niface lo inet loopback\n\nallow-hotplug ens192\niface ens192 inet static\n\taddress 192.0.2.10/24\n\tgateway 192.0.2.1\n',
         );
+        // The server's LAN: the conversion host's bridge, the source's card holding the address
+        // until the migration releases it, and a machine on the LAN that reaches the service.
+        const lan = makeHostBridgeLan('p2vt', `${LAN_GATEWAY}/24`, `${SOURCE_ADDRESS}/24`);
+        for (const [path, content] of Object.entries(SERVICE_FILES))
+          await writeFile(join(source, path), content);
+        await enableUnit(source, 'p2v-service.socket', 'sockets.target', true);
+        // Who sent a frame on the LAN at each round: the VM's card must not until the handover.
+        const learnedAtRounds: string[][] = [];
         // It runs on the "source machine": the root's own sqlite3, chrooted, on this host.
         const writer = spawn('chroot', [source, '/usr/local/bin/counter-writer'], {
           stdio: ['ignore', 'pipe', 'inherit'],
@@ -620,6 +657,7 @@ describe(
               maxRounds: 3,
               minRounds: 2,
               stopCommand: `kill -TERM ${writer.pid} && while kill -0 ${writer.pid} 2>/dev/null; do sleep 0.1; done`,
+              releaseCommand: `ip -n ${lan.source} addr del ${SOURCE_ADDRESS}/24 dev ${lan.sourceCard}`,
               vm: {
                 plan: { table: 'dos', bootMode: 'bios', partitions: [rootPartition] },
                 format: 'qcow2',
@@ -627,6 +665,7 @@ describe(
                 memoryMiB: 1024,
                 cpus: kvm ? 2 : 1,
                 handoverCommand: null,
+                bridge: lan.bridge,
               },
               emit: (event) => {
                 if (event.type === 'progress') {
@@ -646,7 +685,10 @@ describe(
                   order.at(-1) !== 'check'
                 )
                   order.push('check');
-                if (event.type === 'round') order.push(event.summary.final ? 'final' : 'round');
+                if (event.type === 'round') {
+                  order.push(event.summary.final ? 'final' : 'round');
+                  learnedAtRounds.push(lan.learned());
+                }
               },
             }),
           );
@@ -678,10 +720,39 @@ describe(
             'the build pinned the source card’s name to the VM’s card',
           );
           assert.ok(
-            vmLines.some((l) => l.includes(`p2v-agent: 10.0.2.15/24 on ens192 (${vmMac})`)),
-            `the VM's card came up named as the source's (ens192), with the MAC the build pinned it to: ${vmLines.filter((l) => l.includes('p2v-agent:')).join(' | ')}`,
+            learnedAtRounds.length > 0 && learnedAtRounds.every((macs) => !macs.includes(vmMac)),
+            `the VM's card sent nothing on the LAN while the source still had its address: ${JSON.stringify(learnedAtRounds)}`,
           );
-          assert.ok(vm.domainXml.includes(`<mac address="${vmMac}"/>`), 'libvirt gets the MAC');
+          assert.ok(
+            vmLines.some((l) => l.includes(` (${vmMac}) held until the handover`)),
+            `the VM's card, with the MAC the build pinned the source's name to, was held off the LAN: ${vmLines.filter((l) => l.includes('p2v-agent:')).join(' | ')}`,
+          );
+          assert.ok(
+            vmLines.some((l) => /p2v-agent: 10\.0\.2\.15\/24 on \S+ \((?!${vmMac})/.test(l)),
+            'the rounds came over the second, restricted card',
+          );
+          assert.ok(
+            vm.domainXml.includes(`<source bridge="${lan.bridge}"/>`) &&
+              vm.domainXml.includes(`<mac address="${vmMac}"/>`),
+            'libvirt gets the bridge and the MAC',
+          );
+          assert.ok(
+            report.cutover.timeline.some((s) => s.step === 'released'),
+            `the source let go of its address: ${timeline(report.cutover.timeline)}`,
+          );
+          // After the handover the service answers at the source's address, from the VM.
+          const answer = lan.lan.runInside('timeout', [
+            '120',
+            'bash',
+            '-c',
+            `until exec 3<>/dev/tcp/${SOURCE_ADDRESS}/${SERVICE_PORT}; do sleep 1; done 2>/dev/null; cat <&3`,
+          ]);
+          assert.match(
+            answer,
+            /^P2V-SERVICE migrated-vm \S+ \S+ .*\bens192\b/,
+            `the migrated service answers at the source's static address ${SOURCE_ADDRESS}, from the VM`,
+          );
+          assert.ok(lan.learned().includes(vmMac), 'the VM’s card is on the LAN now');
           assert.ok(
             !vm.check?.differing.includes('etc/systemd/network/10-p2v-ens192.link'),
             'the pin is the VM’s own: neither compared with the source nor removed',
@@ -787,6 +858,12 @@ describe(
           else spawnSync('pkill', ['-KILL', '-f', join(base, 'received-vm.vm')]);
           await vmAgent.close();
           await setInitramfsModules(source, 'most', '');
+          lan.remove();
+          for (const path of [
+            ...Object.keys(SERVICE_FILES),
+            'etc/systemd/system/sockets.target.wants/p2v-service.socket',
+          ])
+            await rm(join(source, path), { force: true });
           if (debianInterfaces === null) await rm(interfaces, { force: true });
           else await writeFile(interfaces, debianInterfaces);
         }
@@ -873,14 +950,21 @@ describe(
       await rm(alone);
       assert.deepEqual(
         btrfs.image.network?.changes.map((c) => `${c.kind} ${c.file}`),
-        ['rewrite-mac /etc/systemd/network/20-lan.network'],
-        'systemd-networkd matched the source card’s MAC: rewritten to the VM’s',
+        [
+          'rewrite-mac /etc/netplan/50-cloud-init.yaml',
+          'pin-name /etc/systemd/network/10-p2v-ens192.link',
+        ],
+        'netplan matched the source card’s MAC: rewritten to the VM’s, its name pinned too',
       );
       const booted = await bootOnLan(btrfs, `p2v-boot-btrfs-${process.pid}`);
-      assert.equal(booted.line, `${MARKER} migrated-vm btrfs /dev/vda1`);
+      assert.equal(
+        booted.line,
+        `${MARKER} migrated-vm btrfs /dev/vda1[/@] home=/dev/vda1[/@home] kept in @home`,
+        '/ from the default subvolume, /home from its own, with its files',
+      );
       assert.match(
         booted.answer,
-        /^P2V-SERVICE migrated-vm btrfs \/dev\/vda1 /,
+        /^P2V-SERVICE migrated-vm btrfs \/dev\/vda1\[\/@\] ens192 lo$/,
         `the migrated service answers at the source's static address ${SOURCE_ADDRESS}`,
       );
       t.diagnostic(

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
+import { vmDiskCheck } from '../../engine/preflight/vm-disk-check.ts';
 import type { BuiltImage } from '../../shared/vm-image.ts';
 import { P2V_BIN } from '../helpers/agent-process.ts';
 import { fixtureHost } from '../helpers/fixture-host.ts';
@@ -27,6 +28,40 @@ describe('the VM disk plan from the source’s inspection', () => {
       ],
     );
     assert.equal(plan.partitions[0]?.sizeBytes, 536870912, 'the ESP keeps its size');
+  });
+
+  it('SLES on btrfs: the subvolumes SUSE mounts are planned in its filesystem, parents first, the root’s named; a bind-mounted folder is not one', async () => {
+    const machine = await inspectMachine([], fixtureHost('sles-15-btrfs'));
+    const root = machine.disks[0]?.children[1];
+    assert.equal(root?.mountpoints[0], '/', 'the root first, though lsblk named /var');
+    assert.ok(!root?.mountpoints.includes('/export/ftp'));
+    const plan = planDisk(machine);
+    assert.deepEqual(
+      plan.partitions.map((p) => [p.role, p.fsType, p.mountpoint]),
+      [
+        ['esp', 'vfat', '/boot/efi'],
+        ['filesystem', 'btrfs', '/'],
+        ['swap', 'swap', null],
+      ],
+    );
+    assert.deepEqual(
+      plan.partitions[1]?.subvolumes?.map((s) => `${s.path} ${s.mountpoint}`),
+      [
+        '@/.snapshots /.snapshots',
+        '@/home /home',
+        '@/opt /opt',
+        '@/root /root',
+        '@/srv /srv',
+        '@/var /var',
+        '@/usr/local /usr/local',
+        '@/.snapshots/1/snapshot /',
+        '@/boot/grub2/i386-pc /boot/grub2/i386-pc',
+        '@/boot/grub2/x86_64-efi /boot/grub2/x86_64-efi',
+      ],
+    );
+    const check = vmDiskCheck(plan);
+    assert.equal(check.level, 'ok', check.detail);
+    assert.match(check.detail, /subvol=@\/\.snapshots\/1\/snapshot → \//);
   });
 
   it('Ubuntu on BIOS with LVM: an MBR disk, the volume group and its logical volume kept by name', async () => {

@@ -197,6 +197,78 @@ describe('the helper that makes XFS, btrfs and LVM inside the guest’s own kern
 });
 
 describe('where the guest’s GRUB looks for its configuration', () => {
+  it('btrfs subvolumes: made parents first, the root’s the default, each mounted where the VM mounts it; GRUB looks below the root’s', async () => {
+    const plan: DiskPlan = {
+      table: 'gpt',
+      bootMode: 'bios',
+      partitions: [
+        {
+          role: 'bios-boot',
+          sizeBytes: MiB,
+          fsType: null,
+          label: null,
+          uuid: null,
+          mountpoint: null,
+        },
+        {
+          role: 'filesystem',
+          sizeBytes: 4096 * MiB,
+          fsType: 'btrfs',
+          label: null,
+          uuid: '4b3f2a9c-8d7e-4c6b-a5f4-3e2d1c0b9a87',
+          mountpoint: '/',
+          subvolumes: [
+            { path: '@/.snapshots', mountpoint: '/.snapshots' },
+            { path: '@/var', mountpoint: '/var' },
+            { path: '@/.snapshots/1/snapshot', mountpoint: '/' },
+          ],
+        },
+      ],
+    };
+    const script = helperBuildScript(plan, { hostMade: [], dropLostFound: false });
+    const lines = script.split('\n');
+    const index = (text: string): number => {
+      const i = lines.findIndex((l) => l === text);
+      assert.ok(i >= 0, `the script has ${text}:\n${script}`);
+      return i;
+    };
+    const made = index(
+      "'mkfs.btrfs' '-f' '-q' '-U' '4b3f2a9c-8d7e-4c6b-a5f4-3e2d1c0b9a87' '/dev/vdb2'",
+    );
+    const top = index("mount -t btrfs /dev/vdb2 '/run/p2v/top2'");
+    const snapshots = index("btrfs subvolume create '/run/p2v/top2/@/.snapshots' >/dev/null");
+    index("mkdir -p '/run/p2v/top2/@/.snapshots/1'");
+    const root = index("btrfs subvolume create '/run/p2v/top2/@/.snapshots/1/snapshot' >/dev/null");
+    const byDefault = index("btrfs subvolume set-default '/run/p2v/top2/@/.snapshots/1/snapshot'");
+    const off = index("umount '/run/p2v/top2'");
+    assert.ok(made < top && top < snapshots && snapshots < root && root < byDefault);
+    const rootMount = index(
+      "mount -t btrfs -o 'subvol=@/.snapshots/1/snapshot' /dev/vdb2 '/run/p2v/target'",
+    );
+    const varMount = index("mount -t btrfs -o 'subvol=@/var' /dev/vdb2 '/run/p2v/target/var'");
+    const copy = index('cp -a --one-file-system /. /run/p2v/target/');
+    assert.ok(off < rootMount && rootMount < varMount && varMount < copy);
+    assert.ok(index("umount '/run/p2v/target/var'") < index("umount '/run/p2v/target'"));
+    assert.ok(
+      !lines.includes("mount -t btrfs /dev/vdb2 '/run/p2v/target'"),
+      'the top level is not mounted as the root',
+    );
+    const tree = await tempDir();
+    await mkdir(join(tree, 'boot/grub2'), { recursive: true });
+    await writeFile(join(tree, 'boot/grub2/grub.cfg'), '');
+    assert.equal(await grubPrefix(plan, tree), '(hd0,gpt2)/@/.snapshots/1/snapshot/boot/grub2');
+    assert.equal(
+      DiskPlan.safeParse({
+        ...plan,
+        partitions: [
+          { ...plan.partitions[1], subvolumes: [{ path: '@/../etc', mountpoint: '/' }] },
+        ],
+      }).success,
+      false,
+      'a subvolume path cannot climb out',
+    );
+  });
+
   it('a /boot partition, the root, a logical volume; grub2 where RHEL and SUSE keep it', async () => {
     const tree = await tempDir();
     await mkdir(join(tree, 'boot/grub'), { recursive: true });

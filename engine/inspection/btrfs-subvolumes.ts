@@ -1,0 +1,56 @@
+import type { BlockDevice, SubvolumeMount } from '../../shared/inspection.ts';
+
+/** A btrfs subvolume mount read from the mount table: the device it is on, and the subvolume. */
+export interface SubvolumeMountOf extends SubvolumeMount {
+  source: string;
+}
+
+const unescape = (text: string): string =>
+  text.replace(/\\([0-7]{3})/g, (_, code: string) => String.fromCharCode(parseInt(code, 8)));
+
+/**
+ * The btrfs subvolumes mounted, from /proc/self/mountinfo. A line is a subvolume's mount when
+ * its root (field 4) is the `subvol=` of its options and not the top level; a folder bind-mounted
+ * from a btrfs filesystem has a root inside its subvolume instead, and is not one.
+ */
+export function parseSubvolumeMounts(mountinfo: string): SubvolumeMountOf[] {
+  const mounts: SubvolumeMountOf[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (dash < 6 || fields[dash + 1] !== 'btrfs') continue;
+    const root = unescape(fields[3] ?? '');
+    const mountpoint = unescape(fields[4] ?? '');
+    const source = unescape(fields[dash + 2] ?? '');
+    const subvol = (fields[dash + 3] ?? '')
+      .split(',')
+      .find((option) => option.startsWith('subvol='))
+      ?.slice('subvol='.length);
+    if (root === '/' || subvol === undefined || unescape(subvol) !== root) continue;
+    mounts.push({ source, path: root.replace(/^\/+/, ''), mountpoint });
+  }
+  return mounts;
+}
+
+const depth = (mountpoint: string): number =>
+  mountpoint === '/' ? 0 : mountpoint.split('/').length - 1;
+
+/**
+ * Gives each btrfs device the subvolumes mounted from it (the first mount of each), and their
+ * mount points beside lsblk's, which names one mount point a device; the shallowest comes first.
+ */
+export function attachSubvolumes(devices: BlockDevice[], mounts: SubvolumeMountOf[]): void {
+  for (const device of devices) {
+    attachSubvolumes(device.children, mounts);
+    if (device.fsType !== 'btrfs') continue;
+    const own = mounts.filter((m) => m.source === device.path);
+    if (own.length === 0) continue;
+    const subvolumes = new Map<string, SubvolumeMount>();
+    for (const { path, mountpoint } of own)
+      if (!subvolumes.has(path)) subvolumes.set(path, { path, mountpoint });
+    device.subvolumes = [...subvolumes.values()];
+    device.mountpoints = [
+      ...new Set([...device.mountpoints, ...own.map((m) => m.mountpoint)]),
+    ].sort((a, b) => depth(a) - depth(b));
+  }
+}
