@@ -44,31 +44,24 @@ describe('the p2v command line', () => {
     ]);
     assert.equal(badTarget.status, 2);
     assert.match(badTarget.stderr, /not HOST:PORT: nohost/);
-    const badSize = p2v([
-      'migrate',
-      '--source',
-      '/tmp',
-      '--target',
-      '127.0.0.1:1',
-      '--token',
-      't',
-      '--fingerprint',
-      'f',
-      '--threshold',
-      'lots',
-    ]);
+    // A well-formed migrate command line, with `extra` that should be refused.
+    const migrateWith = (extra: string[]) =>
+      p2v([
+        'migrate',
+        '--source',
+        '/tmp',
+        '--target',
+        '127.0.0.1:1',
+        '--token',
+        't',
+        '--fingerprint',
+        'f',
+        ...extra,
+      ]);
+    const badSize = migrateWith(['--threshold', 'lots']);
     assert.equal(badSize.status, 2);
     assert.match(badSize.stderr, /not a size: lots/);
-    const badBridge = p2v([
-      'migrate',
-      '--source',
-      '/tmp',
-      '--target',
-      '127.0.0.1:1',
-      '--token',
-      't',
-      '--fingerprint',
-      'f',
+    const badBridge = migrateWith([
       '--vm',
       'direct',
       '--vm-plan',

@@ -27,6 +27,7 @@ const FORM: SelectionForm = {
   vmMemoryMiB: '4096',
   vmCpus: '2',
   vmKeepSourceMac: true,
+  vmBridge: 'br-lan',
   bandwidthMbit: '40',
   autoConverge: true,
   autoConvergePid: '4242',
