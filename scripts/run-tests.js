@@ -9,12 +9,6 @@ import { join } from 'node:path';
 import { makeDebianRoot } from './debian-root.js';
 
 const BOOT_TEST = join('test', 'vm', 'boot.test.ts');
-/**
- * Files that mostly wait (a cable pulled for 30 s, a link flapping), on a shaped link of their
- * own: on a full run they go beside the others, and what they print comes after them as one block.
- * Alone they take about a minute, nearly all of it waiting.
- */
-const BESIDE = [join('test', 'link', 'link-outage.test.ts')];
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -24,13 +18,9 @@ function findTests(dir) {
   });
 }
 
-/**
- * Runs test files one at a time in a child process; resolves with its exit code (and, with
- * `held`, what it printed, instead of printing it as it comes).
- */
-function runTests(files, env = {}, held = false) {
+/** Runs test files one at a time in a child process; resolves with its exit code. */
+function runTests(files, env = {}) {
   return new Promise((resolve) => {
-    const output = [];
     const child = spawn(
       process.execPath,
       [
@@ -42,13 +32,11 @@ function runTests(files, env = {}, held = false) {
         ...files,
       ],
       {
-        stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+        stdio: 'inherit',
         env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ...env },
       },
     );
-    if (held)
-      for (const stream of [child.stdout, child.stderr]) stream.on('data', (c) => output.push(c));
-    child.once('close', (code) => resolve(held ? { code: code ?? 1, output } : (code ?? 1)));
+    child.once('exit', (code) => resolve(code ?? 1));
   });
 }
 
@@ -68,14 +56,7 @@ const log = join(work, 'debootstrap.log');
 const root = join(work, 'root');
 process.stderr.write(`test setup: debootstrap of the boot test's Debian root in ${root}\n`);
 const made = makeDebianRoot(root, openSync(log, 'w'));
-const besideFiles = files.filter((f) => BESIDE.includes(f));
-const beside = besideFiles.length > 0 ? runTests(besideFiles, {}, true) : { code: 0, output: [] };
-const sequence = await runTests(files.filter((f) => f !== BOOT_TEST && !BESIDE.includes(f)));
-const besideRun = await beside;
-process.stdout.write(
-  `\n# run beside the others: ${besideFiles.join(' ')}\n${Buffer.concat(besideRun.output).toString()}`,
-);
-const others = sequence !== 0 ? sequence : besideRun.code;
+const others = await runTests(files.filter((f) => f !== BOOT_TEST));
 const madeCode = await made;
 if (madeCode !== 0)
   process.stderr.write(
