@@ -1,35 +1,25 @@
 import type { BlockDevice, SubvolumeMount } from '../../shared/inspection.ts';
+import { parseMountInfo } from '../source/mount-table.ts';
 
 /** A btrfs subvolume mount read from the mount table: the device it is on, and the subvolume. */
 export interface SubvolumeMountOf extends SubvolumeMount {
   source: string;
 }
 
-const unescape = (text: string): string =>
-  text.replace(/\\([0-7]{3})/g, (_, code: string) => String.fromCharCode(parseInt(code, 8)));
-
 /**
  * The btrfs subvolumes mounted, from /proc/self/mountinfo. A line is a subvolume's mount when
- * its root (field 4) is the `subvol=` of its options and not the top level; a folder bind-mounted
- * from a btrfs filesystem has a root inside its subvolume instead, and is not one.
+ * its root is the `subvol=` of its options and not the top level; a folder bind-mounted from a
+ * btrfs filesystem has a root inside its subvolume instead, and is not one.
  */
 export function parseSubvolumeMounts(mountinfo: string): SubvolumeMountOf[] {
-  const mounts: SubvolumeMountOf[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const dash = fields.indexOf('-');
-    if (dash < 6 || fields[dash + 1] !== 'btrfs') continue;
-    const root = unescape(fields[3] ?? '');
-    const mountpoint = unescape(fields[4] ?? '');
-    const source = unescape(fields[dash + 2] ?? '');
-    const subvol = (fields[dash + 3] ?? '')
-      .split(',')
-      .find((option) => option.startsWith('subvol='))
-      ?.slice('subvol='.length);
-    if (root === '/' || subvol === undefined || unescape(subvol) !== root) continue;
-    mounts.push({ source, path: root.replace(/^\/+/, ''), mountpoint });
-  }
-  return mounts;
+  return parseMountInfo(mountinfo).flatMap((mount) => {
+    const subvol = mount.options?.find((o) => o.startsWith('subvol='))?.slice('subvol='.length);
+    if (mount.type !== 'btrfs' || subvol === undefined || subvol === '/' || subvol !== mount.root)
+      return [];
+    return [
+      { source: mount.source ?? '', path: subvol.replace(/^\/+/, ''), mountpoint: mount.path },
+    ];
+  });
 }
 
 const depth = (mountpoint: string): number =>

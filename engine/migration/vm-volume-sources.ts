@@ -1,7 +1,7 @@
 import { P2VError } from '../../shared/errors.ts';
 import type { DiskPlan } from '../../shared/vm-image.ts';
 import { fromText } from '../paths/raw-path.ts';
-import { plannedVolumes } from '../vm/plan-volumes.ts';
+import { plannedVolumes, rootSubvolume } from '../vm/plan-volumes.ts';
 import type { SourceSet } from './source-set.ts';
 
 /** A mount point of the VM's disk whose files the sources would not bring, and why. */
@@ -21,7 +21,7 @@ export function emptyVmVolumes(plan: DiskPlan, sources: SourceSet): EmptyVmVolum
   const mountpoints = new Set<string>();
   for (const volume of plannedVolumes(plan)) {
     if (volume.mountpoint?.startsWith('/')) mountpoints.add(volume.mountpoint);
-    const root = volume.subvolumes?.find((s) => s.mountpoint === volume.mountpoint);
+    const root = rootSubvolume(volume);
     for (const subvolume of volume.subvolumes ?? [])
       // A subvolume that holds the root's (snapper's /.snapshots on SUSE) holds copies of the
       // system, not the system: the VM starts without its history rather than not at all.

@@ -4,6 +4,11 @@ import { readFileSync } from 'node:fs';
 export interface Mount {
   path: string;
   type: string;
+  /** The folder of the filesystem mounted there (`/` for its top; a btrfs subvolume's path). */
+  root?: string;
+  /** The device (or share) it comes from, and the filesystem's own options (`subvol=/@`). */
+  source?: string;
+  options?: string[];
 }
 
 /**
@@ -19,7 +24,10 @@ export function readMountTable(): Mount[] {
   }
 }
 
-/** Parses mountinfo lines: field 5 is the mount point (octal-escaped), the type follows ` - `. */
+/**
+ * Parses mountinfo lines (proc_pid_mountinfo(5)): field 4 is the root, field 5 the mount point
+ * (both octal-escaped); the type, source and the filesystem's options follow ` - `.
+ */
 export function parseMountInfo(text: string): Mount[] {
   const mounts: Mount[] = [];
   for (const line of text.split('\n')) {
@@ -28,7 +36,13 @@ export function parseMountInfo(text: string): Mount[] {
     const point = fields[4];
     const type = fields[dash + 1];
     if (dash < 6 || !point || !type) continue;
-    mounts.push({ path: unescapeOctal(point), type });
+    mounts.push({
+      path: unescapeOctal(point),
+      type,
+      root: unescapeOctal(fields[3] ?? ''),
+      source: unescapeOctal(fields[dash + 2] ?? ''),
+      options: (fields[dash + 3] ?? '').split(',').map(unescapeOctal),
+    });
   }
   return mounts;
 }

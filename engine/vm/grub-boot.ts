@@ -6,7 +6,7 @@ import type { DiskPlan } from '../../shared/vm-image.ts';
 import { partitionOffsets } from './partition-table.ts';
 import { runTool } from '../inspection/run-tool.ts';
 import { runChecked } from './run-checked.ts';
-import { mapperName, plannedVolumes } from './plan-volumes.ts';
+import { mapperName, plannedVolumes, rootSubvolume } from './plan-volumes.ts';
 
 /** Bytes of boot.img that are code: the rest of the first sector holds the partition table. */
 const BOOT_CODE = 440;
@@ -48,7 +48,7 @@ export async function grubPrefix(plan: DiskPlan, tree: string): Promise<string> 
     ? `lvm/${mapperName(holder.lv.group, holder.lv.name)}`
     : `hd0,${scheme}${holder?.partition ?? 1}`;
   // GRUB reads btrfs paths from the top level, whichever subvolume is the default.
-  const subvolume = holder?.subvolumes?.find((s) => s.mountpoint === holder.mountpoint);
+  const subvolume = holder && rootSubvolume(holder);
   return `(${device})${subvolume ? `/${subvolume.path}` : ''}${boot ? '' : '/boot'}/${folder}`;
 }
 

@@ -1,7 +1,7 @@
 import { P2VError } from '../../shared/errors.ts';
 import type { DiskPlan } from '../../shared/vm-image.ts';
 import { shellQuote } from '../shell-command.ts';
-import { mapperName, plannedVolumes, type PlannedVolume } from './plan-volumes.ts';
+import { mapperName, plannedVolumes, rootSubvolume, type PlannedVolume } from './plan-volumes.ts';
 
 /** Filesystems the helper makes with the guest's own tools (the ESP stays the host's). */
 export const HELPER_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'swap']);
@@ -126,7 +126,7 @@ function mountsOf(volume: PlannedVolume): HelperMount[] {
     (s): s is { path: string; mountpoint: string } => s.mountpoint !== null,
   );
   return [
-    ...(subvolumes.some((s) => s.mountpoint === own) ? [] : [{ ...base, mountpoint: own }]),
+    ...(rootSubvolume(volume) ? [] : [{ ...base, mountpoint: own }]),
     ...subvolumes.map((s) => ({ ...base, mountpoint: s.mountpoint, subvolume: s.path })),
   ];
 }
@@ -146,7 +146,7 @@ function subvolumeCommands(volume: PlannedVolume, device: string): string[] {
       `btrfs subvolume create ${shellQuote(path)} >/dev/null`,
     );
   }
-  const root = volume.subvolumes?.find((s) => s.mountpoint === volume.mountpoint);
+  const root = rootSubvolume(volume);
   if (root) lines.push(`btrfs subvolume set-default ${shellQuote(`${top}/${root.path}`)}`);
   lines.push(`umount ${shellQuote(top)}`);
   return lines;

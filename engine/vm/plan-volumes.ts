@@ -41,6 +41,11 @@ export function plannedVolumes(plan: DiskPlan): PlannedVolume[] {
   });
 }
 
+/** The btrfs subvolume mounted where its volume is (its `/`, say): the default, and GRUB's root. */
+export function rootSubvolume(volume: PlannedVolume): SubvolumePlan | undefined {
+  return volume.subvolumes?.find((s) => s.mountpoint === volume.mountpoint);
+}
+
 /** The device-mapper name of a logical volume: dashes in either name doubled, joined by one. */
 export function mapperName(group: string, name: string): string {
   return `${group.replace(/-/g, '--')}-${name.replace(/-/g, '--')}`;

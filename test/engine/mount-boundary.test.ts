@@ -49,9 +49,15 @@ describe('a filesystem mounted inside a source', () => {
       ].join('\n'),
     );
     assert.deepEqual(mounts, [
-      { path: '/', type: 'ext4' },
-      { path: '/srv/backup disk', type: 'nfs4' },
-      { path: '/mnt/fuse', type: 'fuse.sshfs' },
+      { path: '/', type: 'ext4', root: '/', source: '/dev/vda1', options: ['rw'] },
+      {
+        path: '/srv/backup disk',
+        type: 'nfs4',
+        root: '/',
+        source: 'nas:/export',
+        options: ['rw', 'vers=4.2'],
+      },
+      { path: '/mnt/fuse', type: 'fuse.sshfs', root: '/', source: 'host:/', options: ['rw'] },
     ]);
   });
 
