@@ -61,19 +61,32 @@ function storageModules(plan: DiskPlan): string[] {
   return [...modules];
 }
 
+/**
+ * Where distributions keep GRUB's modules for a platform: Debian, Ubuntu and RHEL in
+ * `/usr/lib/grub`, SUSE in `/usr/share/grub2`, some older ones in `/usr/lib/grub2`.
+ */
+const MODULE_FOLDERS = ['usr/lib/grub', 'usr/share/grub2', 'usr/lib/grub2'];
+
+/** The packages that hold them, named for the technician who must install one. */
+const MODULE_PACKAGES = {
+  'i386-pc': "Debian's grub-pc-bin, RHEL's grub2-pc-modules, SUSE's grub2-i386-pc",
+  'x86_64-efi':
+    "Debian's grub-efi-amd64-bin, RHEL's grub2-efi-x64-modules, SUSE's grub2-x86_64-efi",
+};
+
 /** The guest's own GRUB modules for a platform, from the received tree. */
-async function guestModules(
+export async function guestModules(
   tree: string,
   platform: 'i386-pc' | 'x86_64-efi',
-  pkg: string,
 ): Promise<string> {
-  const dir = join(tree, 'usr/lib/grub', platform);
-  if (!(await pathExists(join(dir, 'normal.mod'))))
-    throw new P2VError(
-      'BAD_ARGUMENT',
-      `the source has no GRUB for ${platform} (${pkg}): boot the VM with its own kernel instead`,
-    );
-  return dir;
+  for (const folder of MODULE_FOLDERS) {
+    const dir = join(tree, folder, platform);
+    if (await pathExists(join(dir, 'normal.mod'))) return dir;
+  }
+  throw new P2VError(
+    'BAD_ARGUMENT',
+    `the source has no GRUB for ${platform} (${MODULE_PACKAGES[platform]}; looked in ${MODULE_FOLDERS.map((f) => `/${f}/${platform}`).join(', ')}): boot the VM with its own kernel instead`,
+  );
 }
 
 /** Where boot.img keeps the first sector of the core image (GRUB's `kernel_sector`). */
@@ -108,7 +121,7 @@ export async function installGrubBios(
     coreAt = offsets[holder]?.startBytes ?? 0;
     room = offsets[holder]?.sizeBytes ?? 0;
   }
-  const modules = await guestModules(tree, 'i386-pc', 'grub-pc');
+  const modules = await guestModules(tree, 'i386-pc');
   const core = `${scratch}.core.img`;
   await runChecked(
     'grub-mkimage',
@@ -165,7 +178,7 @@ export async function installGrubEfi(
   const espIndex = plan.partitions.findIndex((p) => p.role === 'esp');
   if (plan.table !== 'gpt' || espIndex < 0)
     throw new P2VError('BAD_ARGUMENT', 'a UEFI boot needs a GPT disk with an EFI system partition');
-  const modules = await guestModules(tree, 'x86_64-efi', 'grub-efi-amd64-bin');
+  const modules = await guestModules(tree, 'x86_64-efi');
   const program = `${scratch}.BOOTX64.EFI`;
   await runChecked(
     'grub-mkimage',

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cpioNewc } from '../../engine/vm/cpio-newc.ts';
 import { needsHelper } from '../../engine/vm/filesystem-helper.ts';
-import { grubPrefix } from '../../engine/vm/grub-boot.ts';
+import { grubPrefix, guestModules } from '../../engine/vm/grub-boot.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { bootstrapOrder, isStaticElf } from '../../engine/vm/helper-initramfs.ts';
 import { helperBuildScript } from '../../engine/vm/helper-script.ts';
 import { mapperName, splitMapperName } from '../../engine/vm/plan-volumes.ts';
 import { DiskPlan } from '../../shared/vm-image.ts';
+import { P2VError } from '../../shared/errors.ts';
 
 const MiB = 1024 * 1024;
 
@@ -297,5 +298,27 @@ describe('where the guest’s GRUB looks for its configuration', () => {
       await grubPrefix(mbr([part('/boot', 'xfs'), part('/')]), tree),
       '(hd0,msdos1)/grub2',
     );
+  });
+
+  it("finds the guest's GRUB modules where each distribution keeps them, and says where it looked", async () => {
+    const tree = await tempDir();
+    await assert.rejects(
+      guestModules(tree, 'i386-pc'),
+      (e) =>
+        e instanceof P2VError &&
+        /no GRUB for i386-pc \(.*SUSE's grub2-i386-pc; looked in \/usr\/lib\/grub\/i386-pc, \/usr\/share\/grub2\/i386-pc/.test(
+          e.message,
+        ),
+    );
+    // SUSE: grub2-i386-pc and grub2-x86_64-efi install below /usr/share/grub2.
+    for (const platform of ['i386-pc', 'x86_64-efi'] as const) {
+      await mkdir(join(tree, 'usr/share/grub2', platform), { recursive: true });
+      await writeFile(join(tree, 'usr/share/grub2', platform, 'normal.mod'), '');
+      assert.equal(await guestModules(tree, platform), join(tree, 'usr/share/grub2', platform));
+    }
+    // Debian and RHEL: /usr/lib/grub, taken first where both are.
+    await mkdir(join(tree, 'usr/lib/grub/i386-pc'), { recursive: true });
+    await writeFile(join(tree, 'usr/lib/grub/i386-pc/normal.mod'), '');
+    assert.equal(await guestModules(tree, 'i386-pc'), join(tree, 'usr/lib/grub/i386-pc'));
   });
 });
