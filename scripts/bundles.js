@@ -143,9 +143,5 @@ export async function ensureBundle(name) {
   return out;
 }
 
-// `node scripts/bundles.js NAME...` builds those bundles (all of them without names).
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const names = process.argv.slice(2);
-  for (const name of names.length > 0 ? names : Object.keys(BUNDLES))
-    console.log(await ensureBundle(name));
-}
+/** Every bundle's name, for a build of them all. */
+export const bundleNames = () => Object.keys(BUNDLES);

@@ -27,6 +27,17 @@ describe('the p2v command line', () => {
     assert.match(p2v(['migrate', '--help']).stdout, /--downtime-target/);
   });
 
+  it('runs from its bundle directly too, as an installed copy runs it', async () => {
+    const { ensureBundle } = await import('../../scripts/bundles.js');
+    const bundle = await ensureBundle('cli');
+    const direct = spawnSync(process.execPath, [bundle, 'migrate', '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(direct.status, 0, direct.stderr);
+    assert.match(direct.stdout, /Usage: p2v migrate/);
+  });
+
   it('says what is missing or wrong, with exit code 2, before touching anything', () => {
     const missing = p2v(['migrate', '--source', '/tmp']);
     assert.equal(missing.status, 2);
