@@ -3,8 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { RunningAgent } from '../../engine/agent/agent-server.ts';
+import { before, describe, it } from 'node:test';
 import { buildImage } from '../../engine/vm/build-image.ts';
 import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { checkInitramfs } from '../../engine/vm/initramfs-check.ts';
@@ -122,7 +121,7 @@ function grubConfig(
 }
 
 /**
- * The received tree as a source of another layout would have it: hard links to its files (so
+ * The root's copy as a source of another layout would have it: hard links to its files (so
  * nothing is copied), with `files` written anew in place of the ones they replace.
  */
 async function variantOf(tree: string, to: string, files: Record<string, string>): Promise<string> {
@@ -227,7 +226,6 @@ describe(
   () => {
     let base: string;
     let source: string;
-    let agent: RunningAgent;
 
     before(async () => {
       base = await tempDir();
@@ -238,8 +236,9 @@ describe(
         assert.equal(await makeDebianRoot(source), 0, `debootstrap into ${source}`);
       // A root made before it was trimmed is trimmed now.
       slimRoot(source);
-      // A run killed in the middle of the VM test leaves the shared root's initramfs without
-      // the disk drivers; the other tests boot it as Debian installs it.
+      // The VM test leaves a root named by P2V_DEBOOTSTRAP_ROOT with an initramfs that lacks
+      // the disk drivers (the suite's own root is removed after the run): put back as Debian
+      // installs it, which the copy the layouts are built from needs.
       if (
         /^MODULES=list/m.test(
           await readFile(join(source, 'etc/initramfs-tools/initramfs.conf'), 'utf8'),
@@ -265,10 +264,15 @@ describe(
         grubConfig(await findGuestKernel(source), ROOT_UUID, `UUID=${ROOT_UUID}`),
       );
       execFileSync('cp', ['-a', join(source, 'usr/lib/grub/i386-pc'), join(source, 'boot/grub/')]);
-      agent = await startTestAgent(join(base, 'received'), join(base, 'agent-state'));
+      // The layouts below are built from a copy of the root as it is now, before the VM test
+      // changes it (its initramfs, network and services). The migration is the VM test's.
+      execFileSync('cp', ['-a', source, join(base, 'root-copy')]);
       await ensureAgentBinary();
+      // Built in the background by the helper VM, one after the other, while the VM test runs
+      // (each emulated machine on a core of its own): both are ready when it is done.
+      layouts = buildLayouts();
+      layouts.catch(() => undefined);
     });
-    after(() => agent?.close());
 
     const rootPartition = {
       role: 'filesystem' as const,
@@ -297,7 +301,7 @@ describe(
     };
 
     /**
-     * The received tree built into a disk, as qcow2: MBR with one partition, GPT with an ESP
+     * The root's copy built into a disk, as qcow2: MBR with one partition, GPT with an ESP
      * for UEFI, or GPT with a BIOS boot partition for a BIOS (`gpt: true`).
      */
     const buildDisk = async (
@@ -305,7 +309,7 @@ describe(
       bootloader: 'none' | 'grub-bios' | 'grub-efi',
       gpt = bootloader === 'grub-efi',
     ) => {
-      const tree = join(base, 'received');
+      const tree = join(base, 'root-copy');
       const image = await buildImage({
         tree,
         out: join(base, name, 'disk.qcow2'),
@@ -327,7 +331,7 @@ describe(
     const BTRFS_UUID = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
 
     /**
-     * The received root as two other sources would have it, each built by the helper VM: / on
+     * The root's copy as two other sources would have it, each built by the helper VM: / on
      * XFS on LVM (RHEL's layout: fstab and root= name /dev/mapper/vg0-root) from GPT, and / on
      * btrfs from MBR. Its marker then names the filesystem and device / is on, once the network
      * is up. Both servers had a static address on their card and serve on it: the XFS one in
@@ -337,10 +341,10 @@ describe(
      * the copy keeps: owner and mode, hard links, times, holes, an SELinux label and a user xattr.
      */
     const buildLayouts = async () => {
-      const received = join(base, 'received');
-      const guest = await findGuestKernel(received);
+      const copy = join(base, 'root-copy');
+      const guest = await findGuestKernel(copy);
       const marker = `[Unit]\nDescription=P2V boot marker\nWants=network-online.target\nAfter=local-fs.target network-online.target\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo ${MARKER} $(hostname) $(findmnt -no FSTYPE,SOURCE /) > /dev/ttyS0'\n[Install]\nWantedBy=multi-user.target\n`;
-      const xfsTree = await variantOf(received, join(base, 'received-xfs'), {
+      const xfsTree = await variantOf(copy, join(base, 'received-xfs'), {
         'etc/fstab':
           '/dev/mapper/vg0-root / xfs defaults 0 1\n/dev/mapper/vg0-swap none swap sw 0 0\n',
         'boot/grub/grub.cfg': grubConfig(guest, XFS_UUID, '/dev/mapper/vg0-root', ['lvm', 'xfs']),
@@ -412,7 +416,7 @@ describe(
           ],
         },
       });
-      const btrfsTree = await variantOf(received, join(base, 'received-btrfs'), {
+      const btrfsTree = await variantOf(copy, join(base, 'received-btrfs'), {
         // / in the default subvolume, as SUSE mounts it (no subvol=), /home in its own by name,
         // as Ubuntu's installer has it.
         'etc/fstab': `UUID=${BTRFS_UUID} / btrfs defaults 0 0\nUUID=${BTRFS_UUID} /home btrfs defaults,subvol=@home 0 0\n`,
@@ -543,17 +547,6 @@ describe(
       }
     };
 
-    // The guest's own kernel booted directly from an MBR image is the VM test's way below; this
-    // one migrates the tree the other images are built from.
-    it('migrates the running root whole: the tree every image below is built from', async () => {
-      const { report } = await migrateTo(agent, source, join(base, 'state'));
-      assert.equal(report.ok, true);
-      // Built in the background by the helper VM, one after the other, while the VM test below
-      // runs (each emulated machine on a core of its own): both are ready when it is done.
-      layouts = buildLayouts();
-      layouts.catch(() => undefined);
-    });
-
     // About 4 minutes here; a stall in the migration fails after 9 with its last events, and
     // each wait after it is bounded too.
     it(
@@ -588,7 +581,8 @@ describe(
         ).catch(() => undefined);
         // The source's initramfs lacks the VM's disk drivers, as a physical machine's often does
         // (dracut's host-only images carry its own storage drivers only): the conversion host
-        // must rebuild it for the VM to find its disk. Put back after the test: the root is shared.
+        // must rebuild it for the VM to find its disk. Left so after the test: nothing later
+        // reads the root, and the next run puts it back first (20 s of update-initramfs).
         const guest = await findGuestKernel(source);
         try {
           await setInitramfsModules(source, 'list', 'ext4\n');
@@ -857,7 +851,6 @@ describe(
           if (qemuPid) process.kill(qemuPid, 'SIGKILL');
           else spawnSync('pkill', ['-KILL', '-f', join(base, 'received-vm.vm')]);
           await vmAgent.close();
-          await setInitramfsModules(source, 'most', '');
           lan.remove();
           for (const path of [
             ...Object.keys(SERVICE_FILES),
