@@ -141,11 +141,11 @@ export const zhCN: Catalog = {
     vmBridge: '转换主机上通往源网络的网桥',
     vmBridgeNone: '无：虚拟机不接入任何网络',
     vmBridgeHint:
-      '虚拟机的网卡接在此网桥上，但在交接之前保持关闭；交接时以源机器的地址启用。请用上面让本机交出地址的命令在源机器上释放该地址。',
+      '虚拟机的网卡接在此网桥上，但在交接之前保持关闭；交接时以源主机的地址启用。请用上面让本机交出地址的命令在源主机上释放该地址。',
     vmBridgeInvalid: '请输入转换主机上某个网桥的名称（最多 15 个字母、数字或 _ . : -），或留空。',
     vmKeepMac: '让虚拟机使用源网卡的 MAC 地址',
     vmKeepMacHint:
-      '（DHCP 预留和绑定 MAC 的许可证继续有效，但此后源机器不得再接入同一网络；否则虚拟机使用新的 MAC，源机器的网络配置会改为匹配它）',
+      '（DHCP 预留和绑定 MAC 的许可证继续有效，但此后源主机不得再接入同一网络；否则虚拟机使用新的 MAC，源主机的网络配置会改为匹配它）',
     number: '请输入 {{min}} 到 {{max}} 之间的数字。',
     wholeNumber: '请输入 {{min}} 到 {{max}} 之间的整数。',
     start: '开始迁移',
@@ -195,7 +195,7 @@ export const zhCN: Catalog = {
   },
   notCopied: {
     summary:
-      '有 {{count}} 个路径无法复制，目标上将缺少它们：源机器无法读取，或它们不是普通文件（套接字、设备）。请在源机器上修正其权限，或将其排除。',
+      '有 {{count}} 个路径无法复制，目标上将缺少它们：源主机无法读取，或它们不是普通文件（套接字、设备）。请在源主机上修正其权限，或将其排除。',
     more: '另有 {{count}} 个（完整列表见报告）',
     reasons: {
       EACCES: '权限被拒绝',
@@ -306,12 +306,12 @@ export const zhCN: Catalog = {
       building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
       imageReady: '映像已就绪：{{path}}（{{format}}，XXH3-128 {{hash}}）',
       bridgeCard:
-        '虚拟机的网卡接入网桥 {{bridge}}；在交接之前该网卡不加载驱动，以免源机器释放地址之前虚拟机就占用它；同步轮次经由另一块受限网卡传送',
+        '虚拟机的网卡接入网桥 {{bridge}}；在交接之前该网卡不加载驱动，以免源主机释放地址之前虚拟机就占用它；同步轮次经由另一块受限网卡传送',
       qemuStarted: 'qemu 已启动（pid {{pid}}，{{accel}}）',
       kvm: 'KVM',
       emulation: '软件模拟',
       agentAnswered: '虚拟机内的代理已应答（{{hostname}}）',
-      checking: '正在将虚拟机中的文件与已发送的内容逐一核对，源机器继续运行',
+      checking: '正在将虚拟机中的文件与已发送的内容逐一核对，源主机继续运行',
       checkMatched: '{{files}} 个文件与已发送的内容一致',
       checkDiffer:
         '已读取 {{files}} 个文件；{{count}} 个在虚拟机中被更改，将在增量轮次中重新发送：{{paths}}',
@@ -397,14 +397,14 @@ export const zhCN: Catalog = {
     handover: '开始交接',
     'handover-failed': '目标端无法启动程序',
     started: '程序已在目标端启动',
-    release: '已在源机器上运行释放命令',
-    released: '源机器已释放',
-    rollback: '已在源主机开始回滚',
-    'rolled-back': '回滚完成：程序已在源主机重新运行',
+    release: '已在源主机上运行释放命令',
+    released: '源主机已释放其地址',
+    rollback: '已在源主机上开始回滚',
+    'rolled-back': '回滚完成：程序已在源主机上重新运行',
     resumed: '已接续被中断的切换',
   },
   timelineDetail: {
-    resumedStopped: '程序已在源端停止',
+    resumedStopped: '程序已在源主机上停止',
     resumedNotAsked: '目标端已停止，尚未被要求启动程序',
     resumedHandover: '目标端的交接状态为“{{state}}”（{{at}}）',
     handoverStates: {
@@ -742,7 +742,7 @@ export const zhCN: Catalog = {
     PROFILE_INVALID: '虚拟机配置无效。请修正该文件或选择内置配置。',
     BLOCKED: '复制前的检查发现了阻止此次迁移的问题，未复制任何数据。请按提示解决后重试。',
     CANCELLED: '迁移已取消，未进行交接。再次运行相同的命令即可继续。',
-    VM_FAILED: '目标上的虚拟机未能连同其代理启动。源机器继续运行；此处列出的控制台日志说明了原因。',
+    VM_FAILED: '目标上的虚拟机未能连同其代理启动。源主机继续运行；此处列出的控制台日志说明了原因。',
     IMAGE_BUILD_FAILED: '无法构建虚拟机磁盘映像。接收到的文件未被修改；下面几行说明了失败原因。',
   },
 };
