@@ -81,7 +81,7 @@ function ensureSystemPackages() {
   }
   const missing = missingPackages();
   if (missing.length === 0) return;
-  const install = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  const install = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   const listed = missing.map((name) => `  ${name}: ${SYSTEM_PACKAGES[name]}`).join('\n');
   if (process.getuid?.() !== 0 || !isDebianFamily()) {
     process.stderr.write(
@@ -92,7 +92,9 @@ function ensureSystemPackages() {
   process.stderr.write(`test setup: installing the missing Debian packages:\n${listed}\n`);
   const quiet = { DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], quiet);
-  run('apt-get', ['install', '-y', '-qq', ...missing], quiet);
+  // Without the recommended packages: they nearly double the download (gstreamer, ffmpeg,
+  // samba and perl web libraries, qemu's GUI) and no test uses them.
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], quiet);
 }
 
 function ensureNodeModules() {
