@@ -13,7 +13,7 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { makeDebianRoot } from './debian-root.js';
 
 const BOOT_TEST = join('test', 'vm', 'boot.test.ts');
@@ -37,9 +37,9 @@ function findTests(dir) {
 /**
  * Runs test files one at a time in a child process; resolves with its exit code. With `heldIn`
  * (a file), what it prints goes there instead of coming out as it goes: a file, not a pipe, so
- * a process a test left behind cannot hold the run open.
+ * a process a test left behind cannot hold the run open. Each file's time goes to `timesIn`.
  */
-function runTests(files, env = {}, heldIn = null) {
+function runTests(files, timesIn, env = {}, heldIn = null) {
   // Node's runner given no files looks for tests by its own patterns, helpers included.
   if (files.length === 0) return Promise.resolve(0);
   return new Promise((resolve) => {
@@ -52,6 +52,11 @@ function runTests(files, env = {}, heldIn = null) {
         '--test',
         '--test-concurrency=1',
         ...(process.env.TEST_TIMEOUT ? [`--test-timeout=${process.env.TEST_TIMEOUT}`] : []),
+        // Naming a reporter replaces the default one, so the default is named too.
+        `--test-reporter=${process.stdout.isTTY && heldIn === null ? 'spec' : 'tap'}`,
+        '--test-reporter-destination=stdout',
+        '--test-reporter=./scripts/file-times-reporter.js',
+        `--test-reporter-destination=${timesIn}`,
         ...files,
       ],
       {
@@ -64,15 +69,33 @@ function runTests(files, env = {}, heldIn = null) {
   });
 }
 
+/** The files' times from every run, slowest first: where a newcomer's minutes went. */
+function printFileTimes(dir) {
+  const rows = readdirSync(dir)
+    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
+    .filter((line) => line.includes('\t'))
+    .map((line) => {
+      const [seconds, file] = line.split('\t');
+      return { seconds: Number(seconds), file: relative(process.cwd(), file) };
+    })
+    .sort((a, b) => b.seconds - a.seconds);
+  const table = rows.map(({ seconds, file }) => `#  ${seconds.toFixed(1).padStart(6)} s  ${file}`);
+  process.stdout.write(`\n# test files by time, slowest first\n${table.join('\n')}\n`);
+}
+
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests('test').sort();
 const canDebootstrap =
   process.getuid?.() === 0 &&
   !process.env.P2V_DEBOOTSTRAP_ROOT &&
   spawnSync('sh', ['-c', 'command -v debootstrap'], { stdio: 'ignore' }).status === 0;
+const times = mkdtempSync(join(tmpdir(), 'p2v-test-times-'));
 
 if (!files.includes(BOOT_TEST) || files.length === 1 || !canDebootstrap) {
-  process.exit(await runTests(files));
+  const code = await runTests(files, join(times, 'all'));
+  printFileTimes(times);
+  rmSync(times, { recursive: true, force: true });
+  process.exit(code);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'p2v-debian-'));
@@ -81,19 +104,28 @@ const root = join(work, 'root');
 process.stderr.write(`test setup: debootstrap of the boot test's Debian root in ${root}\n`);
 const made = makeDebianRoot(root, openSync(log, 'w'));
 const beside = files.filter((f) => BESIDE_BOOT.includes(f));
-const others = await runTests(files.filter((f) => f !== BOOT_TEST && !beside.includes(f)));
+const others = await runTests(
+  files.filter((f) => f !== BOOT_TEST && !beside.includes(f)),
+  join(times, 'others'),
+);
 const madeCode = await made;
 if (madeCode !== 0)
   process.stderr.write(
     `test setup: debootstrap exited ${madeCode} (its log: ${log}); the boot test makes its own root\n`,
   );
 const besideLog = join(work, 'beside-boot.log');
-const besideRun = beside.length > 0 ? runTests(beside, {}, besideLog) : 0;
-const boot = await runTests([BOOT_TEST], madeCode === 0 ? { P2V_DEBOOTSTRAP_ROOT: root } : {});
+const besideRun = beside.length > 0 ? runTests(beside, join(times, 'beside'), {}, besideLog) : 0;
+const boot = await runTests(
+  [BOOT_TEST],
+  join(times, 'boot'),
+  madeCode === 0 ? { P2V_DEBOOTSTRAP_ROOT: root } : {},
+);
 const besideCode = await besideRun;
 if (beside.length > 0)
   process.stdout.write(
     `\n# run beside the boot test: ${beside.join(' ')}\n${readFileSync(besideLog, 'utf8')}`,
   );
+printFileTimes(times);
+rmSync(times, { recursive: true, force: true });
 if (madeCode === 0) rmSync(work, { recursive: true, force: true });
 process.exit([others, boot, besideCode].find((code) => code !== 0) ?? 0);
