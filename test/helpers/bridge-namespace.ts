@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
 /**
@@ -68,7 +68,10 @@ export function makeBridgeNamespace(name: string, gatewayCidr: string): BridgeNa
  */
 export interface HostBridgeLan {
   bridge: string;
-  lan: Pick<BridgeNamespace, 'name' | 'runInside'>;
+  lan: Pick<BridgeNamespace, 'name' | 'runInside'> & {
+    /** As runInside, without holding the test's event loop while it waits. */
+    runInsideAsync(command: string, args: string[]): Promise<string>;
+  };
   /** The namespace with the source's card (named `sourceCard`). */
   source: string;
   sourceCard: string;
@@ -135,6 +138,15 @@ export function makeHostBridgeLan(
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
+      runInsideAsync: (command, args) =>
+        new Promise((resolve, reject) =>
+          execFile(
+            'nsenter',
+            [`--net=/run/netns/${lan}`, command, ...args],
+            { encoding: 'utf8' },
+            (error, stdout) => (error ? reject(error) : resolve(stdout)),
+          ),
+        ),
     },
     source,
     sourceCard: 'ens192',
