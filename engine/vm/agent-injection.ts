@@ -77,6 +77,9 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
           // The machine's own cards come back before its services start, so they configure them.
           `rm -f ${HOLD_RULE}`,
           'udevadm control --reload-rules',
+          // A card that comes up with an address announces it (a gratuitous ARP): the LAN's
+          // routers and hosts still hold the source's MAC for the source's address, some for hours.
+          'echo 1 > /proc/sys/net/ipv4/conf/default/arp_notify || true',
           `if [ -f ${HELD} ]; then`,
           '  while read -r driver device; do echo "$device" > "$driver/bind"; done < ' + HELD,
           `  rm -f ${HELD}`,
@@ -91,6 +94,7 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     'systemctl restart systemd-journald',
     // start, not isolate: isolating would stop the agent (and this script) before it answers.
     'systemctl start default.target',
+    ...(injection.agentCardMac ? announceAddresses(injection.agentCardMac.toLowerCase()) : []),
     ...(injection.handoverCommand ? [injection.handoverCommand] : []),
     '',
   ].join('\n');
@@ -160,6 +164,24 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
         '# Written by P2V Wizard: no journal on disk while the rounds arrive.\n[Journal]\nStorage=volatile\n',
     },
     { kind: 'symlink', path: DEFAULT_TARGET, target: ROUNDS_TARGET },
+  ];
+}
+
+/**
+ * Lines of the handover script that announce, once the machine's network is up, where each of
+ * its IPv4 addresses is now: setting a card's own MAC again makes the kernel send a gratuitous
+ * ARP for its addresses (with arp_notify), which covers configurations that add the address
+ * after the card is up (systemd-networkd, NetworkManager). Best effort: a failure is no reason
+ * to fail a handover that has happened.
+ */
+function announceAddresses(agentMac: string): string[] {
+  return [
+    'for dir in /sys/class/net/*; do',
+    '  mac=$(cat "$dir/address" 2>/dev/null) || continue',
+    `  [ -e "$dir/device" ] && [ "$mac" != ${agentMac} ] || continue`,
+    '  echo 1 > "/proc/sys/net/ipv4/conf/${dir##*/}/arp_notify" 2>/dev/null || continue',
+    '  ip link set dev "${dir##*/}" address "$mac" 2>/dev/null || true',
+    'done',
   ];
 }
 

@@ -610,6 +610,18 @@ describe(
         for (const [path, content] of Object.entries(SERVICE_FILES))
           await writeFile(join(source, path), content);
         await enableUnit(source, 'p2v-service.socket', 'sockets.target', true);
+        // The machine on the LAN has talked to the source: its ARP table holds the source's MAC
+        // for the address (a closed port answers too).
+        lan.lan.runInside('bash', ['-c', `exec 3<>/dev/tcp/${SOURCE_ADDRESS}/9 || true`]);
+        const neighbour = (): string =>
+          lan.lan.runInside('ip', ['neigh', 'show', SOURCE_ADDRESS]).trim();
+        const sourceMac = execFileSync('ip', ['-n', lan.source, 'link', 'show', lan.sourceCard], {
+          encoding: 'utf8',
+        }).match(/link\/ether (\S+)/)?.[1];
+        assert.ok(
+          sourceMac && neighbour().includes(sourceMac),
+          `the LAN knows the source by its MAC: ${neighbour()}`,
+        );
         // Who sent a frame on the LAN at each round: the VM's card must not until the handover.
         const learnedAtRounds: string[][] = [];
         // It runs on the "source machine": the root's own sqlite3, chrooted, on this host.
@@ -733,6 +745,13 @@ describe(
           assert.ok(
             report.cutover.timeline.some((s) => s.step === 'released'),
             `the source let go of its address: ${timeline(report.cutover.timeline)}`,
+          );
+          // Before the LAN sends anything: the VM announced the address, so the machine on the
+          // LAN (as a router would) has the VM's MAC for it, not the source's until it expires.
+          assert.match(
+            neighbour(),
+            new RegExp(`lladdr ${vmMac}\\b`),
+            'the VM announced the source’s address at the handover (a gratuitous ARP)',
           );
           // After the handover the service answers at the source's address, from the VM.
           const answer = await lan.lan
