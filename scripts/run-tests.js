@@ -21,8 +21,8 @@ const BOOT_TEST = join('test', 'vm', 'boot.test.ts');
  * Files that mostly wait, beside the boot test on a full run: its emulated machines leave part
  * of a core free, and these take little of it: a cable pulled for 30 s and a flapping link
  * (nearly all waiting), the CLI re-run after a handover (0.65 of a core), the wizard service
- * (0.7) and the wizard in Chromium (0.75; measured alone with time(1)). None asserts a rate or a duration, only
- * events, with limits far above what they take. Not here: files that measure what the CPU or
+ * (0.7) and the wizard in Chromium (0.75; measured alone with time(1)). None asserts a rate or
+ * a duration, only events, with limits far above what they take. Not here: files that measure what the CPU or
  * the link allows (compression in `auto` keeps the faster way and failed with link-outage
  * beside it; the bandwidth limit is checked to 10% of its rate; auto-converge's writer is paced
  * by its own CPU time) or that race two silence limits (stalled-link). What they print comes

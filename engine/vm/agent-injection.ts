@@ -171,8 +171,9 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
  * Lines of the handover script that announce, once the machine's network is up, where each of
  * its IPv4 addresses is now: setting a card's own MAC again makes the kernel send a gratuitous
  * ARP for its addresses (with arp_notify), which covers configurations that add the address
- * after the card is up (systemd-networkd, NetworkManager). Best effort: a failure is no reason
- * to fail a handover that has happened.
+ * after the card is up (systemd-networkd, NetworkManager), as long as they added it by the time
+ * the services started; the kernel does not announce an address added later. Best effort: a
+ * failure is no reason to fail a handover that has happened.
  */
 function announceAddresses(agentMac: string): string[] {
   return [

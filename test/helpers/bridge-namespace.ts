@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 
 /**
  * A network namespace with a bridge and a tap device on it: the LAN a server stood on, made by
@@ -129,24 +130,22 @@ export function makeHostBridgeLan(
     ip(['-n', namespace, 'link', 'set', card, 'up']);
   }
   ip(['link', 'set', bridge, 'up']);
+  const inLan = (command: string, args: string[]): string[] => [
+    `--net=/run/netns/${lan}`,
+    command,
+    ...args,
+  ];
   return {
     bridge,
     lan: {
       name: lan,
       runInside: (command, args) =>
-        execFileSync('nsenter', [`--net=/run/netns/${lan}`, command, ...args], {
+        execFileSync('nsenter', inLan(command, args), {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
-      runInsideAsync: (command, args) =>
-        new Promise((resolve, reject) =>
-          execFile(
-            'nsenter',
-            [`--net=/run/netns/${lan}`, command, ...args],
-            { encoding: 'utf8' },
-            (error, stdout) => (error ? reject(error) : resolve(stdout)),
-          ),
-        ),
+      runInsideAsync: async (command, args) =>
+        (await promisify(execFile)('nsenter', inLan(command, args), { encoding: 'utf8' })).stdout,
     },
     source,
     sourceCard: 'ens192',
