@@ -1,7 +1,7 @@
 // Runs every test file under test/ with Node's test runner and the TypeScript loader.
 // Node 20's --test does not expand globs, so the files are listed here. On a full run the VM
-// boot test's Debian root is made with debootstrap while the other files run (it is mostly
-// downloads), and the boot test runs last, on that root, with the files that mostly wait beside it.
+// boot test's Debian root is made with mmdebstrap, niced, while the other files run, and the boot
+// test runs last, on that root, with the files that mostly wait beside it.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -97,7 +97,7 @@ const files = only.length > 0 ? only : findTests('test').sort();
 const canDebootstrap =
   process.getuid?.() === 0 &&
   !process.env.P2V_DEBOOTSTRAP_ROOT &&
-  spawnSync('sh', ['-c', 'command -v debootstrap'], { stdio: 'ignore' }).status === 0;
+  spawnSync('sh', ['-c', 'command -v mmdebstrap'], { stdio: 'ignore' }).status === 0;
 const times = mkdtempSync(join(tmpdir(), 'p2v-test-times-'));
 
 if (!files.includes(BOOT_TEST) || files.length === 1 || !canDebootstrap) {
@@ -108,9 +108,9 @@ if (!files.includes(BOOT_TEST) || files.length === 1 || !canDebootstrap) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'p2v-debian-'));
-const log = join(work, 'debootstrap.log');
+const log = join(work, 'mmdebstrap.log');
 const root = join(work, 'root');
-process.stderr.write(`test setup: debootstrap of the boot test's Debian root in ${root}\n`);
+process.stderr.write(`test setup: mmdebstrap of the boot test's Debian root in ${root}\n`);
 const made = makeDebianRoot(root, openSync(log, 'w'));
 const beside = files.filter((f) => BESIDE_BOOT.includes(f));
 const others = await runTests(
@@ -120,7 +120,7 @@ const others = await runTests(
 const madeCode = await made;
 if (madeCode !== 0)
   process.stderr.write(
-    `test setup: debootstrap exited ${madeCode} (its log: ${log}); the boot test makes its own root\n`,
+    `test setup: mmdebstrap exited ${madeCode} (its log: ${log}); the boot test makes its own root\n`,
   );
 const besideLog = join(work, 'beside-boot.log');
 const besideRun = beside.length > 0 ? runTests(beside, join(times, 'beside'), {}, besideLog) : 0;

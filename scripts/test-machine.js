@@ -22,7 +22,7 @@ export const SYSTEM_PACKAGES = {
   'grub-common': "the guest's boot loader checks",
   'qemu-system-x86': 'booting the built VM',
   ovmf: 'UEFI boots',
-  debootstrap: 'a real Debian root to migrate and boot',
+  mmdebstrap: 'a real Debian root to migrate and boot',
   'libvirt-clients': "the VM's libvirt domain (virsh)",
   'libxml2-utils': "the domain XML against libvirt's schema (xmllint)",
   attr: 'extended-attribute tests (setfattr, getfattr)',

@@ -32,7 +32,7 @@ const has = (tool: string): boolean => {
 };
 const missing = [
   'qemu-system-x86_64',
-  'debootstrap',
+  'mmdebstrap',
   'mke2fs',
   'sfdisk',
   'qemu-img',
@@ -43,9 +43,9 @@ const missing = [
 ].filter((t) => !has(t));
 const why =
   process.getuid?.() !== 0
-    ? 'SKIPPED LOUDLY: debootstrap needs root'
+    ? 'SKIPPED LOUDLY: mmdebstrap needs root'
     : missing.length > 0
-      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 debootstrap qemu-utils fdisk busybox-static xfsprogs btrfs-progs iproute2)`
+      ? `SKIPPED LOUDLY: missing ${missing.join(', ')} (apt-get install qemu-system-x86 mmdebstrap qemu-utils fdisk busybox-static xfsprogs btrfs-progs iproute2)`
       : false;
 const ROOT_UUID = '6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2918';
 const MARKER = 'P2V-BOOT-MARKER';
@@ -233,7 +233,7 @@ describe(
       // names one made before.
       source = process.env.P2V_DEBOOTSTRAP_ROOT ?? join(base, 'debian');
       if (!debianRootReady(source))
-        assert.equal(await makeDebianRoot(source), 0, `debootstrap into ${source}`);
+        assert.equal(await makeDebianRoot(source), 0, `mmdebstrap into ${source}`);
       // A root made before it was trimmed is trimmed now.
       slimRoot(source);
       // The VM test leaves a root named by P2V_DEBOOTSTRAP_ROOT with an initramfs that lacks
