@@ -66,7 +66,10 @@ async function interruptAt(step: string, interruption: Interruption): Promise<st
     });
     const run: MigrateRun = await first.done;
     await restarting;
-    assert.ok(fired, `${label}: the cutover reached ${step} (${run.stderr.slice(-400)})`);
+    assert.ok(
+      fired,
+      `${label}: the cutover reached ${step} (exit ${run.code ?? run.signal}; last events ${JSON.stringify(run.events.slice(-3))}; stderr ${run.stderr.slice(-400)})`,
+    );
     const after = checkOneSide(rig, interruption, label, run);
 
     // Run again, as a technician does: it ends handed over, the program on the target only.

@@ -72,7 +72,7 @@ export function startAgentProcess(
         });
       }
     });
-    child.once('exit', (code) =>
+    child.once('close', (code) =>
       reject(new Error(`agent exited with ${code} before listening: ${stderr}`)),
     );
   });

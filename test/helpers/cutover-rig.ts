@@ -183,13 +183,15 @@ export class CutoverRig {
       events.push(event);
       onEvent?.(event, child);
     });
+    // 'close', not 'exit': it comes once stdout and stderr are read to their end, so the last
+    // error line is in `stderr` (after 'exit' it may still be in the pipe).
     const done = new Promise<MigrateRun>((resolve) => {
-      let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
       let closed = false;
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
       const finish = (): void => {
         if (exit && closed) resolve({ ...exit, events, stderr });
       };
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         exit = { code, signal };
         finish();
       });

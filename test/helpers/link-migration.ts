@@ -78,7 +78,7 @@ export function migrateOnLink(
       });
   });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`migrate exited ${code}: ${stderr.slice(-1500)}`));
       readFile(join(report, 'report.json'), 'utf8')
         .then((text) => resolve(JSON.parse(text) as MigrationReport))
