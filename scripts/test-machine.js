@@ -32,6 +32,7 @@ export const SYSTEM_PACKAGES = {
   xfsprogs: 'reading back the XFS the helper made (xfs_repair -n, xfs_db)',
   'btrfs-progs': 'reading back the btrfs the helper made (btrfs check)',
   iproute2: 'a network namespace with a bridge the booted VM answers on (ip netns)',
+  'network-manager': 'NetworkManager reads the keyfiles the VM build rewrites (nmcli --offline)',
 };
 
 function missingPackages() {

@@ -73,7 +73,7 @@ export function planNetworkIdentity(
     if (before === undefined) continue;
     const after = replaceMac(before, mac, vmMac);
     if (after === before) continue;
-    plan.files.push({ path: file, content: after, mode: 0o644 });
+    plan.files.push({ path: file, content: after, mode: config.modes.get(file) ?? 0o644 });
     plan.changes.push({
       kind: 'rewrite-mac',
       file,

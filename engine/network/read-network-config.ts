@@ -14,6 +14,11 @@ export interface NetworkConfig {
   interfaces: ConfiguredInterface[];
   /** Each file read, by its path in the machine ("/etc/netplan/50-cloud-init.yaml"). */
   contents: Map<string, string>;
+  /**
+   * Each file's permission bits: a file rewritten for the VM keeps them (NetworkManager ignores
+   * a keyfile others can read, so a 0644 copy of a 0600 one would leave the VM without its address).
+   */
+  modes: Map<string, number>;
   /** Files that could not be read or parsed, with why. */
   problems: string[];
 }
@@ -42,12 +47,18 @@ const SOURCES: { dir: string; name: RegExp; parse: Parser }[] = [
  */
 export async function readNetworkConfig(root: string): Promise<NetworkConfig> {
   const top = await realpath(root);
-  const config: NetworkConfig = { interfaces: [], contents: new Map(), problems: [] };
+  const config: NetworkConfig = {
+    interfaces: [],
+    contents: new Map(),
+    modes: new Map(),
+    problems: [],
+  };
   const read = async (path: string): Promise<string | null> => {
     const file = await readMachineFile(top, path);
     if (file.kind === 'problem') config.problems.push(`${path}: ${file.why}`);
     if (file.kind !== 'file') return null;
     config.contents.set(path, file.text);
+    config.modes.set(path, file.mode);
     return file.text;
   };
   const namesIn = async (dir: string): Promise<string[]> =>

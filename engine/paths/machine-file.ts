@@ -6,6 +6,7 @@ export type MachineFile =
       kind: 'file';
       text: string;
       /** Its real path in the machine, symlinks resolved. */ real: string;
+      /** Its permission bits (0o600 for a NetworkManager keyfile). */ mode: number;
     }
   | { kind: 'absent' }
   | { kind: 'problem'; why: string };
@@ -19,8 +20,14 @@ export async function readMachineFile(top: string, path: string): Promise<Machin
     const real = await realpath(`${top}${path}`);
     if (!real.startsWith(`${top}/`))
       return { kind: 'problem', why: "leads outside the machine's files; not read" };
-    if (!(await lstat(real)).isFile()) return { kind: 'absent' };
-    return { kind: 'file', text: await readFile(real, 'utf8'), real: real.slice(top.length) };
+    const info = await lstat(real);
+    if (!info.isFile()) return { kind: 'absent' };
+    return {
+      kind: 'file',
+      text: await readFile(real, 'utf8'),
+      real: real.slice(top.length),
+      mode: info.mode & 0o7777,
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };

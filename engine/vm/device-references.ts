@@ -186,8 +186,9 @@ export async function planDeviceReferences(
       );
       continue;
     }
-    // Written where the file really is: a symlink (grubenv on the ESP) stays a symlink.
-    result.files.push({ path: file.real, content, mode: 0o644 });
+    // Written where the file really is: a symlink (grubenv on the ESP) stays a symlink. Its
+    // mode is kept: RHEL's grub.cfg and BLS entries are 0600, and nothing should widen them.
+    result.files.push({ path: file.real, content, mode: file.mode });
     for (const change of changes) result.changes.push({ file: file.real, ...change });
   }
   return result;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,16 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/network/${name}`, import.meta.url));
 const VM_MAC = '52:54:00:12:34:56';
+
+/** NetworkManager's nmcli where it is installed (Debian package network-manager). */
+const nmcli = ((): string | null => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v nmcli'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+})();
+const NO_NMCLI = 'SKIPPED LOUDLY: no nmcli (apt-get install network-manager)';
 
 /** The card every fixture configures statically: 192.0.2.10/24, its gateway 192.0.2.1. */
 const staticCard = (
@@ -88,6 +99,42 @@ describe("a source machine's network configuration, read from its files", () => 
       staticCard('networkmanager', 'ens192', '00:50:56:ab:cd:ef', ['192.0.2.53', '192.0.2.54']),
     );
   });
+
+  it(
+    "NetworkManager's own keyfiles (nmcli --offline writes them as the daemon would): a static card and a DHCP one",
+    { skip: !nmcli && NO_NMCLI },
+    async () => {
+      const root = await tempDir();
+      const dir = join(root, 'etc/NetworkManager/system-connections');
+      await mkdir(dir, { recursive: true });
+      const add = (args: string[]): string =>
+        execFileSync('nmcli', ['--offline', 'connection', 'add', 'type', 'ethernet', ...args], {
+          encoding: 'utf8',
+        });
+      const staticFile = add([
+        ...['con-name', 'ens192', 'ifname', 'ens192'],
+        ...['ethernet.mac-address', '00:50:56:AB:CD:EF', 'ipv4.method', 'manual'],
+        ...['ipv4.addresses', '192.0.2.10/24', 'ipv4.gateway', '192.0.2.1'],
+        ...['ipv4.dns', '192.0.2.53 192.0.2.54'],
+      ]);
+      const dhcpFile = add(['con-name', 'lan2', 'ethernet.mac-address', '00:50:56:01:02:03']);
+      await writeFile(join(dir, 'ens192.nmconnection'), staticFile, { mode: 0o600 });
+      await writeFile(join(dir, 'lan2.nmconnection'), dhcpFile, { mode: 0o600 });
+      const cards = (await readNetworkConfig(root)).interfaces.map(shape);
+      assert.deepEqual(cards, [
+        staticCard('networkmanager', 'ens192', '00:50:56:ab:cd:ef', ['192.0.2.53', '192.0.2.54']),
+        {
+          format: 'networkmanager',
+          name: null,
+          mac: '00:50:56:01:02:03',
+          method: 'dhcp',
+          addresses: [],
+          gateway: null,
+          dns: [],
+        },
+      ]);
+    },
+  );
 
   it('CentOS 7 ifcfg edited by hand: quoted, three numbered addresses, the gateway numbered too; TYPE in capitals', async () => {
     const [card, second] = (await readNetworkConfig(fixture('centos-7-aliases'))).interfaces;
@@ -202,6 +249,22 @@ describe("the VM's card takes over the source's network identity", () => {
       ubuntu.files.find((f) => f.path.endsWith('50-cloud-init.yaml'))?.content ?? '',
       /macaddress: 52:54:00:12:34:56/,
     );
+  });
+
+  it("keeps a rewritten file's mode: NetworkManager ignores a keyfile others can read", async () => {
+    const root = await tempDir();
+    const dir = join(root, 'etc/NetworkManager/system-connections');
+    await mkdir(dir, { recursive: true });
+    const keyfile = join(dir, 'ens192.nmconnection');
+    await writeFile(
+      keyfile,
+      '[connection]\nid=ens192\ntype=ethernet\ninterface-name=ens192\n\n[ethernet]\nmac-address=00:50:56:AB:CD:EF\n\n[ipv4]\naddress1=192.0.2.10/24,192.0.2.1\nmethod=manual\n',
+    );
+    await chmod(keyfile, 0o600);
+    const plan = planNetworkIdentity(await readNetworkConfig(root), { mac: VM_MAC });
+    const rewritten = plan.files.find((f) => f.path.endsWith('ens192.nmconnection'));
+    assert.equal(rewritten?.mode.toString(8), '600');
+    assert.equal(plan.files.find((f) => f.path.endsWith('.link'))?.mode.toString(8), '644');
   });
 
   it('rewrites an old udev rule too, so the card is still eth0 and not eth1', async () => {
