@@ -142,11 +142,13 @@ export interface DeviceReferenceChange {
   now: string;
 }
 
-/** An SELinux guest whose files lack their labels: the image has `/.autorelabel`. */
+/** An SELinux guest some of whose files would lack their labels: the image has `/.autorelabel`. */
 export interface SelinuxRelabel {
   mode: 'enforcing' | 'permissive';
-  /** Sample files found without a `security.selinux` label. */
+  /** Sample files of the received tree found without a `security.selinux` label. */
   unlabelled: string[];
+  /** Files the build wrote into the VM (no label came with them), when the tree's had theirs. */
+  written: string[];
 }
 
 /** How the VM the rounds go to starts: its own kernel directly, or the disk under BIOS/UEFI. */

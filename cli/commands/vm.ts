@@ -7,6 +7,8 @@ import { DiskPlan, type DiskFormat } from '../../shared/vm-image.ts';
 import { readJsonFile } from '../read-json.ts';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { buildImage } from '../../engine/vm/build-image.ts';
+import { selinuxRelabelWarning } from '../../engine/vm/selinux-labels.ts';
+import { say } from '../../engine/i18n/say.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
 import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { kvmUsable } from '../../engine/vm/kvm-probe.ts';
@@ -140,10 +142,10 @@ export function registerVmCommand(program: Command): void {
                 ? `VMware: ${companion} (open it in Workstation, or import the pair into ESXi with ovftool)\n`
                 : `Hyper-V: run ${companion} in an elevated PowerShell on the host\n`,
             );
-          if (image.selinuxRelabel)
-            process.stdout.write(
-              `SELinux (${image.selinuxRelabel.mode}): the received files carry no SELinux labels (${image.selinuxRelabel.unlabelled.join(', ')}): the image has /.autorelabel, so the VM's first boot relabels every file and reboots once; that takes minutes on a large root\n`,
-            );
+          if (image.selinuxRelabel) {
+            const [key, params] = selinuxRelabelWarning(image.selinuxRelabel);
+            process.stdout.write(`${say(`warnings.${key}`, params).text}\n`);
+          }
           for (const { file, was, now } of image.deviceReferences ?? [])
             process.stdout.write(`boot files: ${file}: ${was} → ${now}\n`);
           for (const problem of image.bootFileProblems ?? [])

@@ -50,6 +50,7 @@ import { CutoverJournal } from './cutover-journal.ts';
 import { JournaledCutover, type Recovery } from './cutover.ts';
 import { ProgressMeter } from './progress-meter.ts';
 import { refuseEmptyVmVolumes } from './vm-volume-sources.ts';
+import { selinuxRelabelWarning } from '../vm/selinux-labels.ts';
 import { SourceSet } from './source-set.ts';
 import { checkAgainstSent, verifyTarget } from './verify.ts';
 import { checkMirror, type MirrorResult } from './mirror-check.ts';
@@ -473,11 +474,7 @@ class Migration {
         command: vm.initramfs.command,
         files: vm.initramfs.changed,
       });
-    if (vm.image.selinuxRelabel)
-      this.warn('selinuxRelabel', {
-        mode: vm.image.selinuxRelabel.mode,
-        files: vm.image.selinuxRelabel.unlabelled,
-      });
+    if (vm.image.selinuxRelabel) this.warn(...selinuxRelabelWarning(vm.image.selinuxRelabel));
     const references = vm.image.deviceReferences ?? [];
     // The VM's boot files name its own disk's filesystems, not the source's devices.
     this.leaveToTarget([...new Set(references.map((c) => c.file.replace(/^\/+/, '')))]);

@@ -32,6 +32,8 @@ export interface BuildOptions {
   network?: { nic: VmNic } & IdentityOptions;
   /** Each step of the helper VM that makes XFS, btrfs and LVM, as it begins. */
   onStep?: (step: string) => void;
+  /** Files of the tree written on this host before the build (a rebuilt initramfs): unlabelled. */
+  writtenInTree?: string[];
 }
 
 /** The whole tree as one filesystem's content: what the helper copies onto the VM's disk. */
@@ -90,13 +92,20 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
         options.network,
       )
     : null;
-  // Labels lost on the way: the guest's first boot relabels every file (and reboots once).
-  const relabel = await selinuxRelabel(options.tree);
   const devices = await planDeviceReferences(options.tree, plan);
-  const inject: InjectedEntry[] = [
+  const written: InjectedEntry[] = [
     ...(options.inject ?? []),
     ...devices.files.map((f) => ({ kind: 'file' as const, ...f })),
     ...(network?.files.map((f) => ({ kind: 'file' as const, ...f })) ?? []),
+  ];
+  // Labels lost on the way, or files written here that never had one: the guest's first boot
+  // labels every file by its own policy (and reboots once).
+  const relabel = await selinuxRelabel(options.tree, [
+    ...(options.writtenInTree ?? []),
+    ...written.filter((entry) => entry.kind !== 'dir').map((entry) => entry.path),
+  ]);
+  const inject: InjectedEntry[] = [
+    ...written,
     ...(relabel
       ? [{ kind: 'file' as const, path: '/.autorelabel', content: '', mode: 0o644 }]
       : []),

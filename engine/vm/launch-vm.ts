@@ -93,6 +93,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     // where the configuration matches by MAC (docs/vm-build.md, network identity).
     network: { nic: { mac: request.nicMac ?? newVmMac('other') } },
     onStep: (step) => tell('build', 'helperStep', { step }),
+    ...(initramfs ? { writtenInTree: initramfs.changed.map((path) => `/${path}`) } : {}),
     inject: agentInjection({
       binary: ws.agentBinary,
       key: identity.key,

@@ -705,6 +705,10 @@ export const en = {
     throttleUndone:
       'An earlier run slowed the program ({{program}}, {{method}}, at {{level}}%) and ended without putting it back: it runs at full speed again.',
     notRoot: 'The agent does not run as root: owners are not preserved on the target.',
+    selinuxRelabel:
+      "The guest runs SELinux ({{mode}}) but its files came without labels ({{files}}): the VM image has /.autorelabel, so its first boot labels every file by the guest's own policy and reboots once; that takes minutes on a large root.",
+    selinuxRelabelWritten:
+      "The guest runs SELinux ({{mode}}) and the VM image holds files written for the VM, which no label came with ({{files}}): it has /.autorelabel, so its first boot labels every file by the guest's own policy and reboots once; that takes minutes on a large root.",
     initramfsRebuilt:
       "The guest's initramfs lacked the VM's disk drivers and was rebuilt on the conversion host ({{command}}); these files differ from the source on purpose and are not sent again: {{files}}",
     deviceReference:

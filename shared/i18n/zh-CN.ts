@@ -675,6 +675,10 @@ export const zhCN: Catalog = {
     throttleUndone:
       '上一次运行曾限制该程序（{{program}}，{{method}}，{{level}}%）且未恢复就结束了：现已恢复全速运行。',
     notRoot: '代理未以 root 身份运行：目标上不保留文件所有者。',
+    selinuxRelabel:
+      '客户机启用了 SELinux（{{mode}}），但其文件没有带上标签（{{files}}）：虚拟机映像中已放入 /.autorelabel，首次启动时会按客户机自己的策略为所有文件打标签并重启一次；根文件系统较大时需要几分钟。',
+    selinuxRelabelWritten:
+      '客户机启用了 SELinux（{{mode}}），而虚拟机映像中有为虚拟机写入的文件，它们没有标签（{{files}}）：映像中已放入 /.autorelabel，首次启动时会按客户机自己的策略为所有文件打标签并重启一次；根文件系统较大时需要几分钟。',
     initramfsRebuilt:
       '客户机的 initramfs 缺少虚拟机的磁盘驱动，已在转换主机上重建（{{command}}）；这些文件有意与源不同，不会再次发送：{{files}}',
     deviceReference:

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { LANGUAGES, RESOURCES } from '../../shared/i18n/index.ts';
 
 type Tree = { [key: string]: string | Tree };
@@ -36,4 +39,18 @@ describe('translations', () => {
         `left in English: ${untranslated.map(([k]) => k).join(', ')}`,
       );
     });
+
+  it('has a sentence for every warning the engine gives by name', () => {
+    // A missing one is shown as its key ("warnings.selinuxRelabel"), telling the technician nothing.
+    const engine = fileURLToPath(new URL('../../engine', import.meta.url));
+    const sources = (readdirSync(engine, { recursive: true }) as string[])
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => readFileSync(join(engine, name), 'utf8'));
+    const named = new Set(
+      sources.flatMap((text) => [...text.matchAll(/\bwarn\(\s*'(\w+)'/g)].map((m) => m[1])),
+    );
+    assert.ok(named.size > 20, `found ${named.size} warnings by name`);
+    const missing = [...named].filter((key) => !english.has(`warnings.${key}`));
+    assert.deepEqual(missing, []);
+  });
 });

@@ -161,7 +161,7 @@ describe(
       );
     });
 
-    it('an SELinux guest whose files came without labels relabels at first boot; with labels, not', async (t) => {
+    it('an SELinux guest relabels at first boot when its files came without labels or the build wrote files for the VM; labelled and untouched, not', async (t) => {
       const { tree, build, debugfs } = await buildRig('rhel-8');
       await mkdir(join(tree, 'etc/selinux'), { recursive: true });
       await writeFile(
@@ -172,7 +172,7 @@ describe(
       const unlabelled = build(['--no-network-identity']);
       assert.match(
         unlabelled.said,
-        /SELinux \(enforcing\): the received files carry no SELinux labels .*\/etc\/passwd.*\/\.autorelabel/,
+        /runs SELinux \(enforcing\) but its files came without labels \(.*\/etc\/passwd.*\/\.autorelabel/,
       );
       assert.equal(unlabelled.built.selinuxRelabel?.mode, 'enforcing');
       assert.match(debugfs(unlabelled.built, 'stat /.autorelabel'), /Type: regular/);
@@ -192,6 +192,19 @@ describe(
       assert.equal(labelled.built.selinuxRelabel, undefined);
       assert.doesNotMatch(labelled.said, /autorelabel/);
       assert.doesNotMatch(debugfs(labelled.built, 'stat /.autorelabel'), /Type: regular/);
+
+      // Files the build writes for the VM (here its card's name pin and the rewritten HWADDR)
+      // came with no label: an enforcing guest would deny them, so it relabels after all.
+      const written = build(['--nic-mac', '52:54:00:AA:00:02']);
+      assert.deepEqual(written.built.selinuxRelabel?.written.sort(), [
+        '/etc/sysconfig/network-scripts/ifcfg-ens192',
+        '/etc/systemd/network/10-p2v-ens192.link',
+      ]);
+      assert.match(
+        written.said,
+        /files written for the VM, which no label came with \(\/etc\/sysconfig.*\/\.autorelabel/,
+      );
+      assert.match(debugfs(written.built, 'stat /.autorelabel'), /Type: regular/);
     });
   },
 );
