@@ -4,13 +4,14 @@
 import {
   copyFileSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The project's folder: bundles and their inputs are named relative to it. */
@@ -21,6 +22,10 @@ const BUNDLES = {
   cli: {
     entry: 'cli/main.ts',
     outfile: 'dist/p2v.mjs',
+    // Each command in a chunk of its own under dist/p2v-chunks (cli/main.ts loads only the one
+    // that runs), with the packages it imports: `p2v agent` took 0.43 s of CPU to start instead
+    // of 0.62, `p2v migrate` 0.45 instead of 0.68; the tests start them hundreds of times.
+    splitting: true,
     options: {
       platform: 'node',
       format: 'esm',
@@ -108,6 +113,23 @@ function isCurrent(name) {
   }
 }
 
+/**
+ * Chunks of earlier builds: named by their content, so a rebuild after a change leaves the old
+ * ones behind. Removed once an hour old, not at once: a process started before the rebuild may
+ * still load one.
+ */
+function dropStaleChunks(dir) {
+  const hourAgo = Date.now() - 3600_000;
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    try {
+      if (statSync(file).mtimeMs < hourAgo) rmSync(file, { force: true });
+    } catch {
+      // Removed by another build meanwhile.
+    }
+  }
+}
+
 /** Returns the absolute path of a current bundle, building it first if needed. */
 export async function ensureBundle(name) {
   const bundle = BUNDLES[name];
@@ -118,21 +140,37 @@ export async function ensureBundle(name) {
   // Several processes may build at once (tests start many): each writes its own temporary
   // files and renames them into place, so none ever loads a half-written bundle.
   const tempDir = join(root, 'dist', `.build-${name}-${process.pid}`);
-  const tempOut = join(tempDir, bundle.outfile.split('/').pop());
+  const outName = bundle.outfile.split('/').pop();
   const result = await build({
     absWorkingDir: root,
     entryPoints: [bundle.entry],
     bundle: true,
-    outfile: tempOut,
     metafile: true,
     logLevel: 'warning',
+    ...(bundle.splitting
+      ? {
+          splitting: true,
+          outdir: tempDir,
+          entryNames: outName.replace(/\.[^.]+$/, ''),
+          chunkNames: `${outName.replace(/\.[^.]+$/, '')}-chunks/[name]-[hash]`,
+          outExtension: { '.js': extname(outName) },
+        }
+      : { outfile: join(tempDir, outName) }),
     ...bundle.options,
   });
-  for (const file of Object.keys(result.metafile.outputs)) {
-    const target = join(dirname(out), file.split('/').pop());
+  // The entry last: a process that finds it finds the chunks it imports (named by their
+  // content, so one built at the same time by another process is the same file).
+  const outputs = Object.keys(result.metafile.outputs).sort(
+    (a, b) => Number(a.endsWith(outName)) - Number(b.endsWith(outName)),
+  );
+  for (const file of outputs) {
+    const target = join(dirname(out), relative(tempDir, join(root, file)));
+    mkdirSync(dirname(target), { recursive: true });
     renameSync(join(root, file), target);
   }
   rmSync(tempDir, { recursive: true, force: true });
+  if (bundle.splitting)
+    dropStaleChunks(join(dirname(out), `${basename(out, extname(out))}-chunks`));
   for (const [from, to] of bundle.copy ?? []) copyFileSync(join(root, from), join(root, to));
   const inputs = [
     ...Object.keys(result.metafile.inputs),

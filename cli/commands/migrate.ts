@@ -26,16 +26,12 @@ import { describeTarget } from '../../engine/converge/program-throttle.ts';
 import { parseConvergeTarget } from '../converge-target.ts';
 import { controlBandwidth, describeRate } from '../bandwidth-control.ts';
 import { createProgressView } from '../progress-view.ts';
-import { describeCheck } from '../machine-summary.ts';
 import type { UpdateCondition } from '../../shared/driver-plan.ts';
 import type { MigrationCheck } from '../../shared/report.ts';
-import { checkMigration, toMigrationCheck } from '../../engine/preflight/check-migration.ts';
 import { measureSources, type SourceMeasure } from '../../engine/preflight/measure-sources.ts';
 import type { AgentAddress } from '../../engine/source/agent-client.ts';
 import { DiskPlan, INTERFACE_NAME, type VmBoot, type VmRequest } from '../../shared/vm-image.ts';
 import { readJsonFile } from '../read-json.ts';
-import { planDisk } from '../../engine/vm/disk-plan.ts';
-import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 
 interface MigrateFlags {
   source: string[];
@@ -82,6 +78,13 @@ interface MigrateFlags {
 const VM_BOOTS: VmBoot[] = ['direct', 'grub-bios', 'grub-efi'];
 
 /** The VM the target builds after the copy (--vm), or undefined when the rounds go to the agent. */
+/** This machine's disks as the VM gets them. */
+async function inspectAndPlanDisk(): Promise<DiskPlan> {
+  const { inspectMachine } = await import('../../engine/inspection/inspect-machine.ts');
+  const { planDisk } = await import('../../engine/vm/disk-plan.ts');
+  return planDisk(await inspectMachine());
+}
+
 async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
   if (!flags.vm) return undefined;
   if (!VM_BOOTS.includes(flags.vm as VmBoot))
@@ -91,9 +94,11 @@ async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
       'BAD_ARGUMENT',
       `--vm-bridge must name a network interface of the conversion host (up to 15 letters, digits, _ . : -), not ${JSON.stringify(flags.vmBridge)}`,
     );
+  // The inspection and the profiles load only here and in the check: a migration without
+  // them starts without their packages.
   const plan = flags.vmPlan
     ? await readJsonFile(flags.vmPlan, '--vm-plan', DiskPlan)
-    : planDisk(await inspectMachine());
+    : await inspectAndPlanDisk();
   return {
     plan,
     format: 'qcow2',
@@ -143,6 +148,9 @@ async function runCheck(
 ): Promise<MigrationCheck> {
   if (!['missing', 'any', 'major'].includes(flags.condition))
     throw new P2VError('BAD_ARGUMENT', `--condition must be missing, any or major`);
+  const { checkMigration, toMigrationCheck } =
+    await import('../../engine/preflight/check-migration.ts');
+  const { describeCheck } = await import('../machine-summary.ts');
   const result = await checkMigration({
     profile: flags.profile as string,
     condition: flags.condition as UpdateCondition,

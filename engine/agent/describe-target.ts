@@ -4,8 +4,6 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyXattrs } from '../paths/xattrs.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
-import { inspectMachine } from '../inspection/inspect-machine.ts';
-import { driversOfInterest } from '../profiles/load-profile.ts';
 
 /**
  * What an agent tells about the machine it runs on, for a live profile (an agent inside the
@@ -20,6 +18,9 @@ export async function describeTarget(rootPath: string): Promise<{
     xattrs: { user: boolean; privileged: boolean };
   };
 }> {
+  // Loaded when a source asks: an agent that only receives files starts without them.
+  const { inspectMachine } = await import('../inspection/inspect-machine.ts');
+  const { driversOfInterest } = await import('../profiles/load-profile.ts');
   const [machine, space] = await Promise.all([
     inspectMachine(await driversOfInterest()),
     statfs(rootPath),

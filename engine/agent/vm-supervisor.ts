@@ -1,5 +1,5 @@
 import type { StartedVm, VmProgress, VmRequest } from '../../shared/vm-image.ts';
-import { startVmWithAgent, type VmWorkspace } from '../vm/launch-vm.ts';
+import type { VmWorkspace } from '../vm/launch-vm.ts';
 
 /**
  * The one VM an agent builds and starts for a migration. A source that lost its connection
@@ -19,15 +19,19 @@ export class VmSupervisor {
     if (!this.job) {
       // A new attempt: what a failed one printed is not replayed as this one's.
       this.seen.length = 0;
-      this.job = startVmWithAgent(request, {
-        ...this.workspace,
-        onProgress: (progress) => {
-          // Only the latest lines are replayed to a source that joins late.
-          this.seen.push(progress);
-          if (this.seen.length > 200) this.seen.shift();
-          for (const listener of this.listeners) listener(progress);
-        },
-      });
+      // Loaded when a VM is asked for: an agent that only receives files starts without the
+      // image build's packages.
+      this.job = import('../vm/launch-vm.ts').then(({ startVmWithAgent }) =>
+        startVmWithAgent(request, {
+          ...this.workspace,
+          onProgress: (progress) => {
+            // Only the latest lines are replayed to a source that joins late.
+            this.seen.push(progress);
+            if (this.seen.length > 200) this.seen.shift();
+            for (const listener of this.listeners) listener(progress);
+          },
+        }),
+      );
       // A failed start may be asked for again.
       this.job.catch(() => {
         this.job = null;
