@@ -3,6 +3,7 @@
 // bundle: the CLI (what `p2v` runs), the wizard's renderer, and the Electron shell's two files.
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -15,7 +16,13 @@ import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The project's folder: bundles and their inputs are named relative to it. */
-export const root = dirname(dirname(fileURLToPath(import.meta.url)));
+export const root = (() => {
+  // Found by walking up to package.json: this file also runs from inside the CLI's bundle,
+  // whose chunks sit a folder deeper (dist/p2v-chunks) than scripts/.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 /** What each bundle is built from and how. */
 const BUNDLES = {

@@ -22,11 +22,15 @@ const AXE = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
 /** Starts `p2v ui` as a technician would and resolves with its address. */
 async function startUi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [P2V_BIN, 'ui', '--json', '--data', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const line = await new Promise<string>((resolve) =>
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve),
-  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+  // A `p2v ui` that fails to start fails the test with what it said, instead of a wait.
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+    child.once('close', (code) => reject(new Error(`p2v ui exited ${code}: ${stderr}`)));
+  });
   return { child, url: (JSON.parse(line) as { url: string }).url };
 }
 
