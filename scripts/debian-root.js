@@ -47,7 +47,7 @@ const LEAVE_OUT = [
   '/usr/share/locale/*',
   '/usr/share/info/*',
 ];
-const KEEP = ['/usr/share/doc/*/copyright', '/usr/share/locale/locale.alias'];
+const KEEP = ['/usr/share/doc/*/copyright'];
 
 /**
  * The kernel's package and the packages that carry initramfs hooks (lvm2, btrfs-progs, udev)

@@ -147,7 +147,7 @@ export interface SelinuxRelabel {
   mode: 'enforcing' | 'permissive';
   /** Sample files of the received tree found without a `security.selinux` label. */
   unlabelled: string[];
-  /** Files the build wrote into the VM (no label came with them), when the tree's had theirs. */
+  /** Files the build wrote into the VM: no label came with them. */
   written: string[];
 }
 

@@ -77,7 +77,6 @@ interface MigrateFlags {
 
 const VM_BOOTS: VmBoot[] = ['direct', 'grub-bios', 'grub-efi'];
 
-/** The VM the target builds after the copy (--vm), or undefined when the rounds go to the agent. */
 /** This machine's disks as the VM gets them. */
 async function inspectAndPlanDisk(): Promise<DiskPlan> {
   const { inspectMachine } = await import('../../engine/inspection/inspect-machine.ts');
@@ -85,6 +84,7 @@ async function inspectAndPlanDisk(): Promise<DiskPlan> {
   return planDisk(await inspectMachine());
 }
 
+/** The VM the target builds after the copy (--vm), or undefined when the rounds go to the agent. */
 async function vmRequest(flags: MigrateFlags): Promise<VmRequest | undefined> {
   if (!flags.vm) return undefined;
   if (!VM_BOOTS.includes(flags.vm as VmBoot))

@@ -36,18 +36,14 @@ export async function selinuxRelabel(
     checked++;
     if (!names.includes('security.selinux')) unlabelled.push(`/${path}`);
   }
-  const labelsCame = checked > 0 && unlabelled.length === 0;
-  if (labelsCame && written.length === 0) return null;
-  return {
-    mode: mode as SelinuxRelabel['mode'],
-    unlabelled: labelsCame ? [] : unlabelled,
-    written,
-  };
+  if (checked > 0 && unlabelled.length === 0 && written.length === 0) return null;
+  return { mode: mode as SelinuxRelabel['mode'], unlabelled, written };
 }
 
 /** The warning (its key under `warnings` and its values) that says why the VM relabels. */
 export function selinuxRelabelWarning(relabel: SelinuxRelabel): [string, MessageParams] {
-  const written = relabel.unlabelled.length === 0;
+  // The tree's own missing labels first: they are the larger loss.
+  const written = relabel.unlabelled.length === 0 && relabel.written.length > 0;
   const files = written ? relabel.written : relabel.unlabelled;
   return [
     written ? 'selinuxRelabelWritten' : 'selinuxRelabel',

@@ -308,8 +308,6 @@ export const en = {
       initramfsRebuilt:
         'Rebuilt with {{command}}; these files now differ from the source on purpose: {{files}}',
       initramfsCarries: 'The initramfs of {{release}} carries the virtio disk drivers',
-      selinuxRelabel:
-        'The guest runs SELinux ({{mode}}) but its files came without labels ({{files}}): the VM image has /.autorelabel, so its first boot relabels every file and reboots once; that takes minutes on a large root.',
       networkChanged: 'Network: {{change}}',
       deviceReference: 'Boot files: {{file}}: {{was}} → {{now}}',
       bootFileProblem: 'Boot files: {{problem}}',

@@ -296,8 +296,6 @@ export const zhCN: Catalog = {
         '{{release}} 的 initramfs 缺少 {{missing}}，虚拟机将找不到磁盘：正在把 virtio 驱动加入客户机的 initramfs 配置，并在客户机目录树中重建',
       initramfsRebuilt: '已用 {{command}} 重建；以下文件现在有意与源不同：{{files}}',
       initramfsCarries: '{{release}} 的 initramfs 已包含 virtio 磁盘驱动',
-      selinuxRelabel:
-        '客户机启用了 SELinux（{{mode}}），但其文件没有带上标签（{{files}}）：虚拟机映像中已放入 /.autorelabel，首次启动时会为所有文件重新打标签并重启一次；根文件系统较大时需要几分钟。',
       networkChanged: '网络：{{change}}',
       deviceReference: '启动文件：{{file}}：{{was}} → {{now}}',
       bootFileProblem: '启动文件：{{problem}}',
