@@ -229,7 +229,7 @@ export function registerVmCommand(program: Command): void {
             kind: 'direct',
             kernel: guest.kernel,
             initrd: guest.initrd,
-            append: directAppend(options.rootUuid),
+            append: directAppend(`root=UUID=${options.rootUuid}`),
           };
         } else if (options.boot === 'bios' || options.boot === 'uefi')
           boot = { kind: 'disk', mode: options.boot };

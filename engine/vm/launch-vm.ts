@@ -16,6 +16,7 @@ import { rebuildInitramfs } from './initramfs-rebuild.ts';
 import { kvmUsable } from './kvm-probe.ts';
 import { libvirtDomain } from './libvirt-domain.ts';
 import { directAppend, qemuArgs, type VmLaunch } from './qemu-command.ts';
+import { directRoot } from './plan-volumes.ts';
 import { SerialTail } from './serial-tail.ts';
 import { keyParam } from '../../shared/i18n/render-message.ts';
 import { vmLine } from './vm-line.ts';
@@ -271,8 +272,8 @@ async function launchFor(
 ): Promise<VmLaunch> {
   let boot: VmLaunch['boot'];
   if (request.boot === 'direct' && guest) {
-    const root = request.plan.partitions.find((p) => p.mountpoint === '/');
-    if (!root?.uuid)
+    const root = directRoot(request.plan);
+    if (!root)
       throw new P2VError(
         'BAD_ARGUMENT',
         "a direct boot needs the root filesystem's UUID in the disk plan",
@@ -286,7 +287,7 @@ async function launchFor(
       kind: 'direct',
       kernel,
       initrd,
-      append: directAppend(root.uuid),
+      append: directAppend(root),
     };
   } else boot = { kind: 'disk', mode: request.boot === 'grub-efi' ? 'uefi' : 'bios' };
   const uefi = request.boot === 'grub-efi';

@@ -60,3 +60,17 @@ export function splitMapperName(dm: string): { group: string; name: string } | n
     name: (match[2] as string).replace(/--/g, '-'),
   };
 }
+
+/**
+ * The kernel arguments naming the plan's root for a direct boot, or null when it has no UUID:
+ * a filesystem by UUID; one on a logical volume by its mapper path, as the guest's own boot
+ * entry names it, with `rd.lvm.lv=` because dracut activates only the volumes it is told of
+ * (Debian's initramfs activates the group of a `/dev/mapper` root by itself).
+ */
+export function directRoot(plan: DiskPlan): string | null {
+  const root = plannedVolumes(plan).find((v) => v.mountpoint === '/');
+  if (!root?.uuid) return null;
+  if (!root.lv) return `root=UUID=${root.uuid}`;
+  const { group, name } = root.lv;
+  return `root=/dev/mapper/${mapperName(group, name)} rd.lvm.lv=${group}/${name}`;
+}

@@ -107,7 +107,10 @@ function networkArgs(launch: VmLaunch): string[] {
   ];
 }
 
-/** The kernel command line for a direct boot: the root by UUID, the console on the serial port. */
-export function directAppend(rootUuid: string, extra = ''): string {
-  return `root=UUID=${rootUuid} ro console=ttyS0,115200 ${extra}`.trim();
+/**
+ * The kernel command line for a direct boot: the root as `root` names it (see `directRoot`), the
+ * console on the serial port.
+ */
+export function directAppend(root: string, extra = ''): string {
+  return `${root} ro console=ttyS0,115200 ${extra}`.trim();
 }

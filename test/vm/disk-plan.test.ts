@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { planDisk } from '../../engine/vm/disk-plan.ts';
+import { directRoot } from '../../engine/vm/plan-volumes.ts';
 import { vmDiskCheck } from '../../engine/preflight/vm-disk-check.ts';
 import type { BuiltImage } from '../../shared/vm-image.ts';
 import { P2V_BIN } from '../helpers/agent-process.ts';
@@ -91,6 +92,11 @@ describe('the VM disk plan from the source’s inspection', () => {
       (plan.partitions[1]?.sizeBytes ?? 0) >= (lv?.sizeBytes ?? 0) + 4 * 1024 * 1024,
       'the physical volume holds the logical volume and its metadata',
     );
+    assert.equal(
+      directRoot(plan),
+      'root=/dev/mapper/ubuntu--vg-ubuntu--lv rd.lvm.lv=ubuntu-vg/ubuntu-lv',
+      'a direct boot names the root on its logical volume as the guest does, for either initramfs',
+    );
     const flat = planDisk(machine, { flattenLvm: true });
     assert.deepEqual(
       flat.partitions.map((p) => [p.role, p.mountpoint, p.fsType]),
@@ -99,6 +105,7 @@ describe('the VM disk plan from the source’s inspection', () => {
         ['filesystem', '/', 'ext4'],
       ],
     );
+    assert.equal(directRoot(flat), 'root=UUID=8e7d6c5b-4a39-4281-9f0e-d1c2b3a49586');
   });
 
   it('RHEL: XFS on LVM with swap is planned as it is; building it needs the guest’s own kernel, and says so', async () => {

@@ -14,7 +14,7 @@ const direct: VmLaunch = {
     kind: 'direct',
     kernel: '/srv/vm/vmlinuz',
     initrd: '/srv/vm/initrd.img',
-    append: directAppend('1b4e28ba-2fa1-11d2-883f-0016d3cca427'),
+    append: directAppend('root=UUID=1b4e28ba-2fa1-11d2-883f-0016d3cca427'),
   },
   memoryMiB: 1024,
   cpus: 2,
