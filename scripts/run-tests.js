@@ -1,7 +1,9 @@
 // Runs every test file under test/ with Node's test runner and the TypeScript loader.
 // Node 20's --test does not expand globs, so the files are listed here. On a full run the VM
-// boot test's Debian root is made with mmdebstrap, niced, while the other files run, and the boot
-// test runs last, on that root, with the files that mostly wait beside it.
+// boot test's Debian root is made with mmdebstrap, niced, while the files that measure with the
+// CPU run alone; then the boot test runs on that root beside the other files (one runner) and
+// the files that mostly wait (another): three runners on two cores, which the suite's own
+// waiting leaves room for.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -18,21 +20,31 @@ import { makeDebianRoot } from './debian-root.js';
 
 const BOOT_TEST = join('test', 'vm', 'boot.test.ts');
 /**
- * Files that mostly wait, beside the boot test on a full run: its emulated machines leave part
- * of a core free, and these take little of it: a cable pulled for 30 s and a flapping link
- * (nearly all waiting), the CLI re-run after a handover (0.65 of a core), the wizard service
- * (0.7) and the wizard in Chromium (0.75; measured alone with time(1)). None asserts a rate or
- * a duration, only events, with limits far above what they take. Not here: files that measure what the CPU or
- * the link allows (compression in `auto` keeps the faster way and failed with link-outage
- * beside it; the bandwidth limit is checked to 10% of its rate; auto-converge's writer is paced
- * by its own CPU time) or that race two silence limits (stalled-link). What they print comes
- * after the boot test's output, as one block.
+ * Files that mostly wait, in a runner of their own beside the boot test and the other files: a
+ * cable pulled for 30 s and a flapping link (nearly all waiting), the CLI re-run after a
+ * handover (0.65 of a core), the wizard service (0.7) and the wizard in Chromium (0.75; measured
+ * alone with time(1)). None asserts a rate or a duration, only events, with limits far above
+ * what they take. What they print comes after the boot test's output, as one block.
  */
 const BESIDE_BOOT = [
   join('test', 'link', 'link-outage.test.ts'),
   join('test', 'cli', 'cutover-rerun.test.ts'),
   join('test', 'session', 'wizard-service.test.ts'),
   join('test', 'ui', 'wizard-e2e.test.ts'),
+];
+
+/**
+ * Files that measure what the CPU or the link allows, run first and alone (beside the niced
+ * mmdebstrap only): compression in `auto` keeps the faster way (it failed with link-outage
+ * beside it), the bandwidth limit is checked to 10% of its rate, auto-converge's writer is paced
+ * by its own CPU time, stalled-link races two silence limits. The other files then run beside
+ * the boot test, which starts once the root is made.
+ */
+const ALONE = [
+  join('test', 'link', 'auto-converge.test.ts'),
+  join('test', 'link', 'bandwidth-limit.test.ts'),
+  join('test', 'link', 'compression.test.ts'),
+  join('test', 'engine', 'stalled-link.test.ts'),
 ];
 
 function findTests(dir) {
@@ -113,8 +125,11 @@ const root = join(work, 'root');
 process.stderr.write(`test setup: mmdebstrap of the boot test's Debian root in ${root}\n`);
 const made = makeDebianRoot(root, openSync(log, 'w'));
 const beside = files.filter((f) => BESIDE_BOOT.includes(f));
-const others = await runTests(
-  files.filter((f) => f !== BOOT_TEST && !beside.includes(f)),
+const alone = files.filter((f) => ALONE.includes(f));
+// First the files that measure with the CPU, beside nothing but the niced mmdebstrap.
+const aloneCode = await runTests(alone, join(times, 'alone'));
+const rest = runTests(
+  files.filter((f) => f !== BOOT_TEST && !beside.includes(f) && !alone.includes(f)),
   join(times, 'others'),
 );
 const madeCode = await made;
@@ -123,13 +138,18 @@ if (madeCode !== 0)
     `test setup: mmdebstrap exited ${madeCode} (its log: ${log}); the boot test makes its own root\n`,
   );
 const besideLog = join(work, 'beside-boot.log');
+const bootLog = join(work, 'boot.log');
 const besideRun = beside.length > 0 ? runTests(beside, join(times, 'beside'), {}, besideLog) : 0;
-const boot = await runTests(
+const bootRun = runTests(
   [BOOT_TEST],
   join(times, 'boot'),
   madeCode === 0 ? { P2V_DEBOOTSTRAP_ROOT: root } : {},
+  bootLog,
 );
-const besideCode = await besideRun;
+const [others, boot, besideCode] = await Promise.all([rest, bootRun, besideRun]);
+process.stdout.write(
+  `\n# the boot test, run beside the files above\n${readFileSync(bootLog, 'utf8')}`,
+);
 if (beside.length > 0)
   process.stdout.write(
     `\n# run beside the boot test: ${beside.join(' ')}\n${readFileSync(besideLog, 'utf8')}`,
@@ -137,4 +157,4 @@ if (beside.length > 0)
 printFileTimes(times);
 rmSync(times, { recursive: true, force: true });
 if (madeCode === 0) rmSync(work, { recursive: true, force: true });
-process.exit([others, boot, besideCode].find((code) => code !== 0) ?? 0);
+process.exit([aloneCode, others, boot, besideCode].find((code) => code !== 0) ?? 0);
