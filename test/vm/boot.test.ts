@@ -376,14 +376,13 @@ describe(
       '/dev/mapper/vg0-root / xfs defaults 0 1\n/dev/mapper/vg0-swap none swap sw 0 0\n';
 
     /**
-     * The root's copy as two other sources would have it, each built by the helper VM: / on
-     * XFS on LVM (RHEL's layout: fstab and root= name /dev/mapper/vg0-root) from GPT, and / on
-     * btrfs from MBR. Its marker then names the filesystem and device / is on, once the network
-     * is up. Both servers had a static address on their card and serve on it: the XFS one in
-     * ifupdown by the card's name (ens192), the btrfs one in netplan by its MAC (rendered by
-     * systemd-networkd, as Ubuntu does); each is
-     * built to take the address over on the VM's card. The XFS tree carries files to check what
-     * the copy keeps: owner and mode, hard links, times, holes, an SELinux label and a user xattr.
+     * The root's copy as two other sources would have it, each built by the helper VM. / on XFS
+     * on LVM (RHEL's layout, as the VM test's server has it) carries files to check what the
+     * helper's copy keeps: owner and mode, hard links, times, holes, an SELinux label and a user
+     * xattr; its image is read back, not booted (the VM test boots that layout). / on btrfs from
+     * MBR is booted: its marker names the filesystem and device / is on once the network is up,
+     * and the server had a static address in netplan by its card's MAC (rendered by
+     * systemd-networkd, as Ubuntu does), built to be taken over on the VM's card.
      */
     const buildLayouts = async () => {
       const copy = join(base, 'root-copy');
@@ -392,11 +391,8 @@ describe(
       const xfsTree = await variantOf(copy, join(base, 'received-xfs'), {
         'etc/fstab': xfsFstab,
         'boot/grub/grub.cfg': grubConfig(guest, XFS_UUID, '/dev/mapper/vg0-root', ['lvm', 'xfs']),
-        'etc/systemd/system/p2v-marker.service': marker,
         'etc/network/interfaces': `auto lo\niface lo inet loopback\n\nauto ens192\niface ens192 inet static\n\taddress ${SOURCE_ADDRESS}/24\n\tgateway ${LAN_GATEWAY}\n`,
-        ...SERVICE_FILES,
       });
-      await enableUnit(xfsTree, 'p2v-service.socket', 'sockets.target', true);
       const fidelity = join(xfsTree, 'srv/fidelity');
       await mkdir(fidelity, { recursive: true });
       await writeFile(join(fidelity, 'a'), 'linked\n');
@@ -557,7 +553,7 @@ describe(
     // About 5 minutes alone here; a stall in the migration fails after 13 with its last events,
     // and each wait after it is bounded too.
     it(
-      'a server on XFS on LVM: boots the VM with the agent inside, sends the rounds there, and the program continues in it at the source’s address',
+      'a server on XFS on LVM: boots the VM through its own GRUB from GPT under a BIOS with the agent inside, sends the rounds there, and the program continues in it at the source’s address',
       { timeout: 20 * 60_000 },
       async (t) => {
         // The program: a service that writes a database one committed transaction at a time and,
@@ -681,7 +677,7 @@ describe(
               vm: {
                 plan: xfsOnLvm,
                 format: 'qcow2',
-                boot: 'direct',
+                boot: 'grub-bios',
                 memoryMiB: 1024,
                 cpus: kvm ? 2 : 1,
                 handoverCommand: null,
@@ -908,9 +904,10 @@ describe(
       },
     );
 
-    // After the VM test the host has a core to spare: the three disks, each with one emulated
-    // CPU, boot side by side (the images of the last two were built during the VM test).
-    describe('the layouts, each booted by itself, side by side', { concurrency: true }, () => {
+    // After the VM test the host has a core to spare: the two disks, each with one emulated CPU,
+    // boot side by side, and the XFS image is read back (built, with the btrfs one, during the
+    // VM test).
+    describe('the layouts, side by side', { concurrency: true }, () => {
       it('boots a GPT disk by itself under UEFI (OVMF), through the guest’s own GRUB on the ESP', async (t) => {
         const firmware = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
         if (!firmware.every((f) => existsSync(f))) {
@@ -930,7 +927,7 @@ describe(
         t.diagnostic(`UEFI boot to the marker in ${booted.ms} ms`);
       });
 
-      it('XFS on LVM, made inside the guest’s own kernel: a GPT disk boots under a BIOS through GRUB in its BIOS boot partition, the volume group kept by name', async (t) => {
+      it('XFS on LVM, made inside the guest’s own kernel: the volume group kept by name, owners, modes, links, times, holes and xattrs read back with xfs_db', async (t) => {
         const { xfs } = await (layouts as ReturnType<typeof buildLayouts>);
         assert.equal(
           xfs.image.deviceReferences,
@@ -971,16 +968,7 @@ describe(
         assert.match(attributes, /selinux/, `the SELinux label: ${attributes}`);
         assert.match(attributes, /p2v/, `the user xattr: ${attributes}`);
         await rm(alone);
-        const booted = await bootOnLan(xfs, `p2v-boot-xfs-${process.pid}`);
-        assert.equal(booted.line, `${MARKER} migrated-vm xfs /dev/mapper/vg0-root`);
-        assert.equal(
-          booted.answer,
-          'P2V-SERVICE migrated-vm xfs /dev/mapper/vg0-root ens192 lo',
-          `the migrated service answers at the source's static address ${SOURCE_ADDRESS}, on a card named as the source's`,
-        );
-        t.diagnostic(
-          `XFS on LVM made in ${xfs.image.durationMs} ms; BIOS boot from GPT to the marker in ${booted.ms} ms; at ${SOURCE_ADDRESS}:${SERVICE_PORT}: ${booted.answer}`,
-        );
+        t.diagnostic(`XFS on LVM made in ${xfs.image.durationMs} ms`);
       });
 
       it('btrfs, made inside the guest’s own kernel: an MBR disk boots by itself under a BIOS through the guest’s GRUB', async (t) => {
