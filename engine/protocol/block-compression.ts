@@ -36,6 +36,12 @@ const MAX_SKIP = 256;
 /** A throughput measure lasts at least this long and covers at least MEASURE_BYTES of file data. */
 const WINDOW_MS = 1000;
 const MEASURE_BYTES = 1024 * 1024;
+/**
+ * A gap this long between two frames is idle time (connecting, walking the tree, the pause
+ * between rounds), which measures neither way: the window starts again at the next frame. On a
+ * link so slow that a frame takes longer, no window completes and compression stays on.
+ */
+const IDLE_MS = 2000;
 /** How many measures the faster way is kept before both are measured again. */
 const KEEP_WINDOWS = 20;
 
@@ -45,7 +51,7 @@ const KEEP_WINDOWS = 20;
  * - data that does not compress (media, archives, encrypted files) is found on one frame and the
  *   next frames go as they are, 2, 4, … up to 256 of them, before it tries again;
  * - in `auto`, both ways are measured in turn (a second or more each, by the file data that got
- *   through) and the faster one is kept for 20 measures, then both are measured again: a link
+ *   through while frames flowed, idle time left out) and the faster one is kept for 20 measures, then both are measured again: a link
  *   slower than the compressor gains, a LAN faster than it is not slowed, and a link that
  *   changes is followed.
  */
@@ -59,7 +65,8 @@ export class BlockCompression {
   /** While both ways are measured: the throughputs so far (file bytes per ms). */
   private probe: { on?: number; off?: number } | null = {};
   private keptWindows = 0;
-  private window = { at: Date.now(), data: 0 };
+  /** The measure under way: when its first frame came, the file data before it, the last frame. */
+  private window: { at: number; data: number; lastFrameAt: number } | null = null;
 
   constructor(readonly mode: CompressionMode = 'auto') {
     this.compressing = mode !== 'off';
@@ -107,10 +114,15 @@ export class BlockCompression {
   private judge(): void {
     if (this.mode !== 'auto') return;
     const now = Date.now();
+    if (this.window === null || now - this.window.lastFrameAt > IDLE_MS) {
+      this.window = { at: now, data: this.dataBytes, lastFrameAt: now };
+      return;
+    }
+    this.window.lastFrameAt = now;
     const elapsed = now - this.window.at;
     const data = this.dataBytes - this.window.data;
     if (elapsed < WINDOW_MS || data < MEASURE_BYTES) return;
-    this.window = { at: now, data: this.dataBytes };
+    this.window = { at: now, data: this.dataBytes, lastFrameAt: now };
     const rate = data / elapsed;
     if (this.probe) {
       this.probe[this.compressing ? 'on' : 'off'] = rate;

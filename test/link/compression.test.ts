@@ -12,7 +12,13 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import type { MigrationReport } from '../../shared/report.ts';
 
 const unavailable = shapedLinkUnavailable();
-const LINK_MBIT = 100;
+/**
+ * Slow enough that compressing wins on a busy machine too: at 100 Mbit/s, with three busy
+ * processes beside it here, text compressed moved at 11 MB/s of file data and as it was at 10.4,
+ * a tie either way could win (the CI run of 2026-12-05 sent text at 0.637 of its size). At
+ * 20 Mbit/s as it is moves at 2.5 MB/s.
+ */
+const LINK_MBIT = 20;
 
 describe(
   `compression on a ${LINK_MBIT} Mbit/s link`,
@@ -71,7 +77,7 @@ describe(
     it('sends random data in no more bytes than the data', async (t) => {
       const source = join(base, 'random-source');
       await mkdir(source);
-      const size = 24 * 1024 * 1024;
+      const size = 12 * 1024 * 1024;
       for (let i = 0; i < 6; i++) await writeFile(join(source, `part-${i}`), randomBytes(size / 6));
       const { transfer, onLink } = await migrate('random', source);
       t.diagnostic(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { brotliCompressSync } from 'node:zlib';
 import { BlockCompression, decompressBlocks } from '../../engine/protocol/block-compression.ts';
 import { MAX_FRAME_BODY } from '../../engine/protocol/frame.ts';
@@ -39,6 +39,49 @@ describe('compression of file data', () => {
     assert.deepEqual(compression.offered, []);
     assert.equal(await compression.pack(text), null);
     assert.equal(compression.ratio, 1);
+  });
+
+  describe('in auto, measuring both ways', () => {
+    /** Offers `frames` megabytes of text, `msEach` apart on the mocked clock. */
+    const offer = async (compression: BlockCompression, frames: number, msEach: number) => {
+      for (let i = 0; i < frames; i++) {
+        mock.timers.tick(msEach);
+        await compression.pack(text);
+      }
+    };
+
+    it('leaves the time before the first frame out of the first measure', async (t) => {
+      t.after(() => mock.timers.reset());
+      mock.timers.enable({ apis: ['Date'], now: 0 });
+      const compression = new BlockCompression('auto');
+      // Connecting and walking the tree on a busy server: five seconds without file data.
+      mock.timers.tick(5000);
+      // Then both ways at the same rate, compressed first: a tie keeps compressing.
+      await offer(compression, 44, 50);
+      assert.equal(compression.active, true, 'the setup time did not count against compressing');
+    });
+
+    it('leaves a pause between frames out of the measure that spans it', async (t) => {
+      t.after(() => mock.timers.reset());
+      mock.timers.enable({ apis: ['Date'], now: 0 });
+      const compression = new BlockCompression('auto');
+      await offer(compression, 10, 50);
+      // The full copy ends: a pause before the first round.
+      mock.timers.tick(10_000);
+      await offer(compression, 44, 50);
+      assert.equal(compression.active, true, 'the pause did not count against compressing');
+    });
+
+    it('keeps the faster way', async (t) => {
+      t.after(() => mock.timers.reset());
+      mock.timers.enable({ apis: ['Date'], now: 0 });
+      const compression = new BlockCompression('auto');
+      // Compressed, 20 MB/s; then as they are, 40 MB/s (a LAN faster than the compressor).
+      await offer(compression, 22, 50);
+      assert.equal(compression.active, false, 'after a measure compressed, one as they are');
+      await offer(compression, 42, 25);
+      assert.equal(compression.active, false, 'as they are was faster, and is kept');
+    });
   });
 
   it('refuses a frame that does not decode, or decodes to more than a frame', async () => {
