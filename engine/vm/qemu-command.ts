@@ -76,9 +76,16 @@ export function qemuArgs(launch: VmLaunch): string[] {
   else if (launch.boot.mode === 'uefi' && launch.uefiFirmware) {
     args.push('-drive', `if=pflash,format=raw,readonly=on,file=${launch.uefiFirmware}`);
     if (launch.uefiVars) args.push('-drive', `if=pflash,format=raw,file=${launch.uefiVars}`);
+    // OVMF's own IPv4 and IPv6 stacks off: before GRUB starts, it announced the VM's MAC on
+    // the server's LAN (IPv6 duplicate address detection and MLD, seen on a bridge), which the
+    // held card must not do before the handover. The VM boots from its disk, never the network.
+    for (const stack of FIRMWARE_IP_STACKS)
+      args.push('-fw_cfg', `name=opt/org.tianocore/${stack}Support,string=no`);
   }
   return args;
 }
+
+const FIRMWARE_IP_STACKS = ['IPv4', 'IPv6'] as const;
 
 /** The VM's card, and with a bridge the agent's restricted second card. */
 function networkArgs(launch: VmLaunch): string[] {

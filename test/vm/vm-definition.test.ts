@@ -45,6 +45,12 @@ describe('the VM definition', () => {
       uefi.includes('if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd'),
     );
     assert.equal(uefi[uefi.indexOf('-machine') + 1], 'q35,accel=kvm');
+    // The firmware's network stacks are off: OVMF sent IPv6 frames with the VM's MAC otherwise.
+    for (const stack of ['IPv4', 'IPv6'])
+      assert.ok(
+        uefi.includes(`name=opt/org.tianocore/${stack}Support,string=no`),
+        `OVMF's ${stack} is off`,
+      );
   });
 
   it('qemu and libvirt: on a bridge, the VM’s card joins it and the agent gets a second, restricted card', () => {
