@@ -278,6 +278,8 @@ describe(
       // (each emulated machine on a core of its own): both are ready when it is done.
       layouts = buildLayouts();
       layouts.catch(() => undefined);
+      ext4Disk = buildExt4Disk();
+      ext4Disk.catch(() => undefined);
     });
 
     const rootPartition = {
@@ -307,6 +309,19 @@ describe(
     };
 
     let layouts: ReturnType<typeof buildLayouts> | undefined;
+    let ext4Disk: ReturnType<typeof buildExt4Disk> | undefined;
+    /** The root's copy as it is, ext4 made on the host (mke2fs -d), GRUB in a BIOS boot partition of GPT. */
+    const buildExt4Disk = async () => {
+      const tree = join(base, 'root-copy');
+      return buildImage({
+        tree,
+        out: join(base, 'vm-ext4', 'disk.qcow2'),
+        format: 'qcow2',
+        kernel: (await findGuestKernel(tree)).release,
+        bootloader: 'grub-bios',
+        plan: { table: 'gpt', bootMode: 'bios', partitions: [biosBoot, rootPartition] },
+      });
+    };
     const XFS_UUID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
     const BTRFS_UUID = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
     /** RHEL's layout: GPT, / on XFS in volume group vg0 with its swap beside it. */
@@ -897,9 +912,20 @@ describe(
       },
     );
 
-    // After the VM test: the btrfs disk boots (one emulated CPU) while the XFS image is read
-    // back beside it (both built during the VM test). The VM test's own boot is the UEFI one.
+    // After the VM test, side by side with one emulated CPU each: the ext4 disk made on the
+    // host boots from GPT, the btrfs disk built during the VM test boots from MBR, and the XFS
+    // image is read back. The VM test's own boot is the UEFI one.
     describe('the layouts, side by side', { concurrency: true }, () => {
+      it('ext4 made on the host (mke2fs -d): a GPT disk boots by itself under a BIOS through the guest’s GRUB in its BIOS boot partition', async (t) => {
+        const image = await (ext4Disk as ReturnType<typeof buildExt4Disk>);
+        const booted = await bootToMarker(image.path, join(base, 'vm-ext4', 'serial.log'), {
+          kind: 'disk',
+          mode: 'bios',
+        });
+        assert.equal(booted.line, `${MARKER} migrated-vm`);
+        t.diagnostic(`BIOS boot from GPT to the marker in ${booted.ms} ms`);
+      });
+
       it('XFS on LVM, made inside the guest’s own kernel: the volume group kept by name, owners, modes, links, times, holes and xattrs read back with xfs_db', async (t) => {
         const { xfs } = await (layouts as ReturnType<typeof buildLayouts>);
         assert.equal(
@@ -912,9 +938,9 @@ describe(
           ['pin-name /etc/systemd/network/10-p2v-ens192.link'],
           'ifupdown names the card: the old name is pinned to the VM’s card',
         );
-        // GRUB from the BIOS boot partition of GPT, booted in an earlier session and read back
-        // here: boot.img in the first sector points at the partition, whose core image starts
-        // with diskboot ("loading") and points at its own next sector.
+        // GRUB from the BIOS boot partition of GPT (the ext4 disk boots that way): boot.img in
+        // the first sector points at the partition, whose core image starts with diskboot
+        // ("loading") and points at its own next sector.
         const biosBootAt = (xfs.image.partitions[0]?.startBytes ?? 0) / 512;
         const sectors = Buffer.alloc(1024);
         const disk = openSync(xfs.image.path, 'r');
