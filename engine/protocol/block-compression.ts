@@ -51,9 +51,9 @@ const KEEP_WINDOWS = 20;
  * - data that does not compress (media, archives, encrypted files) is found on one frame and the
  *   next frames go as they are, 2, 4, … up to 256 of them, before it tries again;
  * - in `auto`, both ways are measured in turn (a second or more each, by the file data that got
- *   through while frames flowed, idle time left out) and the faster one is kept for 20 measures, then both are measured again: a link
- *   slower than the compressor gains, a LAN faster than it is not slowed, and a link that
- *   changes is followed.
+ *   through while frames flowed, idle time left out) and the faster one is kept for 20
+ *   measures, then both are measured again: a link slower than the compressor gains, a LAN
+ *   faster than it is not slowed, and a link that changes is followed.
  */
 export class BlockCompression {
   /** File bytes offered, and what went on the wire for them (compressed or not). */

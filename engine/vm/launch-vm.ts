@@ -23,7 +23,7 @@ import { vmLine } from './vm-line.ts';
 import { shellQuote } from '../shell-command.ts';
 
 /** Debian's OVMF (package ovmf): the firmware code and the variable store a VM gets a copy of. */
-const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'] as const;
+export const OVMF = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'] as const;
 /** How long a VM may take from qemu's start to its agent answering (software emulation is slow). */
 const BOOT_LIMIT_MS = 15 * 60_000;
 /** Between attempts to reach the agent when the console does not say it is up. */

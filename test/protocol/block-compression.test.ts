@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, it, mock } from 'node:test';
+import { describe, it, mock, type TestContext } from 'node:test';
 import { brotliCompressSync } from 'node:zlib';
 import { BlockCompression, decompressBlocks } from '../../engine/protocol/block-compression.ts';
 import { MAX_FRAME_BODY } from '../../engine/protocol/frame.ts';
@@ -42,6 +42,12 @@ describe('compression of file data', () => {
   });
 
   describe('in auto, measuring both ways', () => {
+    /** Compression in `auto` on a clock that starts at 0 and moves only when told. */
+    const onMockedClock = (t: TestContext): BlockCompression => {
+      mock.timers.enable({ apis: ['Date'], now: 0 });
+      t.after(() => mock.timers.reset());
+      return new BlockCompression('auto');
+    };
     /** Offers `frames` megabytes of text, `msEach` apart on the mocked clock. */
     const offer = async (compression: BlockCompression, frames: number, msEach: number) => {
       for (let i = 0; i < frames; i++) {
@@ -51,9 +57,7 @@ describe('compression of file data', () => {
     };
 
     it('leaves the time before the first frame out of the first measure', async (t) => {
-      t.after(() => mock.timers.reset());
-      mock.timers.enable({ apis: ['Date'], now: 0 });
-      const compression = new BlockCompression('auto');
+      const compression = onMockedClock(t);
       // Connecting and walking the tree on a busy server: five seconds without file data.
       mock.timers.tick(5000);
       // Then both ways at the same rate, compressed first: a tie keeps compressing.
@@ -62,9 +66,7 @@ describe('compression of file data', () => {
     });
 
     it('leaves a pause between frames out of the measure that spans it', async (t) => {
-      t.after(() => mock.timers.reset());
-      mock.timers.enable({ apis: ['Date'], now: 0 });
-      const compression = new BlockCompression('auto');
+      const compression = onMockedClock(t);
       await offer(compression, 10, 50);
       // The full copy ends: a pause before the first round.
       mock.timers.tick(10_000);
@@ -73,9 +75,7 @@ describe('compression of file data', () => {
     });
 
     it('keeps the faster way', async (t) => {
-      t.after(() => mock.timers.reset());
-      mock.timers.enable({ apis: ['Date'], now: 0 });
-      const compression = new BlockCompression('auto');
+      const compression = onMockedClock(t);
       // Compressed, 20 MB/s; then as they are, 40 MB/s (a LAN faster than the compressor).
       await offer(compression, 22, 50);
       assert.equal(compression.active, false, 'after a measure compressed, one as they are');
