@@ -20,6 +20,7 @@ export const SYSTEM_PACKAGES = {
   mtools: 'files onto the EFI system partition without mounting it',
   'qemu-utils': 'qcow2, vmdk and vhdx images (qemu-img)',
   'grub-common': "the guest's boot loader checks",
+  'grub-efi-amd64-bin': "GRUB's EFI modules for the image builder's UEFI boot test",
   'qemu-system-x86': 'booting the built VM',
   ovmf: 'UEFI boots',
   mmdebstrap: 'a real Debian root to migrate and boot',

@@ -128,6 +128,17 @@ export interface BuiltImage {
   deviceReferences?: DeviceReferenceChange[];
   /** Boot files that could not be read or rewritten, or name devices the VM will not have. */
   bootFileProblems?: string[];
+  /** Files of the tree the boot loader's install wrote on the VM's disk (GRUB on the ESP). */
+  bootloaderFiles?: BootloaderFile[];
+}
+
+/**
+ * A file the build wrote for the VM to boot from, at its path in the tree: `/boot/efi/EFI/BOOT/
+ * BOOTX64.EFI` on an ESP mounted there. `replaced`: the source had its own there (RHEL's shim).
+ */
+export interface BootloaderFile {
+  file: string;
+  replaced: boolean;
 }
 
 /**

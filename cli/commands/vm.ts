@@ -150,6 +150,10 @@ export function registerVmCommand(program: Command): void {
             process.stdout.write(`boot files: ${file}: ${was} → ${now}\n`);
           for (const problem of image.bootFileProblems ?? [])
             process.stdout.write(`boot files: ${problem}\n`);
+          for (const { file, replaced } of image.bootloaderFiles ?? [])
+            process.stdout.write(
+              `boot program: GRUB written to ${file}${replaced ? " (over the source's own)" : ''}\n`,
+            );
           if (image.network) {
             const { vmMac, takenOver, changes, notes } = image.network;
             process.stdout.write(

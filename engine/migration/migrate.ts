@@ -479,6 +479,12 @@ class Migration {
     // The VM's boot files name its own disk's filesystems, not the source's devices.
     this.leaveToTarget([...new Set(references.map((c) => c.file.replace(/^\/+/, '')))]);
     for (const change of references) this.warn('deviceReference', { ...change });
+    // The VM boots from the program the build wrote on its ESP: the source's file there (RHEL's
+    // shim fallback) would otherwise go back over it in the check and the rounds.
+    const bootloader = vm.image.bootloaderFiles ?? [];
+    this.leaveToTarget(bootloader.map((b) => b.file.replace(/^\/+/, '')));
+    for (const { file } of bootloader.filter((b) => b.replaced))
+      this.warn('bootloaderReplaced', { file });
     for (const problem of vm.image.bootFileProblems ?? [])
       this.warn('bootFileProblem', { problem });
     if (vm.network) {

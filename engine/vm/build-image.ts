@@ -152,8 +152,10 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
       });
     if (options.bootloader === 'grub-bios')
       await installGrubBios(raw, plan, options.tree, join(work, 'grub'));
-    if (options.bootloader === 'grub-efi')
-      await installGrubEfi(raw, plan, options.tree, join(work, 'grub'));
+    const bootProgram =
+      options.bootloader === 'grub-efi'
+        ? await installGrubEfi(raw, plan, options.tree, join(work, 'grub'))
+        : null;
     if (options.format !== 'raw') {
       await runChecked(
         'qemu-img',
@@ -179,6 +181,7 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
       ...(relabel ? { selinuxRelabel: relabel } : {}),
       ...(devices.changes.length > 0 ? { deviceReferences: devices.changes } : {}),
       ...(devices.problems.length > 0 ? { bootFileProblems: devices.problems } : {}),
+      ...(bootProgram ? { bootloaderFiles: [bootProgram] } : {}),
     };
   } catch (error) {
     await rm(raw, { force: true });

@@ -1,8 +1,8 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { pathExists } from '../paths/path-exists.ts';
 import { join } from 'node:path';
 import { P2VError } from '../../shared/errors.ts';
-import type { DiskPlan } from '../../shared/vm-image.ts';
+import type { BootloaderFile, DiskPlan } from '../../shared/vm-image.ts';
 import { partitionOffsets } from './partition-table.ts';
 import { runTool } from '../inspection/run-tool.ts';
 import { runChecked } from './run-checked.ts';
@@ -167,17 +167,19 @@ export async function installGrubBios(
 /**
  * Makes a GPT disk boot by itself under UEFI: the guest's own GRUB made into an EFI program at
  * the removable-media path (`\EFI\BOOT\BOOTX64.EFI`) of the EFI system partition, which every
- * UEFI firmware starts without a boot entry in its NVRAM.
+ * UEFI firmware starts without a boot entry in its NVRAM. Returns that file's path in the tree
+ * when the ESP is mounted in it: the migration must then never send the source's copy over it.
  */
 export async function installGrubEfi(
   raw: string,
   plan: DiskPlan,
   tree: string,
   scratch: string,
-): Promise<void> {
+): Promise<BootloaderFile | null> {
   const espIndex = plan.partitions.findIndex((p) => p.role === 'esp');
   if (plan.table !== 'gpt' || espIndex < 0)
     throw new P2VError('BAD_ARGUMENT', 'a UEFI boot needs a GPT disk with an EFI system partition');
+  const mountpoint = plan.partitions[espIndex]?.mountpoint ?? null;
   const modules = await guestModules(tree, 'x86_64-efi');
   const program = `${scratch}.BOOTX64.EFI`;
   await runChecked(
@@ -209,4 +211,22 @@ export async function installGrubEfi(
   } finally {
     await rm(program, { force: true });
   }
+  return mountpoint === null ? null : bootProgramInTree(tree, mountpoint);
+}
+
+/**
+ * The removable-media boot program's path in the tree below the ESP's mount point, spelt as the
+ * source's files spell it (FAT ignores case, the migration's index does not); `replaced` when the
+ * source has one there, as RHEL's shim fallback is.
+ */
+async function bootProgramInTree(tree: string, mountpoint: string): Promise<BootloaderFile> {
+  let file = mountpoint.replace(/\/+$/, '');
+  let replaced = true;
+  for (const part of ['EFI', 'BOOT', 'BOOTX64.EFI']) {
+    const names = replaced ? await readdir(join(tree, file)).catch(() => [] as string[]) : [];
+    const found = names.find((name) => name.toUpperCase() === part);
+    if (found === undefined) replaced = false;
+    file = `${file}/${found ?? part}`;
+  }
+  return { file, replaced };
 }

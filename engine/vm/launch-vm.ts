@@ -113,6 +113,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
   for (const change of image.deviceReferences ?? [])
     tell('build', 'deviceReference', { ...change });
   for (const problem of image.bootFileProblems ?? []) tell('build', 'bootFileProblem', { problem });
+  for (const { file } of image.bootloaderFiles ?? []) tell('build', 'bootloaderWritten', { file });
   const launch: VmLaunch = {
     ...(await launchFor(request, ws, image.path, guest)),
     ...(image.network ? { mac: image.network.vmMac } : {}),

@@ -311,6 +311,7 @@ export const en = {
       networkChanged: 'Network: {{change}}',
       deviceReference: 'Boot files: {{file}}: {{was}} → {{now}}',
       bootFileProblem: 'Boot files: {{problem}}',
+      bootloaderWritten: 'Boot program: GRUB written to {{file}}',
       helperStep: "In the guest's own kernel: {{step}}",
       initramfsUnknown: 'Could not check the initramfs: {{reason}}',
       building: 'Building the {{format}} disk image from {{tree}}',
@@ -712,6 +713,8 @@ export const en = {
     deviceReference:
       "A boot file named a device the VM's disk does not keep; changed in the VM only, not sent again: {{file}}: {{was}} → {{now}}",
     bootFileProblem: "The VM's boot files: {{problem}}",
+    bootloaderReplaced:
+      "The VM boots under UEFI from GRUB, written over the source's own boot program at {{file}} on its EFI system partition; changed in the VM only, not sent again",
     networkChanged:
       "The VM's network card takes over the source's configuration; changed in the VM only, not sent again: {{change}}",
     notCopied: 'Not copied: {{reason}}{{detail}}',

@@ -299,6 +299,7 @@ export const zhCN: Catalog = {
       networkChanged: '网络：{{change}}',
       deviceReference: '启动文件：{{file}}：{{was}} → {{now}}',
       bootFileProblem: '启动文件：{{problem}}',
+      bootloaderWritten: '启动程序：已将 GRUB 写入 {{file}}',
       helperStep: '在客户机自己的内核中：{{step}}',
       initramfsUnknown: '无法检查 initramfs：{{reason}}',
       building: '正在从 {{tree}} 构建 {{format}} 磁盘映像',
@@ -682,6 +683,8 @@ export const zhCN: Catalog = {
     deviceReference:
       '启动文件引用了虚拟机磁盘上不再存在的设备名；仅在虚拟机中修改，不会再次发送：{{file}}：{{was}} → {{now}}',
     bootFileProblem: '虚拟机的启动文件：{{problem}}',
+    bootloaderReplaced:
+      '虚拟机经 UEFI 从 GRUB 启动，GRUB 已写入其 EFI 系统分区上的 {{file}}，覆盖了源自己的启动程序；仅在虚拟机中修改，不会再次发送',
     networkChanged: '虚拟机网卡接管源的网络配置；仅在虚拟机中修改，不会再次发送：{{change}}',
     notCopied: '未复制：{{reason}}{{detail}}',
     pathFailed: '{{path}}：{{reason}}{{detail}}',

@@ -581,7 +581,10 @@ describe(
         // fstab and boot entry, booted by UEFI with its EFI system partition on /boot/efi (the
         // layouts' copy was taken before, on ext4).
         const guest = await findGuestKernel(source);
-        await mkdir(join(source, 'boot/efi'), { recursive: true });
+        // RHEL's ESP holds shim's fallback at the removable-media path, where the build writes
+        // the GRUB the VM boots from: the migration must not send the source's file over it.
+        await mkdir(join(source, 'boot/efi/EFI/BOOT'), { recursive: true });
+        await writeFile(join(source, 'boot/efi/EFI/BOOT/BOOTX64.EFI'), 'shim: the source’s own\n');
         await writeFile(
           join(source, 'etc/fstab'),
           `${xfsFstab}UUID=${esp.uuid} /boot/efi vfat umask=0077,shortname=winnt 0 2\n`,
@@ -618,13 +621,14 @@ describe(
         // until the migration releases it, and a machine on the LAN that reaches the service.
         const lan = makeHostBridgeLan('p2vt', `${LAN_GATEWAY}/24`, `${SOURCE_ADDRESS}/24`);
         // The service also says what the EFI system partition holds after the handover: the
-        // boot program the build put there, which the kept VM boots from next time.
+        // boot program the build put there (an EFI program starts with MZ), which the kept VM
+        // boots from next time.
         for (const [path, content] of Object.entries(SERVICE_FILES))
           await writeFile(
             join(source, path),
             content.replace(
               "$(ls /sys/class/net)'",
-              "$(ls /sys/class/net) esp=$(ls /boot/efi/EFI/BOOT 2>/dev/null)'",
+              "$(ls /sys/class/net) esp=$(ls /boot/efi/EFI/BOOT 2>/dev/null) $(head -c2 /boot/efi/EFI/BOOT/BOOTX64.EFI)'",
             ),
           );
         await enableUnit(source, 'p2v-service.socket', 'sockets.target', true);
@@ -793,13 +797,18 @@ describe(
             });
           assert.match(
             answer,
-            /^P2V-SERVICE migrated-vm xfs \/dev\/mapper\/vg0-root .*\bens192\b.* esp=BOOTX64\.EFI\n?$/,
+            /^P2V-SERVICE migrated-vm xfs \/dev\/mapper\/vg0-root .*\bens192\b.* esp=BOOTX64\.EFI MZ\n?$/,
             `the migrated service answers at the source's static address ${SOURCE_ADDRESS}, from the VM, on XFS on LVM`,
           );
           assert.ok(lan.learned().includes(vmMac), 'the VM’s card is on the LAN now');
           assert.ok(
             !vm.check?.differing.includes('etc/systemd/network/10-p2v-ens192.link'),
             'the pin is the VM’s own: neither compared with the source nor removed',
+          );
+          assert.ok(
+            !vm.check?.differing.includes('boot/efi/EFI/BOOT/BOOTX64.EFI') &&
+              report.warnings.some((w) => w.message.includes('/boot/efi/EFI/BOOT/BOOTX64.EFI')),
+            'the GRUB the build wrote over the source’s boot program is the VM’s own, and said',
           );
           assert.ok(
             vmLines.some((l) => l.includes('lacks virtio_pci, virtio_blk')) &&

@@ -340,6 +340,45 @@ describe(
         assert.ok(!existsSync(join(base, name)), `${name} was not left behind`);
     });
 
+    it("writes GRUB at the ESP's removable-media path over the source's own boot program, and says so", async (t) => {
+      const modules = '/usr/lib/grub/x86_64-efi';
+      if (!existsSync(join(modules, 'normal.mod'))) {
+        t.skip(`SKIPPED LOUDLY: no ${modules} (apt-get install grub-efi-amd64-bin)`);
+        return;
+      }
+      // A RHEL-style ESP: shim's fallback at \EFI\BOOT\BOOTX64.EFI, GRUB's config in /boot/grub2.
+      const efiTree = join(base, 'received-efi');
+      await mkdir(join(efiTree, 'boot/efi/EFI/BOOT'), { recursive: true });
+      await mkdir(join(efiTree, 'boot/grub2'), { recursive: true });
+      await mkdir(join(efiTree, 'usr/lib/grub'), { recursive: true });
+      await symlink(modules, join(efiTree, 'usr/lib/grub/x86_64-efi'));
+      await writeFile(join(efiTree, 'boot/grub2/grub.cfg'), 'set timeout=0\n');
+      const shim = Buffer.from("the source's shim fallback\n");
+      await writeFile(join(efiTree, 'boot/efi/EFI/BOOT/BOOTX64.EFI'), shim);
+      const image = await buildImage({
+        tree: efiTree,
+        plan: { ...plan, partitions: plan.partitions.filter((p) => p.mountpoint !== '/boot') },
+        out: join(base, 'efi-boot.raw'),
+        format: 'raw',
+        kernel: null,
+        bootloader: 'grub-efi',
+      });
+      assert.deepEqual(image.bootloaderFiles, [
+        { file: '/boot/efi/EFI/BOOT/BOOTX64.EFI', replaced: true },
+      ]);
+      const written = join(base, 'written.efi');
+      execFileSync('mcopy', [
+        '-n',
+        '-i',
+        `${image.path}@@${image.partitions[0]?.startBytes}`,
+        '::/EFI/BOOT/BOOTX64.EFI',
+        written,
+      ]);
+      const program = await readFile(written);
+      assert.equal(program.subarray(0, 2).toString('latin1'), 'MZ', 'an EFI program');
+      assert.notDeepEqual(program, shim, "GRUB, not the source's file");
+    });
+
     it('turns off ext4 features an older guest kernel cannot mount', async () => {
       assert.deepEqual(ext4FeatureArgs('6.1.0-18-amd64'), []);
       assert.deepEqual(ext4FeatureArgs('5.14.0-362.el9'), ['-O', '^orphan_file']);
