@@ -18,17 +18,29 @@ export interface PendingWork {
   bytes: number;
 }
 
+/** Rounds whose cost per byte the prediction weighs: recent enough to reflect the link now. */
+const RATE_ROUNDS = 3;
+
 /**
- * Predicts the final round's duration from the last round: the same cost per byte read and
- * compared, applied to what is pending now (QEMU's pre-copy uses dirty pages over bandwidth the
- * same way).
+ * Predicts the final round's duration: the cost per byte read and compared, applied to what is
+ * pending now (QEMU's pre-copy uses dirty pages over bandwidth the same way), plus a share of the
+ * last round's cost per file. The cost per byte is the lowest of the last few rounds': a round of
+ * a few bytes costs its fixed latency, and divided by 98 B that would predict seconds for the
+ * next few kilobytes.
  */
-export function predictRoundMs(last: RoundSummary | undefined, pending: PendingWork): number {
+export function predictRoundMs(rounds: RoundSummary[], pending: PendingWork): number {
+  const last = rounds.at(-1);
   if (pending.files === 0) return 0;
   if (!last || last.durationMs <= 0) return Number.POSITIVE_INFINITY;
   const perFileMs = last.dirtyFiles > 0 ? last.durationMs / last.dirtyFiles : last.durationMs;
-  if (last.scannedBytes <= 0) return perFileMs * pending.files;
-  return (last.durationMs / last.scannedBytes) * pending.bytes + perFileMs * 0.1 * pending.files;
+  const perByteMs = Math.min(
+    ...rounds
+      .slice(-RATE_ROUNDS)
+      .filter((r) => r.scannedBytes > 0 && r.durationMs > 0)
+      .map((r) => r.durationMs / r.scannedBytes),
+  );
+  if (!Number.isFinite(perByteMs)) return perFileMs * pending.files;
+  return perByteMs * pending.bytes + perFileMs * 0.1 * pending.files;
 }
 
 /** What the pause costs whatever the last round sends, measured in the rounds. */
@@ -49,7 +61,7 @@ export function decideConvergence(
 ): ConvergenceDecision {
   const last = rounds.at(-1);
   const previous = rounds.at(-2);
-  const roundMs = predictRoundMs(last, pending);
+  const roundMs = predictRoundMs(rounds, pending);
   const predictedDowntimeMs = roundMs + floors.rescanMs + floors.mirrorMs + floors.verifyMs;
   const result = (
     converged: boolean,

@@ -115,7 +115,27 @@ describe('convergence', () => {
   });
 
   it('predicts from the cost per byte of the last round', () => {
-    const predicted = predictRoundMs(round(1, 0, 1000, 1_000_000), { files: 1, bytes: 500_000 });
+    const predicted = predictRoundMs([round(1, 0, 1000, 1_000_000)], { files: 1, bytes: 500_000 });
     assert.ok(predicted >= 500 && predicted < 600, String(predicted));
+  });
+
+  it('does not take the cost per byte from a round of a few bytes, whose time is its latency', () => {
+    // Seen under load: a round of 98 B in 20 ms, and then 64 KiB pending, predicted at 13 s.
+    const rounds = [round(1, 900_000, 1000, 1_000_000), round(2, 98, 20, 98)];
+    const pending = { files: 1, bytes: 65_536 };
+    const predicted = predictRoundMs(rounds, pending);
+    assert.ok(predicted < 100, `about 66 ms of bytes and 1 ms of the file, not ${predicted} ms`);
+    const d = decideConvergence(rounds, pending, { ...policy, thresholdBytes: 0 });
+    assert.equal(d.reason, 'downtime-target');
+  });
+
+  it('weighs only the last rounds: a link that slowed since is not predicted at its old rate', () => {
+    const fast = round(1, 900_000, 100, 1_000_000);
+    const slow = (n: number) => round(n, 900_000, 1000, 1_000_000);
+    const predicted = predictRoundMs([fast, slow(2), slow(3), slow(4)], {
+      files: 1,
+      bytes: 1_000_000,
+    });
+    assert.ok(predicted >= 1000, `at the slow rate: ${predicted} ms`);
   });
 });
