@@ -1,9 +1,19 @@
 import cliProgress from 'cli-progress';
+import type { TFunction } from 'i18next';
+import { describeEvent } from '../shared/describe-event.ts';
 import type { MigrationEvent } from '../shared/events.ts';
 import { formatBytes, formatDuration } from '../shared/format.ts';
+import { renderMessage } from '../shared/i18n/render-message.ts';
+import { cliTranslator } from './cli-language.ts';
 
-/** Shows engine events: one JSON line each with --json, a progress bar on a terminal, plain lines otherwise. */
-export function createProgressView(json: boolean): {
+/**
+ * Shows engine events: one JSON line each with --json (English texts, with each sentence's key),
+ * a progress bar on a terminal, plain lines otherwise, in the CLI's language (`t`).
+ */
+export function createProgressView(
+  json: boolean,
+  t: TFunction = cliTranslator(),
+): {
   onEvent: (event: MigrationEvent) => void;
   stop: () => void;
 } {
@@ -28,18 +38,23 @@ export function createProgressView(json: boolean): {
   const onEvent = (event: MigrationEvent): void => {
     switch (event.type) {
       case 'phase':
-        line(`== ${event.phase}`);
+        line(`== ${describeEvent(t, event)}`);
         break;
       case 'progress': {
         const rate = `${formatBytes(event.bytesPerSecond)}/s`;
         const eta = event.etaSeconds === null ? '?' : formatDuration(event.etaSeconds * 1000);
-        const detail = `${formatBytes(event.bytesDone)}/${formatBytes(event.bytesTotal)}  ${event.filesDone}/${event.filesTotal} files  ${rate}  ETA ${eta}`;
+        const detail = t('cli.progress', {
+          bytes: `${formatBytes(event.bytesDone)}/${formatBytes(event.bytesTotal)}`,
+          files: `${event.filesDone}/${event.filesTotal}`,
+          rate,
+          eta,
+        });
         if (!tty) break;
         if (!bar || barPhase !== event.phase) {
           endBar();
           bar = new cliProgress.SingleBar(
             {
-              format: `${event.phase.padEnd(8)} [{bar}] {percentage}% {detail}`,
+              format: `${t(`log.phases.${event.phase}`, { defaultValue: event.phase })} [{bar}] {percentage}% {detail}`,
               stream: process.stderr,
               hideCursor: true,
             },
@@ -54,33 +69,31 @@ export function createProgressView(json: boolean): {
       case 'round': {
         const r = event.summary;
         line(
-          `round ${r.round}${r.final ? ' (after stop)' : ''}: ${r.dirtyFiles} files, ${formatBytes(r.dirtyBytes)} dirty, ${formatBytes(r.wireBytes)} on the wire, ${formatDuration(r.durationMs)}`,
+          t(r.final ? 'cli.roundFinal' : 'cli.round', {
+            n: r.round,
+            files: r.dirtyFiles,
+            dirty: formatBytes(r.dirtyBytes),
+            wire: formatBytes(r.wireBytes),
+            time: formatDuration(r.durationMs),
+          }),
         );
         break;
       }
-      case 'convergence': {
-        const d = event.decision;
-        const predicted =
-          d.predictedDowntimeMs < 0 ? 'unknown' : formatDuration(d.predictedDowntimeMs);
-        line(
-          d.converged
-            ? `converged (${d.reason}); predicted last round ${predicted}`
-            : `${d.pendingFiles} paths changed; predicted last round ${predicted}`,
-        );
+      case 'convergence':
+      case 'reconnect':
+        line(describeEvent(t, event));
         break;
-      }
-      case 'vm':
+      case 'vm': {
         // The VM's console is shown as it boots, marked so it reads apart from our own lines.
-        line(`vm ${event.progress.step.padEnd(5)}│ ${event.progress.line}`);
+        const { step, said, line: text } = event.progress;
+        line(`vm ${step.padEnd(5)}│ ${said ? renderMessage(t, said) : text}`);
         break;
+      }
       case 'cutover':
-        line(`cutover: ${event.step}${event.detail ? ` — ${event.detail}` : ''}`);
+        line(t('cli.cutover', { text: describeEvent(t, event) }));
         break;
       case 'warning':
-        line(`warning: ${event.message}`);
-        break;
-      case 'reconnect':
-        line(`connection lost (${event.reason}); reconnecting, attempt ${event.attempt}`);
+        line(t('cli.warning', { text: describeEvent(t, event) }));
         break;
       case 'done':
         endBar();

@@ -3,7 +3,8 @@ import { P2VError } from '../../shared/errors.ts';
 import type { UpdateCondition } from '../../shared/driver-plan.ts';
 import { checkMigration } from '../../engine/preflight/check-migration.ts';
 import { builtInProfiles } from '../../engine/profiles/load-profile.ts';
-import { describeCheck } from '../machine-summary.ts';
+import { describeCheck } from '../check-summary.ts';
+import { cliTranslator } from '../cli-language.ts';
 import { parseBytes, parseHostPort } from '../parse-options.ts';
 
 interface CheckFlags {
@@ -107,7 +108,7 @@ export function registerCheckCommand(program: Command): void {
       process.stdout.write(
         flags.json
           ? `${JSON.stringify(result, null, 2)}\n`
-          : describeCheck(result.plan, result.preflight, result.driverFiles),
+          : describeCheck(cliTranslator(), result.plan, result.preflight, result.driverFiles),
       );
       if (result.blocked) process.exitCode = 1;
     });

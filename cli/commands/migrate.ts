@@ -26,6 +26,7 @@ import { describeTarget } from '../../engine/converge/program-throttle.ts';
 import { parseConvergeTarget } from '../converge-target.ts';
 import { controlBandwidth, describeRate } from '../bandwidth-control.ts';
 import { createProgressView } from '../progress-view.ts';
+import { cliTranslator } from '../cli-language.ts';
 import type { UpdateCondition } from '../../shared/driver-plan.ts';
 import type { MigrationCheck } from '../../shared/report.ts';
 import { measureSources, type SourceMeasure } from '../../engine/preflight/measure-sources.ts';
@@ -150,7 +151,7 @@ async function runCheck(
     throw new P2VError('BAD_ARGUMENT', `--condition must be missing, any or major`);
   const { checkMigration, toMigrationCheck } =
     await import('../../engine/preflight/check-migration.ts');
-  const { describeCheck } = await import('../machine-summary.ts');
+  const { describeCheck } = await import('../check-summary.ts');
   const result = await checkMigration({
     profile: flags.profile as string,
     condition: flags.condition as UpdateCondition,
@@ -171,7 +172,10 @@ async function runCheck(
   });
   const check = toMigrationCheck(result);
   if (json) process.stdout.write(`${JSON.stringify({ event: 'check', ...check })}\n`);
-  else process.stderr.write(describeCheck(result.plan, result.preflight, result.driverFiles));
+  else
+    process.stderr.write(
+      describeCheck(cliTranslator(), result.plan, result.preflight, result.driverFiles),
+    );
   if (result.blocked) throw new P2VError('BLOCKED');
   return check;
 }
@@ -379,9 +383,16 @@ export function registerMigrateCommand(program: Command): void {
         process.stderr.write(
           `Auto-converge: if the rounds stop shrinking, ${describeTarget(options.autoConverge)} is slowed${'method' in options.autoConverge ? ` with ${options.autoConverge.method}` : ' through its own CPU limit'}; it runs at full speed again before the stop command, or when the migration ends.\n`,
         );
+      const t = cliTranslator();
       if (!flags.json)
         process.stderr.write(
-          `Bandwidth limit: ${describeRate(options.rateLimit.rate)}. To change it while this runs: echo 40 > ${bandwidthFile} (Mbit/s, or none).\n`,
+          `${t('cli.migrate.bandwidth', {
+            rate:
+              options.rateLimit.rate === null
+                ? t('cli.migrate.noLimit')
+                : describeRate(options.rateLimit.rate),
+            file: bandwidthFile,
+          })}\n`,
         );
       try {
         report = await runMigration({
@@ -396,7 +407,7 @@ export function registerMigrateCommand(program: Command): void {
         const partial = await loadStoredReport(options.stateDir).catch(() => null);
         if (partial) {
           const files = await writeReport(partial, reportDir);
-          process.stderr.write(`Report of what happened: ${files.html}\n`);
+          process.stderr.write(`${t('cli.migrate.partialReport', { path: files.html })}\n`);
         }
         throw error;
       } finally {
@@ -432,34 +443,55 @@ export function registerMigrateCommand(program: Command): void {
         const predicted = report.convergence?.predictedDowntimeMs ?? -1;
         const program = report.cutover.programMs;
         const notes = [
-          ...(predicted >= 0 ? [`predicted ${formatDuration(predicted)}`] : []),
+          ...(predicted >= 0
+            ? [t('cli.migrate.predicted', { time: formatDuration(predicted) })]
+            : []),
           ...(program
             ? [
-                `the program took ${formatDuration(program.stopMs)} to stop and ${formatDuration(program.startMs)} to start`,
+                t('cli.migrate.program', {
+                  stop: formatDuration(program.stopMs),
+                  start: formatDuration(program.startMs),
+                }),
               ]
             : []),
         ];
+        const say = (line: string): void => void process.stderr.write(`${line}\n`);
         const left = report.notCopied;
         if (left && left.count > 0)
-          process.stderr.write(
-            `Not copied (missing on the target): ${left.count} path(s): ${left.paths
-              .slice(0, 5)
-              .map((p) => `${p.path} (${p.reason})`)
-              .join(', ')}${left.count > 5 ? ', …' : ''}. The report lists them.\n`,
+          say(
+            t('cli.migrate.notCopied', {
+              count: left.count,
+              paths: `${left.paths
+                .slice(0, 5)
+                .map((p) =>
+                  t('cli.labelled', {
+                    label: p.path,
+                    value: t(`notCopied.reasons.${p.reason}`, { defaultValue: p.reason }),
+                  }),
+                )
+                .join(', ')}${left.count > 5 ? ', …' : ''}`,
+            }),
           );
         const transfer = report.transfer;
         if (transfer && transfer.dataBytes > 0)
-          process.stderr.write(
-            `File data: ${formatBytes(transfer.dataBytes)} sent as ${formatBytes(transfer.sentBytes)} (${Math.round((transfer.sentBytes / transfer.dataBytes) * 100)}%; compression ${transfer.compression}).\n`,
+          say(
+            t('cli.migrate.fileData', {
+              data: formatBytes(transfer.dataBytes),
+              sent: formatBytes(transfer.sentBytes),
+              percent: Math.round((transfer.sentBytes / transfer.dataBytes) * 100),
+              compression: transfer.compression,
+            }),
           );
-        process.stderr.write(
-          `Migration complete: ${report.rounds.length} rounds, downtime ${formatDuration(report.cutover.downtimeMs ?? 0)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.\n`,
+        say(
+          t(notes.length > 0 ? 'cli.migrate.completeWith' : 'cli.migrate.complete', {
+            rounds: report.rounds.length,
+            downtime: formatDuration(report.cutover.downtimeMs ?? 0),
+            notes: notes.join(t('cli.migrate.notesJoin')),
+          }),
         );
         if (report.vm)
-          process.stderr.write(
-            `The migrated machine runs in the VM (qemu pid ${report.vm.pid}); its console: ${report.vm.serialLog}\n`,
-          );
-        process.stderr.write(`Report: ${files.html}\n`);
+          say(t('cli.migrate.vm', { pid: report.vm.pid, console: report.vm.serialLog }));
+        say(t('cli.migrate.report', { path: files.html }));
       }
     });
 }

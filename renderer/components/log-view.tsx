@@ -1,56 +1,12 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { SessionEvent } from '../../shared/api.ts';
-import { formatBytes, formatDuration } from '../../shared/format.ts';
-import { renderMessage } from '../../shared/i18n/render-message.ts';
+import { describeEvent } from '../../shared/describe-event.ts';
 import { logKind, type LogEntry } from '../state/event-log.ts';
 import { useWizard } from '../store-context.tsx';
 
 const FILTERS = ['all', 'warning', 'cutover', 'rounds', 'vm'] as const;
 type Filter = (typeof FILTERS)[number];
-
-/** One event in a sentence, in the window's language. */
-export function describeEvent(t: TFunction, event: SessionEvent): string {
-  switch (event.type) {
-    case 'stage':
-      return t('log.stage', {
-        stage: t(`log.stages.${event.stage}`, { defaultValue: event.stage }),
-      });
-    case 'phase':
-      return t('log.phase', { phase: t(`log.phases.${event.phase}`) });
-    case 'warning':
-      return event.said ? renderMessage(t, event.said) : event.message;
-    case 'reconnect':
-      return t('log.reconnect', { attempt: event.attempt, reason: event.reason });
-    case 'round':
-      return t('log.round', {
-        n: event.summary.round,
-        bytes: formatBytes(event.summary.dirtyBytes),
-        time: formatDuration(event.summary.durationMs),
-      });
-    case 'convergence':
-    case 'awaiting-cutover':
-      return t('log.convergence', {
-        reason: t(`reasons.${event.decision.reason}`),
-        time:
-          event.decision.predictedDowntimeMs >= 0
-            ? formatDuration(event.decision.predictedDowntimeMs)
-            : '?',
-      });
-    case 'cutover': {
-      const step = t(`stepsTimeline.${event.step}`, { defaultValue: event.step });
-      const detail = event.said ? renderMessage(t, event.said) : event.detail;
-      return detail ? t('cutover.stepDetail', { step, detail }) : step;
-    }
-    case 'vm':
-      return `${event.progress.step}: ${event.progress.said ? renderMessage(t, event.progress.said) : event.progress.line}`;
-    case 'done':
-      return event.ok ? t('done.ok') : t('done.failed');
-    default:
-      return event.type;
-  }
-}
 
 /** A line as copied: local time, then the sentence. */
 const line = (t: TFunction, entry: LogEntry): string =>

@@ -255,6 +255,39 @@ export const en = {
     round: 'Round {{n}}: {{bytes}} sent in {{time}}',
     convergence: 'Rounds: {{reason}}; predicted downtime {{time}}',
   },
+  cli: {
+    migrate: {
+      bandwidth:
+        'Bandwidth limit: {{rate}}. To change it while this runs: echo 40 > {{file}} (Mbit/s, or none).',
+      noLimit: 'none',
+      notCopied:
+        'Not copied (missing on the target): {{count}} path(s): {{paths}}. The report lists them.',
+      fileData: 'File data: {{data}} sent as {{sent}} ({{percent}}%; compression {{compression}}).',
+      complete: 'Migration complete: {{rounds}} rounds, downtime {{downtime}}.',
+      completeWith: 'Migration complete: {{rounds}} rounds, downtime {{downtime}} ({{notes}}).',
+      predicted: 'predicted {{time}}',
+      program: 'the program took {{stop}} to stop and {{start}} to start',
+      notesJoin: '; ',
+      vm: 'The migrated machine runs in the VM (qemu pid {{pid}}); its console: {{console}}',
+      report: 'Report: {{path}}',
+      partialReport: 'Report of what happened: {{path}}',
+    },
+    progress: '{{bytes}}  {{files}} files  {{rate}}  ETA {{eta}}',
+    labelled: '{{label}}: {{value}}',
+    heading: '{{label}}:',
+    profileLine: '{{profile}} (update drivers when: {{condition}})',
+    osLine: 'source {{source}}; VM {{vm}}: {{relation}}',
+    drivers: 'Drivers',
+    noDifference: 'none, the VM holds them all',
+    notSent: 'not sent (use --send-drivers)',
+    differenceLine: '{{count}} ({{bytes}}) to {{dir}}: {{state}}',
+    fileReasons: { missing: 'missing', differs: 'differs' },
+    warning: 'warning: {{text}}',
+    cutover: 'cutover: {{text}}',
+    round: 'round {{n}}: {{files}} files, {{dirty}} changed, {{wire}} on the wire, {{time}}',
+    roundFinal:
+      'round {{n}} (after the stop): {{files}} files, {{dirty}} changed, {{wire}} on the wire, {{time}}',
+  },
   run: {
     cancelQuestion:
       'Cancel the migration? What was copied stays on the target and this machine keeps running; you can resume later from where it stopped.',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,9 +19,15 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const run = promisify(execFile);
 
 /** Runs `p2v …` and resolves with its exit code and output, whatever the code. */
-async function p2v(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function p2v(
+  args: string[],
+  locale: NodeJS.ProcessEnv = { LC_ALL: 'C' },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { LC_ALL: _all, LC_MESSAGES: _messages, LANG: _lang, ...env } = process.env;
   try {
-    const { stdout, stderr } = await run(process.execPath, [P2V_BIN, ...args]);
+    const { stdout, stderr } = await run(process.execPath, [P2V_BIN, ...args], {
+      env: { ...env, ...locale },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -65,7 +71,10 @@ describe('p2v inspect, profiles and check', () => {
     assert.equal(dry.driverFiles.bytesOnWire, 0);
     const sent = await p2v([...args, '--send-drivers']);
     assert.equal(sent.code, 0, sent.stderr);
-    assert.match(sent.stdout, /Difference files: 1 .* sent and verified on the VM/);
+    assert.match(
+      sent.stdout,
+      /Driver difference files: 1 \(27 B\) to \S+: sent and verified by checksum on the VM/,
+    );
     assert.match(
       sent.stdout,
       /cp -a \/var\/lib\/p2v\/driver-staging\/lib\/modules\/\. \/lib\/modules\/ && depmod -a/,
@@ -108,7 +117,56 @@ describe('p2v inspect, profiles and check', () => {
       '1000000GiB',
     ]);
     assert.equal(code, 1);
-    assert.match(stdout, /BLOCKED:\n {2}XX Not enough space on the target/);
+    assert.match(
+      stdout,
+      /Blocked: fix these before the migration can start\.\n {2}XX Not enough space on the target/,
+    );
+  });
+
+  it('check speaks Chinese in a zh locale, every line from the catalog; LC_ALL=C is English', async () => {
+    const args = ['check', '--profile', 'kvm-virtio', ...target(), '--size', '1000000GiB'];
+    const zh = await p2v(args, { LANG: 'zh_CN.UTF-8' });
+    assert.equal(zh.code, 1);
+    assert.match(zh.stdout, /^操作系统比较：源 /m);
+    assert.match(zh.stdout, /^驱动：$/m);
+    assert.match(zh.stdout, /^存在阻止项：解决后才能开始迁移。\n {2}XX 目标端空间不足：/m);
+    // Sentences and headings, not names, paths or units: no English word of ours is left.
+    for (const english of ['Profile', 'Drivers', 'Pre-flight', 'Blocked', 'Not enough', 'free'])
+      assert.ok(!zh.stdout.includes(english), `"${english}" in:\n${zh.stdout}`);
+    const posix = await p2v(args, { LANG: 'zh_CN.UTF-8', LC_ALL: 'C' });
+    assert.match(posix.stdout, /^Blocked: /m, 'LC_ALL comes before LANG');
+  });
+
+  it('migrate speaks Chinese in a zh locale: the engine’s warnings and the rounds', async () => {
+    const source = join(base, 'zh-app');
+    await mkdir(source);
+    await writeFile(join(source, 'data'), 'rows');
+    execFileSync('mkfifo', [join(source, 'pipe')]);
+    // An agent of its own: a migration handed over to the suite's agent would refuse the next.
+    const own = await startAgentProcess([
+      '--root',
+      join(base, 'zh-vm'),
+      '--state',
+      join(base, 'zh-agent-state'),
+    ]);
+    try {
+      const args = migrateArgs(own, source, ['--state', join(base, 'zh-state')]).filter(
+        (a) => a !== '--json',
+      );
+      const result = await p2v(args, { LC_MESSAGES: 'zh_CN.UTF-8' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /^警告：pipe：.*（未复制）$/m);
+      assert.match(result.stderr, /^同步轮次：.*；预计停机时间 /m);
+      assert.match(result.stderr, /^未复制（目标端缺少）：1 个路径：pipe：/m);
+      assert.match(result.stderr, /^迁移完成：0 轮，停机 /m);
+      // Paths, units and the rate's own file aside, no English sentence of ours is left.
+      const english = result.stderr
+        .split('\n')
+        .filter((line) => /\b(the|is|was|not|of|to)\b/i.test(line.replace(/\([^)]*\)/g, '')));
+      assert.deepEqual(english, [], result.stderr);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('bad options and a bad profile file are clear errors', async () => {
