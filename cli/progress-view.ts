@@ -42,7 +42,7 @@ export function createProgressView(
         break;
       case 'progress': {
         const rate = `${formatBytes(event.bytesPerSecond)}/s`;
-        const eta = event.etaSeconds === null ? '?' : formatDuration(event.etaSeconds * 1000);
+        const eta = event.etaSeconds === null ? '?' : formatDuration(event.etaSeconds * 1000, t);
         const detail = t('cli.progress', {
           bytes: `${formatBytes(event.bytesDone)}/${formatBytes(event.bytesTotal)}`,
           files: `${event.filesDone}/${event.filesTotal}`,
@@ -74,7 +74,7 @@ export function createProgressView(
             files: r.dirtyFiles,
             dirty: formatBytes(r.dirtyBytes),
             wire: formatBytes(r.wireBytes),
-            time: formatDuration(r.durationMs),
+            time: formatDuration(r.durationMs, t),
           }),
         );
         break;

@@ -20,7 +20,7 @@ export function describeEvent(t: TFunction, event: SessionEvent): string {
       return t('log.round', {
         n: event.summary.round,
         bytes: formatBytes(event.summary.dirtyBytes),
-        time: formatDuration(event.summary.durationMs),
+        time: formatDuration(event.summary.durationMs, t),
       });
     case 'convergence':
     case 'awaiting-cutover':
@@ -28,7 +28,7 @@ export function describeEvent(t: TFunction, event: SessionEvent): string {
         reason: t(`reasons.${event.decision.reason}`),
         time:
           event.decision.predictedDowntimeMs >= 0
-            ? formatDuration(event.decision.predictedDowntimeMs)
+            ? formatDuration(event.decision.predictedDowntimeMs, t)
             : '?',
       });
     case 'cutover': {

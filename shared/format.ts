@@ -1,3 +1,5 @@
+import type { TFunction } from 'i18next';
+
 /** Bytes in binary units, as technicians read them: 1.5 GiB, 320 KiB. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -10,13 +12,26 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
-/** Milliseconds as "850 ms", "12.3 s" or "4 min 05 s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
+/**
+ * Milliseconds as "850 ms", "12.3 s" or "4 min 05 s"; with a catalog's `t`, in its language's
+ * units ("12.3 秒").
+ */
+export function formatDuration(ms: number, t?: TFunction): string {
+  const say = (key: 'ms' | 's' | 'min', params: Record<string, string | number>, en: string) =>
+    t ? t(`units.${key}`, params) : en;
+  if (ms < 1000) {
+    const n = Math.round(ms);
+    return say('ms', { n }, `${n} ms`);
+  }
+  if (ms < 60_000) {
+    const n = (ms / 1000).toFixed(1);
+    return say('s', { n }, `${n} s`);
+  }
+  // Rounded to whole seconds first: 119.6 s is 2 min 00 s, not 1 min 60 s.
+  const seconds = Math.round(ms / 1000);
+  const m = Math.floor(seconds / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return say('min', { m, s }, `${m} min ${s} s`);
 }
 
 /**

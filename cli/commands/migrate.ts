@@ -123,15 +123,18 @@ async function askToCutOver(
       'the cutover needs a confirmation: run on a terminal or pass --yes',
     );
   }
+  const t = cliTranslator();
   const predicted =
-    decision.predictedDowntimeMs < 0 ? 'unknown' : formatDuration(decision.predictedDowntimeMs);
+    decision.predictedDowntimeMs < 0
+      ? t('cli.migrate.unknown')
+      : formatDuration(decision.predictedDowntimeMs, t);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const what = stopCommand
-      ? `This runs the stop command on this machine:\n  ${stopCommand}\n`
-      : 'No stop command was given.\n';
+      ? t('cli.migrate.askStop', { command: stopCommand })
+      : t('cli.migrate.askNoStop');
     const answer = await rl.question(
-      `\nReady to cut over (${decision.reason}). ${what}Predicted last round: ${predicted}. Cut over now? [y/N] `,
+      `\n${t('cli.migrate.ask', { reason: t(`reasons.${decision.reason}`), what, predicted })} [y/N] `,
     );
     return /^y(es)?$/i.test(answer.trim());
   } finally {
@@ -444,13 +447,13 @@ export function registerMigrateCommand(program: Command): void {
         const program = report.cutover.programMs;
         const notes = [
           ...(predicted >= 0
-            ? [t('cli.migrate.predicted', { time: formatDuration(predicted) })]
+            ? [t('cli.migrate.predicted', { time: formatDuration(predicted, t) })]
             : []),
           ...(program
             ? [
                 t('cli.migrate.program', {
-                  stop: formatDuration(program.stopMs),
-                  start: formatDuration(program.startMs),
+                  stop: formatDuration(program.stopMs, t),
+                  start: formatDuration(program.startMs, t),
                 }),
               ]
             : []),
@@ -485,7 +488,7 @@ export function registerMigrateCommand(program: Command): void {
         say(
           t(notes.length > 0 ? 'cli.migrate.completeWith' : 'cli.migrate.complete', {
             rounds: report.rounds.length,
-            downtime: formatDuration(report.cutover.downtimeMs ?? 0),
+            downtime: formatDuration(report.cutover.downtimeMs ?? 0, t),
             notes: notes.join(t('cli.migrate.notesJoin')),
           }),
         );

@@ -60,7 +60,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
     [t('report.certificate'), report.target.fingerprint],
     [
       t('report.downtime'),
-      report.cutover.downtimeMs === null ? '—' : formatDuration(report.cutover.downtimeMs),
+      report.cutover.downtimeMs === null ? '—' : formatDuration(report.cutover.downtimeMs, t),
     ],
   ];
   const predicted = report.convergence?.predictedParts;
@@ -69,18 +69,18 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
     summary.push([
       t('report.downtimeParts'),
       t('report.downtimePartsValue', {
-        predicted: formatDuration(report.convergence.predictedDowntimeMs),
-        measured: formatDuration(report.cutover.downtimeMs),
-        round: formatDuration(measured.roundMs),
-        rescan: formatDuration(measured.rescanMs),
-        mirror: formatDuration(measured.mirrorMs),
-        verify: formatDuration(measured.verifyMs),
-        roundP: formatDuration(predicted.roundMs),
-        rescanP: formatDuration(predicted.rescanMs),
-        mirrorP: formatDuration(predicted.mirrorMs),
-        verifyP: formatDuration(predicted.verifyMs),
-        stop: formatDuration(report.cutover.programMs?.stopMs ?? 0),
-        start: formatDuration(report.cutover.programMs?.startMs ?? 0),
+        predicted: formatDuration(report.convergence.predictedDowntimeMs, t),
+        measured: formatDuration(report.cutover.downtimeMs, t),
+        round: formatDuration(measured.roundMs, t),
+        rescan: formatDuration(measured.rescanMs, t),
+        mirror: formatDuration(measured.mirrorMs, t),
+        verify: formatDuration(measured.verifyMs, t),
+        roundP: formatDuration(predicted.roundMs, t),
+        rescanP: formatDuration(predicted.rescanMs, t),
+        mirrorP: formatDuration(predicted.mirrorMs, t),
+        verifyP: formatDuration(predicted.verifyMs, t),
+        stop: formatDuration(report.cutover.programMs?.stopMs ?? 0, t),
+        start: formatDuration(report.cutover.programMs?.startMs ?? 0, t),
       }),
     ]);
   }
@@ -91,7 +91,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
         t('report.fullCopyValue', {
           files: copy.files,
           bytes: formatBytes(copy.scannedBytes),
-          time: formatDuration(copy.durationMs),
+          time: formatDuration(copy.durationMs, t),
         }) +
           (copy.known
             ? t('report.knownUnread', {
@@ -134,7 +134,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
         result: v.ok ? t('done.passed') : t('done.failedShort'),
         files: v.files,
         mode: v.mode,
-        time: formatDuration(v.durationMs),
+        time: formatDuration(v.durationMs, t),
       }),
     ]);
   }
@@ -152,7 +152,7 @@ export function renderReportHtml(report: MigrationReport, language: Language = '
     ].map(c),
     report.rounds.map((r) => [
       String(r.round),
-      formatDuration(r.durationMs),
+      formatDuration(r.durationMs, t),
       String(r.dirtyFiles),
       formatBytes(r.scannedBytes),
       formatBytes(r.dirtyBytes),

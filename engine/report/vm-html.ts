@@ -21,9 +21,9 @@ export function renderVmHtml(vm: VmReport, downtimeMs: number | null, t: TFuncti
     [
       t('report.vm.ready'),
       t('report.vm.readyValue', {
-        total: formatDuration(vm.readyMs),
-        build: formatDuration(vm.image.durationMs),
-        boot: formatDuration(vm.bootMs),
+        total: formatDuration(vm.readyMs, t),
+        build: formatDuration(vm.image.durationMs, t),
+        boot: formatDuration(vm.bootMs, t),
       }),
     ],
     [t('report.vm.confirmation'), vm.bootConfirmation],
@@ -44,7 +44,7 @@ export function renderVmHtml(vm: VmReport, downtimeMs: number | null, t: TFuncti
             t('report.vm.check'),
             t('report.vm.checkValue', {
               files: vm.check.files,
-              duration: formatDuration(vm.check.durationMs),
+              duration: formatDuration(vm.check.durationMs, t),
               differing:
                 vm.check.differing.length > 0
                   ? vm.check.differing.join(', ')
@@ -57,7 +57,7 @@ export function renderVmHtml(vm: VmReport, downtimeMs: number | null, t: TFuncti
       t('report.vm.agent'),
       `${vm.agent.hostname ?? '?'} — ${vm.agent.host}:${vm.agent.port} (${vm.agent.fingerprint})`,
     ],
-    [t('report.vm.programStarted'), downtimeMs === null ? '—' : formatDuration(downtimeMs)],
+    [t('report.vm.programStarted'), downtimeMs === null ? '—' : formatDuration(downtimeMs, t)],
     [t('report.vm.console'), vm.serialLog],
     [t('report.vm.process'), String(vm.pid)],
   ]);

@@ -23,7 +23,7 @@ export function ProgressFacts(props: { progress: ProgressEvent }) {
         {' · '}
         {progress.etaSeconds === null
           ? t('copy.etaUnknown')
-          : t('copy.eta', { eta: formatDuration(progress.etaSeconds * 1000) })}
+          : t('copy.eta', { eta: formatDuration(progress.etaSeconds * 1000, t) })}
       </dd>
     </dl>
   );

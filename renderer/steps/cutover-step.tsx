@@ -41,7 +41,7 @@ export function CutoverStep() {
           {decision && Number.isFinite(decision.predictedDowntimeMs) ? (
             <p>
               {t('cutover.predicted', {
-                time: formatDuration(Math.max(0, decision.predictedDowntimeMs)),
+                time: formatDuration(Math.max(0, decision.predictedDowntimeMs), t),
               })}
             </p>
           ) : null}

@@ -86,7 +86,7 @@ export function DoneStep() {
       ) : null}
       {session.result?.downtimeMs != null ? (
         <p data-testid="downtime">
-          {t('done.downtime', { time: formatDuration(session.result.downtimeMs) })}
+          {t('done.downtime', { time: formatDuration(session.result.downtimeMs, t) })}
         </p>
       ) : null}
       <h3>{t('done.export')}</h3>

@@ -17,7 +17,7 @@ export function SyncStep() {
   const decision = session.awaiting ?? session.convergence;
   const predicted =
     decision && Number.isFinite(decision.predictedDowntimeMs) && decision.predictedDowntimeMs >= 0
-      ? t('sync.predicted', { time: formatDuration(decision.predictedDowntimeMs) })
+      ? t('sync.predicted', { time: formatDuration(decision.predictedDowntimeMs, t) })
       : t('sync.predictedUnknown');
   const live = session.stage === 'running' || session.stage === 'awaiting-cutover';
   return (

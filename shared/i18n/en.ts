@@ -257,6 +257,10 @@ export const en = {
   },
   cli: {
     migrate: {
+      unknown: 'unknown',
+      askStop: 'This runs the stop command on this machine:\n  {{command}}',
+      askNoStop: 'No stop command was given: nothing is stopped here.',
+      ask: 'Ready to cut over ({{reason}}). {{what}}\nPredicted downtime: {{predicted}}. Cut over now?',
       bandwidth:
         'Bandwidth limit: {{rate}}. To change it while this runs: echo 40 > {{file}} (Mbit/s, or none).',
       noLimit: 'none',
@@ -431,6 +435,7 @@ export const en = {
     initramfs: 'rebuild initramfs',
     manual: 'by hand',
   },
+  units: { ms: '{{n}} ms', s: '{{n}} s', min: '{{m}} min {{s}} s' },
   level: { ok: 'OK', warning: 'Warning', blocker: 'Blocker' },
   stepsTimeline: {
     confirmed: 'Cutover confirmed',

@@ -247,6 +247,10 @@ export const zhCN: Catalog = {
   },
   cli: {
     migrate: {
+      unknown: '未知',
+      askStop: '将在本机运行停止命令：\n  {{command}}',
+      askNoStop: '未提供停止命令：本机不会停止任何程序。',
+      ask: '可以切换了（{{reason}}）。{{what}}\n预计停机时间：{{predicted}}。现在切换吗？',
       bandwidth: '带宽限制：{{rate}}。运行中要更改：echo 40 > {{file}}（单位 Mbit/s，或 none）。',
       noLimit: '无',
       notCopied: '未复制（目标端缺少）：{{count}} 个路径：{{paths}}。报告中列出了它们。',
@@ -414,6 +418,7 @@ export const zhCN: Catalog = {
     initramfs: '重建 initramfs',
     manual: '手动处理',
   },
+  units: { ms: '{{n}} 毫秒', s: '{{n}} 秒', min: '{{m}} 分 {{s}} 秒' },
   level: { ok: '正常', warning: '警告', blocker: '阻止' },
   stepsTimeline: {
     confirmed: '已确认切换',
