@@ -16,7 +16,12 @@ import { SerialTail } from '../../engine/vm/serial-tail.ts';
 import { AGENT_STOPPED_MARKER } from '../../engine/vm/agent-injection.ts';
 import { migrateTo, startTestAgent } from '../helpers/migrate-in-process.ts';
 import { ensureAgentBinary } from '../../scripts/build-agent.js';
-import { debianRootReady, slimRoot, makeDebianRoot } from '../../scripts/debian-root.js';
+import {
+  BOOT_MODULES,
+  debianRootReady,
+  makeDebianRoot,
+  slimRoot,
+} from '../../scripts/debian-root.js';
 import { tempDir } from '../helpers/temp-dir.ts';
 import {
   makeBridgeNamespace,
@@ -82,18 +87,15 @@ function waitForLine(
 }
 
 /**
- * Sets which modules the root's initramfs carries (Debian's MODULES= and its modules list) and
- * rebuilds it: `most` with no list is how Debian installs it.
+ * Sets the modules the root's initramfs carries (MODULES=list and its modules list) and rebuilds
+ * it: `BOOT_MODULES` as the root is made, or fewer.
  */
-async function setInitramfsModules(root: string, modules: 'most' | 'list', list: string) {
+async function setInitramfsModules(root: string, list: string[]) {
   const conf = join(root, 'etc/initramfs-tools/initramfs.conf');
-  await writeFile(
-    conf,
-    (await readFile(conf, 'utf8')).replace(/^MODULES=.*$/m, `MODULES=${modules}`),
-  );
+  await writeFile(conf, (await readFile(conf, 'utf8')).replace(/^MODULES=.*$/m, 'MODULES=list'));
   await writeFile(
     join(root, 'etc/initramfs-tools/modules'),
-    `# Modules to include in the initramfs, one per line.\n${list}`,
+    `# Modules to include in the initramfs, one per line.\n${list.map((m) => `${m}\n`).join('')}`,
   );
   const { release } = await findGuestKernel(root);
   const made = await runInGuest(root, ['update-initramfs', '-u', '-k', release]);
@@ -244,14 +246,14 @@ describe(
       // A root made before it was trimmed is trimmed now.
       slimRoot(source);
       // The VM test leaves a root named by P2V_DEBOOTSTRAP_ROOT with an initramfs that lacks
-      // the disk drivers (the suite's own root is removed after the run): put back as Debian
-      // installs it, which the copy the layouts are built from needs.
+      // the disk drivers (the suite's own root is removed after the run): put back as the root
+      // is made, which the copy the layouts are built from needs.
       if (
-        /^MODULES=list/m.test(
-          await readFile(join(source, 'etc/initramfs-tools/initramfs.conf'), 'utf8'),
+        !/^virtio_blk$/m.test(
+          await readFile(join(source, 'etc/initramfs-tools/modules'), 'utf8').catch(() => ''),
         )
       )
-        await setInitramfsModules(source, 'most', '');
+        await setInitramfsModules(source, BOOT_MODULES);
       // The program the VM should run: a service that prints a marker on the serial console.
       await writeFile(join(source, 'etc/fstab'), `UUID=${ROOT_UUID} / ext4 defaults 0 1\n`);
       await writeFile(join(source, 'etc/hostname'), 'migrated-vm\n');
@@ -596,16 +598,16 @@ describe(
         // Its initramfs lacks the VM's disk drivers, as a physical machine's often does (dracut's
         // host-only images carry its own storage and filesystem drivers only): the conversion
         // host must rebuild it for the VM to find its disk. Left so after the test: nothing
-        // later reads the root, and the next run puts it back first (20 s of update-initramfs).
+        // later reads the root, and the next run puts it back first (about 10 s of update-initramfs).
         try {
-          await setInitramfsModules(source, 'list', 'xfs\n');
+          await setInitramfsModules(source, ['xfs']);
           assert.equal(
             (await checkInitramfs(source, guest)).ok,
             false,
             'the source’s initramfs lacks the virtio drivers',
           );
         } catch (error) {
-          await setInitramfsModules(source, 'most', '');
+          await setInitramfsModules(source, BOOT_MODULES);
           throw error;
         }
         // The source's card is ens192 with a static address (ifupdown): in the VM, the card has
