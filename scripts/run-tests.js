@@ -1,9 +1,10 @@
 // Runs every test file under test/ with Node's test runner and the TypeScript loader.
-// Node 20's --test does not expand globs, so the files are listed here. On a full run the VM
-// boot test's Debian root is made with mmdebstrap, niced, while the files that measure with the
-// CPU run alone; then the boot test runs on that root beside the other files (one runner) and
-// the files that mostly wait (another): three runners on two cores, which the suite's own
-// waiting leaves room for.
+// Node 20's --test does not expand globs, so the files are listed here. On a full run the files
+// that measure with the CPU run at the normal priority, and everything else at once beside them
+// in the idle scheduling class (SCHED_IDLE: it gets only the CPU they leave): the other files one
+// at a time, the files that mostly wait in a runner of their own, and the VM boot test once its
+// Debian root is made (mmdebstrap, niced). Once the files that measure are done, the rest share
+// the two cores as equals.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -34,11 +35,10 @@ const BESIDE_BOOT = [
 ];
 
 /**
- * Files that measure what the CPU or the link allows, run first and alone (beside the niced
- * mmdebstrap only): compression in `auto` keeps the faster way (it failed with link-outage
- * beside it), the bandwidth limit is checked to 10% of its rate, auto-converge's writer is paced
- * by its own CPU time, stalled-link races two silence limits. The other files then run beside
- * the boot test, which starts once the root is made.
+ * Files that measure what the CPU or the link allows, at the normal priority while everything
+ * else runs in the idle class: compression in `auto` keeps the faster way (it failed with
+ * link-outage beside it as an equal), the bandwidth limit is checked to 10% of its rate,
+ * auto-converge's writer is paced by its own CPU time, stalled-link races two silence limits.
  */
 const ALONE = [
   join('test', 'link', 'auto-converge.test.ts'),
@@ -60,14 +60,15 @@ function findTests(dir) {
  * (a file), what it prints goes there instead of coming out as it goes: a file, not a pipe, so
  * a process a test left behind cannot hold the run open. Each file's time goes to `timesIn`.
  */
-function runTests(files, timesIn, env = {}, heldIn = null) {
+function runTests(files, timesIn, env = {}, heldIn = null, idle = false) {
   // Node's runner given no files looks for tests by its own patterns, helpers included.
   if (files.length === 0) return Promise.resolve(0);
   return new Promise((resolve) => {
     const held = heldIn === null ? null : openSync(heldIn, 'w');
     const child = spawn(
-      process.execPath,
+      idle ? 'chrt' : process.execPath,
       [
+        ...(idle ? ['--idle', '0', process.execPath] : []),
         '--import',
         './scripts/test-loader.js',
         '--test',
@@ -110,9 +111,10 @@ const canDebootstrap =
   process.getuid?.() === 0 &&
   !process.env.P2V_DEBOOTSTRAP_ROOT &&
   spawnSync('sh', ['-c', 'command -v mmdebstrap'], { stdio: 'ignore' }).status === 0;
+const canIdle = spawnSync('chrt', ['--idle', '0', 'true'], { stdio: 'ignore' }).status === 0;
 const times = mkdtempSync(join(tmpdir(), 'p2v-test-times-'));
 
-if (!files.includes(BOOT_TEST) || files.length === 1 || !canDebootstrap) {
+if (!files.includes(BOOT_TEST) || files.length === 1 || !canDebootstrap || !canIdle) {
   const code = await runTests(files, join(times, 'all'));
   printFileTimes(times);
   rmSync(times, { recursive: true, force: true });
@@ -126,34 +128,44 @@ process.stderr.write(`test setup: mmdebstrap of the boot test's Debian root in $
 const made = makeDebianRoot(root, openSync(log, 'w'));
 const beside = files.filter((f) => BESIDE_BOOT.includes(f));
 const alone = files.filter((f) => ALONE.includes(f));
-// First the files that measure with the CPU, beside nothing but the niced mmdebstrap.
-const aloneCode = await runTests(alone, join(times, 'alone'));
+const aloneLog = join(work, 'alone.log');
+const besideLog = join(work, 'beside-boot.log');
+const bootLog = join(work, 'boot.log');
+// The files that measure with the CPU, at the normal priority; everything else in the idle
+// class, so it takes only what they leave until they are done.
+const aloneRun = runTests(alone, join(times, 'alone'), {}, aloneLog);
 const rest = runTests(
   files.filter((f) => f !== BOOT_TEST && !beside.includes(f) && !alone.includes(f)),
   join(times, 'others'),
+  {},
+  null,
+  true,
 );
+const besideRun = runTests(beside, join(times, 'beside'), {}, besideLog, true);
 const madeCode = await made;
 if (madeCode !== 0)
   process.stderr.write(
     `test setup: mmdebstrap exited ${madeCode} (its log: ${log}); the boot test makes its own root\n`,
   );
-const besideLog = join(work, 'beside-boot.log');
-const bootLog = join(work, 'boot.log');
-const besideRun = beside.length > 0 ? runTests(beside, join(times, 'beside'), {}, besideLog) : 0;
 const bootRun = runTests(
   [BOOT_TEST],
   join(times, 'boot'),
   madeCode === 0 ? { P2V_DEBOOTSTRAP_ROOT: root } : {},
   bootLog,
+  true,
 );
-const [others, boot, besideCode] = await Promise.all([rest, bootRun, besideRun]);
-process.stdout.write(
-  `\n# the boot test, run beside the files above\n${readFileSync(bootLog, 'utf8')}`,
-);
-if (beside.length > 0)
-  process.stdout.write(
-    `\n# run beside the boot test: ${beside.join(' ')}\n${readFileSync(besideLog, 'utf8')}`,
-  );
+const [aloneCode, others, boot, besideCode] = await Promise.all([
+  aloneRun,
+  rest,
+  bootRun,
+  besideRun,
+]);
+for (const [heading, file] of [
+  ['measured with the CPU, at the normal priority', aloneLog],
+  ['the boot test', bootLog],
+  [`files that mostly wait: ${beside.join(' ')}`, besideLog],
+])
+  process.stdout.write(`\n# ${heading}\n${readFileSync(file, 'utf8')}`);
 printFileTimes(times);
 rmSync(times, { recursive: true, force: true });
 if (madeCode === 0) rmSync(work, { recursive: true, force: true });
