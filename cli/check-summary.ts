@@ -3,6 +3,7 @@ import type { DriverFilesResult, DriverPlan } from '../shared/driver-plan.ts';
 import type { PreflightCheck } from '../shared/preflight.ts';
 import { formatBytes } from '../shared/format.ts';
 import { renderMessage } from '../shared/i18n/render-message.ts';
+import { profileName } from '../shared/profile-name.ts';
 
 const MARK = { ok: 'ok', warning: '!!', blocker: 'XX' } as const;
 
@@ -29,7 +30,7 @@ export function describeCheck(
     labelled(
       'report.profile',
       t('cli.profileLine', {
-        profile: plan.profileName,
+        profile: profileName(t, { id: plan.profileId, name: plan.profileName }),
         condition: t(CONDITION_KEY[plan.condition]),
       }),
     ),

@@ -5,6 +5,7 @@ import { checkMigration } from '../../engine/preflight/check-migration.ts';
 import { builtInProfiles } from '../../engine/profiles/load-profile.ts';
 import { describeCheck } from '../check-summary.ts';
 import { cliTranslator } from '../cli-language.ts';
+import { profileName } from '../../shared/profile-name.ts';
 import { parseBytes, parseHostPort } from '../parse-options.ts';
 
 interface CheckFlags {
@@ -34,7 +35,11 @@ export function registerCheckCommand(program: Command): void {
       process.stdout.write(
         options.json
           ? `${JSON.stringify(profiles, null, 2)}\n`
-          : profiles.map((p) => `${p.id.padEnd(14)} ${p.name} (${p.diskFormat})\n`).join(''),
+          : profiles
+              .map(
+                (p) => `${p.id.padEnd(14)} ${profileName(cliTranslator(), p)} (${p.diskFormat})\n`,
+              )
+              .join(''),
       );
     });
 

@@ -3,6 +3,7 @@ import { formatBytes } from '../../shared/format.ts';
 import { renderMessage } from '../../shared/i18n/render-message.ts';
 import type { MigrationCheck } from '../../shared/report.ts';
 import { escape, keyValueTable, table } from './html-parts.ts';
+import { profileName } from '../../shared/profile-name.ts';
 
 /** The check before the copy: the machine, the VM profile, the driver plan, pre-flight, files. */
 export function renderCheckHtml(check: MigrationCheck, t: TFunction): string {
@@ -36,7 +37,7 @@ export function renderCheckHtml(check: MigrationCheck, t: TFunction): string {
   const profile = keyValueTable([
     [
       t('report.profile'),
-      `${check.profile.name} (${check.profile.id}, ${check.profile.diskFormat})`,
+      `${profileName(t, check.profile)} (${check.profile.id}, ${check.profile.diskFormat})`,
     ],
     [t('report.vmOs'), target],
     [t('report.osComparison'), t(`relation.${plan.os.relation}`)],

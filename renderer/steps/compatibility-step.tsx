@@ -5,6 +5,7 @@ import { renderMessage } from '../../shared/i18n/render-message.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { StepNav } from '../components/step-nav.tsx';
 import { useWizard } from '../store-context.tsx';
+import { profileName } from '../../shared/profile-name.ts';
 
 /** Step 3: the OS and driver comparison, the plan and the pre-flight; blockers stop here. */
 export function CompatibilityStep() {
@@ -29,7 +30,7 @@ export function CompatibilityStep() {
           <select value={form.profile} onChange={(e) => setForm({ profile: e.target.value })}>
             {profiles.map((p) => (
               <option key={p.id} value={p.id}>
-                {p.name}
+                {profileName(t, p)}
               </option>
             ))}
           </select>

@@ -435,6 +435,11 @@ export const en = {
     initramfs: 'rebuild initramfs',
     manual: 'by hand',
   },
+  profiles: {
+    hyperv: 'Microsoft Hyper-V (generation 1 or 2)',
+    'kvm-virtio': 'KVM / QEMU with virtio devices',
+    'vmware-esxi': 'VMware ESXi with paravirtual devices',
+  },
   units: { ms: '{{n}} ms', s: '{{n}} s', min: '{{m}} min {{s}} s' },
   level: { ok: 'OK', warning: 'Warning', blocker: 'Blocker' },
   stepsTimeline: {

@@ -418,6 +418,11 @@ export const zhCN: Catalog = {
     initramfs: '重建 initramfs',
     manual: '手动处理',
   },
+  profiles: {
+    hyperv: 'Microsoft Hyper-V（第 1 代或第 2 代）',
+    'kvm-virtio': 'KVM / QEMU（virtio 设备）',
+    'vmware-esxi': 'VMware ESXi（半虚拟化设备）',
+  },
   units: { ms: '{{n}} 毫秒', s: '{{n}} 秒', min: '{{m}} 分 {{s}} 秒' },
   level: { ok: '正常', warning: '警告', blocker: '阻止' },
   stepsTimeline: {
