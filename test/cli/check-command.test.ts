@@ -23,7 +23,12 @@ async function p2v(
   args: string[],
   locale: NodeJS.ProcessEnv = { LC_ALL: 'C' },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { LC_ALL: _all, LC_MESSAGES: _messages, LANG: _lang, ...env } = process.env;
+  // The locale given, not the one this machine runs the tests in.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !['LC_ALL', 'LC_MESSAGES', 'LANG'].includes(name),
+    ),
+  );
   try {
     const { stdout, stderr } = await run(process.execPath, [P2V_BIN, ...args], {
       env: { ...env, ...locale },
