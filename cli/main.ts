@@ -35,7 +35,10 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   if (error instanceof P2VError) {
-    process.stderr.write(`p2v: ${error.message}\n`);
+    // The reason in the CLI's language; the detail (a path, a value) as the engine said it.
+    const { cliTranslator } = await import('./cli-language.ts');
+    const reason = cliTranslator()(`errors.${error.code}`);
+    process.stderr.write(`p2v: ${reason}${error.detail ? ` (${error.detail})` : ''}\n`);
     process.exit(error.code === 'BAD_ARGUMENT' ? 2 : 1);
   }
   process.stderr.write(`p2v: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -4,7 +4,7 @@
 // the second (`npm test`) must pass. Uncommitted changes are not in the clone.
 /* global fetch */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
@@ -120,6 +120,9 @@ async function main() {
   }).stdout;
   if (dirty) say('uncommitted changes here are not in the clone');
   const base = mkdtempSync(join(tmpdir(), 'p2v-fresh-'));
+  // mkdtemp makes it 0700; a clone where a newcomer puts it is readable by all, as the tests
+  // that run the CLI as another user (nobody, for a file root cannot hide from root) need.
+  chmodSync(base, 0o755);
   const clone = join(base, 'p2v-wizard');
   try {
     const cloned = spawnSync('git', ['clone', '--quiet', root, clone], { stdio: 'inherit' });

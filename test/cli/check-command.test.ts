@@ -140,6 +140,12 @@ describe('p2v inspect, profiles and check', () => {
       assert.ok(!zh.stdout.includes(english), `"${english}" in:\n${zh.stdout}`);
     const posix = await p2v(args, { LANG: 'zh_CN.UTF-8', LC_ALL: 'C' });
     assert.match(posix.stdout, /^Blocked: /m, 'LC_ALL comes before LANG');
+    // An error's reason too; its detail (the option, the value) stays as the engine said it.
+    const bad = await p2v(['check', '--profile', 'kvm-virtio', '--condition', 'sometimes'], {
+      LANG: 'zh_CN.UTF-8',
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^p2v: 缺少选项或选项无效。 \(--condition must be one of /);
   });
 
   it('migrate speaks Chinese in a zh locale: the engine’s warnings and the rounds', async () => {
