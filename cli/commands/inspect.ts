@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { inspectMachine } from '../../engine/inspection/inspect-machine.ts';
 import { driversOfInterest } from '../../engine/profiles/load-profile.ts';
+import { cliTranslator } from '../cli-language.ts';
 import { describeMachine } from '../machine-summary.ts';
 
 export function registerInspectCommand(program: Command): void {
@@ -11,7 +12,9 @@ export function registerInspectCommand(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const machine = await inspectMachine(await driversOfInterest());
       process.stdout.write(
-        options.json ? `${JSON.stringify(machine, null, 2)}\n` : describeMachine(machine),
+        options.json
+          ? `${JSON.stringify(machine, null, 2)}\n`
+          : describeMachine(cliTranslator(), machine),
       );
     });
 }

@@ -256,6 +256,15 @@ export const en = {
     convergence: 'Rounds: {{reason}}; predicted downtime {{time}}',
   },
   cli: {
+    inspect: {
+      disks: 'Disks',
+      services: '{{label}} ({{count}}):',
+      drivers: '{{count}}',
+      driversInitramfs: '{{count}}; initramfs {{path}}',
+      encrypted: 'Encrypted volumes',
+      label: 'label {{label}}',
+      mountedOn: 'on {{mountpoints}}',
+    },
     migrate: {
       unknown: 'unknown',
       askStop: 'This runs the stop command on this machine:\n  {{command}}',

@@ -246,6 +246,15 @@ export const zhCN: Catalog = {
     convergence: '同步轮次：{{reason}}；预计停机时间 {{time}}',
   },
   cli: {
+    inspect: {
+      disks: '磁盘',
+      services: '{{label}}（{{count}} 个）：',
+      drivers: '{{count}} 个',
+      driversInitramfs: '{{count}} 个；initramfs {{path}}',
+      encrypted: '加密卷',
+      label: '卷标 {{label}}',
+      mountedOn: '挂载于 {{mountpoints}}',
+    },
     migrate: {
       unknown: '未知',
       askStop: '将在本机运行停止命令：\n  {{command}}',

@@ -148,6 +148,20 @@ describe('p2v inspect, profiles and check', () => {
     assert.match(bad.stderr, /^p2v: 缺少选项或选项无效。 \(--condition must be one of /);
   });
 
+  it('inspect speaks Chinese in a zh locale', async () => {
+    const { code, stdout } = await p2v(['inspect'], { LANG: 'zh_CN.UTF-8' });
+    assert.equal(code, 0);
+    for (const line of [
+      /^启动方式：/m,
+      /^磁盘：$/m,
+      /^卷：$/m,
+      /^网络：$/m,
+      /^已加载的驱动：\d+ 个/m,
+    ])
+      assert.match(stdout, line);
+    assert.doesNotMatch(stdout, /^(Disks|Volumes|Network|Drivers):/m);
+  });
+
   it('migrate speaks Chinese in a zh locale: the engine’s warnings and the rounds', async () => {
     const source = join(base, 'zh-app');
     await mkdir(source);
