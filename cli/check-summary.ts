@@ -21,8 +21,8 @@ export function describeCheck(
   files: DriverFilesResult | null,
 ): string {
   const labelled = (label: string, value: string): string =>
-    t('cli.labelled', { label: t(label), value });
-  const heading = (label: string): string => t('cli.heading', { label: t(label) });
+    t('format.labelled', { label: t(label), value });
+  const heading = (label: string): string => t('format.heading', { label: t(label) });
   const target = plan.os.target
     ? `${plan.os.target.name} ${plan.os.target.version}`.trim()
     : t('report.notNamed');
@@ -69,7 +69,7 @@ export function describeCheck(
   if (plan.warningMessages.length > 0)
     lines.push('', ...plan.warningMessages.map((w) => `!! ${renderMessage(t, w)}`));
   const said = (c: PreflightCheck): string =>
-    t('cli.labelled', {
+    t('format.labelled', {
       label: renderMessage(t, c.titleMessage),
       value: renderMessage(t, c.detailMessage),
     });

@@ -13,8 +13,8 @@ const HIBERNATION_TITLE = {
 /** The inspection as a technician reads it on a terminal, in the language `t` speaks. */
 export function describeMachine(t: TFunction, m: MachineInspection): string {
   const labelled = (label: string, value: string | number): string =>
-    t('cli.labelled', { label: t(label), value });
-  const heading = (label: string): string => t('cli.heading', { label: t(label) });
+    t('format.labelled', { label: t(label), value });
+  const heading = (label: string): string => t('format.heading', { label: t(label) });
   const lines = [
     `${m.hostname}: ${m.os.name} (${m.os.type} ${m.os.version}), ${m.os.kernel}, ${m.os.arch}`,
     [

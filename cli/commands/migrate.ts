@@ -467,7 +467,7 @@ export function registerMigrateCommand(program: Command): void {
               paths: `${left.paths
                 .slice(0, 5)
                 .map((p) =>
-                  t('cli.labelled', {
+                  t('format.labelled', {
                     label: p.path,
                     value: t(`notCopied.reasons.${p.reason}`, { defaultValue: p.reason }),
                   }),

@@ -83,8 +83,10 @@ function volumeGroups(volumes: BlockDevice[]): VolumeGroupPlan[] {
  */
 export function planDisk(machine: MachineInspection, options: PlanOptions = {}): DiskPlan {
   const disk = machine.disks.find((d) => holds(d, '/'));
+  // A filesystem made on the whole disk (a cloud image's root, often) becomes a partition.
   const inUse = flatten(disk ? [disk] : [])
-    .filter((d) => d.type !== 'disk' && (d.mountpoints.length > 0 || d.fsType === 'swap'))
+    .filter((d) => d.type !== 'disk' || d.fsType !== null || d.mountpoints.length > 0)
+    .filter((d) => d.mountpoints.length > 0 || d.fsType === 'swap')
     .filter((d) => d.fsType !== 'LVM2_member' && d.fsType !== 'crypto_LUKS');
   // A logical volume spread over several physical volumes is listed under each of them.
   const unique = [...new Map(inUse.map((d) => [d.path || d.name, d])).values()];
@@ -114,7 +116,10 @@ export function planDisk(machine: MachineInspection, options: PlanOptions = {}):
       return {
         role: mountpoint === '/boot/efi' ? 'esp' : device.fsType === 'swap' ? 'swap' : 'filesystem',
         sizeBytes: sizeFor(device, mountpoint),
-        fsType: device.fsType,
+        // lsblk leaves the type out where udev never probed the device (in a container, say);
+        // the mount table still knows it.
+        fsType:
+          device.fsType ?? machine.volumes.find((v) => v.mountpoint === mountpoint)?.fsType ?? null,
         label: device.label,
         uuid: device.uuid,
         mountpoint,

@@ -28,7 +28,12 @@ export function RoundsChart(props: { rounds: RoundSummary[] }) {
         {chart.bars.map((bar) => (
           <g key={bar.round}>
             <rect x={bar.x} y={bar.y} width={bar.width} height={bar.height} fill={bar.fill}>
-              <title>{`${t('sync.round', { n: bar.round })}: ${formatBytes(bar.dirtyBytes)}`}</title>
+              <title>
+                {t('format.labelled', {
+                  label: t('sync.round', { n: bar.round }),
+                  value: formatBytes(bar.dirtyBytes),
+                })}
+              </title>
             </rect>
             <text x={bar.labelX} y={chart.baseline + 14} fontSize="11" textAnchor="middle">
               {bar.round}

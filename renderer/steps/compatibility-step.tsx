@@ -108,7 +108,12 @@ export function CompatibilityStep() {
           <ul className="checks">
             {result.preflight.map((c) => (
               <li key={c.id} className={c.level}>
-                <strong>{`${t(`level.${c.level}`)}: ${renderMessage(t, c.titleMessage)}`}</strong>{' '}
+                <strong>
+                  {t('format.labelled', {
+                    label: t(`level.${c.level}`),
+                    value: renderMessage(t, c.titleMessage),
+                  })}
+                </strong>{' '}
                 {renderMessage(t, c.detailMessage)}
               </li>
             ))}

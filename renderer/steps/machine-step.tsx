@@ -49,7 +49,12 @@ export function MachineStep() {
               <li key={s.name}>{`${s.name} — ${s.description}`}</li>
             ))}
           </ul>
-          <p>{`${t('machine.drivers')}: ${machine.drivers.drivers.filter((d) => d.loaded).length}`}</p>
+          <p>
+            {t('format.labelled', {
+              label: t('machine.drivers'),
+              value: machine.drivers.drivers.filter((d) => d.loaded).length,
+            })}
+          </p>
           {machine.noteMessages.length > 0 ? (
             <>
               <h3>{t('machine.notes')}</h3>

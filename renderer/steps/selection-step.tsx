@@ -120,7 +120,7 @@ export function SelectionStep() {
               {unreadable.unreadable.map(({ path, code }) => (
                 <li key={path}>
                   <code>{path}</code>
-                  {': '}
+                  {t('format.separator')}
                   {t(`selection.why.${WHY.includes(code) ? code : 'other'}`, { code })}
                 </li>
               ))}

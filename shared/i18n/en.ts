@@ -255,6 +255,7 @@ export const en = {
     round: 'Round {{n}}: {{bytes}} sent in {{time}}',
     convergence: 'Rounds: {{reason}}; predicted downtime {{time}}',
   },
+  format: { labelled: '{{label}}: {{value}}', heading: '{{label}}:', separator: ': ' },
   cli: {
     inspect: {
       disks: 'Disks',
@@ -286,8 +287,6 @@ export const en = {
       partialReport: 'Report of what happened: {{path}}',
     },
     progress: '{{bytes}}  {{files}} files  {{rate}}  ETA {{eta}}',
-    labelled: '{{label}}: {{value}}',
-    heading: '{{label}}:',
     profileLine: '{{profile}} (update drivers when: {{condition}})',
     osLine: 'source {{source}}; VM {{vm}}: {{relation}}',
     drivers: 'Drivers',

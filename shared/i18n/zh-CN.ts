@@ -245,6 +245,7 @@ export const zhCN: Catalog = {
     round: '第 {{n}} 轮：{{time}} 内发送 {{bytes}}',
     convergence: '同步轮次：{{reason}}；预计停机时间 {{time}}',
   },
+  format: { labelled: '{{label}}：{{value}}', heading: '{{label}}：', separator: '：' },
   cli: {
     inspect: {
       disks: '磁盘',
@@ -274,8 +275,6 @@ export const zhCN: Catalog = {
       partialReport: '已发生情况的报告：{{path}}',
     },
     progress: '{{bytes}}  {{files}} 个文件  {{rate}}  预计剩余 {{eta}}',
-    labelled: '{{label}}：{{value}}',
-    heading: '{{label}}：',
     profileLine: '{{profile}}（驱动更新条件：{{condition}}）',
     osLine: '源 {{source}}；虚拟机 {{vm}}：{{relation}}',
     drivers: '驱动',

@@ -31,6 +31,54 @@ describe('the VM disk plan from the source’s inspection', () => {
     assert.equal(plan.partitions[0]?.sizeBytes, 536870912, 'the ESP keeps its size');
   });
 
+  it('a root made on the whole disk (no partition table) becomes a partition, UUID kept', async () => {
+    const machine = await inspectMachine([], fixtureHost('debian-12'));
+    const wholeDisk = {
+      name: 'vda',
+      path: '/dev/vda',
+      type: 'disk',
+      sizeBytes: 20 * 1024 ** 3,
+      fsType: 'ext4',
+      label: 'root',
+      uuid: '5c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5',
+      partUuid: null,
+      partitionTable: null,
+      mountpoints: ['/'],
+      usedBytes: 3 * 1024 ** 3,
+      availableBytes: 16 * 1024 ** 3,
+      children: [],
+    };
+    const plan = planDisk({ ...machine, bootMode: 'bios', disks: [wholeDisk] });
+    // Where lsblk could not say the type (no udev in a container), the mount table does.
+    const unprobed = planDisk({
+      ...machine,
+      bootMode: 'bios',
+      disks: [{ ...wholeDisk, fsType: null }],
+      volumes: [
+        {
+          device: '/dev/vda',
+          mountpoint: '/',
+          fsType: 'ext4',
+          sizeBytes: 1,
+          usedBytes: 1,
+          availableBytes: 0,
+        },
+      ],
+    });
+    assert.deepEqual(
+      unprobed.partitions.map((p) => p.fsType),
+      [null, 'ext4'],
+    );
+    assert.deepEqual(
+      plan.partitions.map((p) => [p.role, p.fsType, p.mountpoint, p.uuid]),
+      [
+        ['bios-boot', null, null, null],
+        ['filesystem', 'ext4', '/', wholeDisk.uuid],
+      ],
+    );
+    assert.match(vmDiskCheck(plan).detail, /: \/ ext4 [\d.]+ GiB \(#2\)\.$/);
+  });
+
   it('SLES on btrfs: the subvolumes SUSE mounts are planned in its filesystem, parents first, the root’s named; a bind-mounted folder is not one', async () => {
     const machine = await inspectMachine([], fixtureHost('sles-15-btrfs'));
     const root = machine.disks[0]?.children[1];
