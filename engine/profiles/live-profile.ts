@@ -1,5 +1,6 @@
 import type { MachineInspection } from '../../shared/inspection.ts';
 import type { VmProfile } from '../../shared/vm-profile.ts';
+import { en } from '../../shared/i18n/en.ts';
 
 /**
  * A profile as an agent inside the target VM reports it: the hypervisor profile's list of
@@ -15,7 +16,7 @@ export function liveProfile(base: VmProfile, vm: MachineInspection): VmProfile {
   return {
     ...base,
     id: `${base.id}-live`,
-    name: `${base.name}, as the agent in ${vm.hostname} reports it`,
+    name: liveProfileName(base.name, vm.hostname),
     firmware: [vm.bootMode],
     arch: [vm.os.arch],
     os: {
@@ -30,4 +31,9 @@ export function liveProfile(base: VmProfile, vm: MachineInspection): VmProfile {
       windows: vm.os.type === 'windows' ? withVersions(base.drivers.windows) : base.drivers.windows,
     },
   };
+}
+
+/** A live profile's name: the built-in one's, and the VM that reported the versions. */
+export function liveProfileName(name: string, host: string): string {
+  return en.profilesLive.replace('{{name}}', name).replace('{{host}}', host);
 }

@@ -448,6 +448,7 @@ export const en = {
     'kvm-virtio': 'KVM / QEMU with virtio devices',
     'vmware-esxi': 'VMware ESXi with paravirtual devices',
   },
+  profilesLive: '{{name}}, as the agent in {{host}} reports it',
   units: { ms: '{{n}} ms', s: '{{n}} s', min: '{{m}} min {{s}} s' },
   level: { ok: 'OK', warning: 'Warning', blocker: 'Blocker' },
   stepsTimeline: {

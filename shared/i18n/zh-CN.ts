@@ -431,6 +431,7 @@ export const zhCN: Catalog = {
     'kvm-virtio': 'KVM / QEMU（virtio 设备）',
     'vmware-esxi': 'VMware ESXi（半虚拟化设备）',
   },
+  profilesLive: '{{name}}（版本取自 {{host}} 中的代理）',
   units: { ms: '{{n}} 毫秒', s: '{{n}} 秒', min: '{{m}} 分 {{s}} 秒' },
   level: { ok: '正常', warning: '警告', blocker: '阻止' },
   stepsTimeline: {
