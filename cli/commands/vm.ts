@@ -20,6 +20,8 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { hypervImportScript, vmwareVmx } from '../../engine/vm/hypervisor-import.ts';
 import { parseCount } from '../parse-options.ts';
+import { cliTranslator } from '../cli-language.ts';
+import { renderMessage } from '../../shared/i18n/render-message.ts';
 
 const FORMATS: DiskFormat[] = ['qcow2', 'vmdk', 'vhdx', 'raw'];
 type Bootloader = 'none' | 'grub-bios' | 'grub-efi';
@@ -104,7 +106,8 @@ export function registerVmCommand(program: Command): void {
           format: options.format as DiskFormat,
           kernel: options.kernel ?? null,
           bootloader: options.bootloader as Bootloader,
-          onStep: (step) => process.stderr.write(`in the guest's kernel: ${step}\n`),
+          onStep: (step) =>
+            process.stderr.write(`${cliTranslator()('vm.lines.helperStep', { step })}\n`),
           ...(options.networkIdentity
             ? {
                 network: {
@@ -133,26 +136,34 @@ export function registerVmCommand(program: Command): void {
         }
         if (options.json) process.stdout.write(`${JSON.stringify({ ...image, companion })}\n`);
         else {
-          process.stdout.write(
-            `${image.path}: ${image.format}, ${formatBytes(image.virtualBytes)} disk in ${formatBytes(image.fileBytes)}, ${image.partitions.length} partitions, XXH3-128 ${image.hash}, built in ${formatDuration(image.durationMs)}\n`,
+          const t = cliTranslator();
+          const out = (line: string): void => void process.stdout.write(`${line}\n`);
+          out(
+            t('cli.vm.built', {
+              path: image.path,
+              format: image.format,
+              disk: formatBytes(image.virtualBytes),
+              file: formatBytes(image.fileBytes),
+              partitions: image.partitions.length,
+              hash: image.hash,
+              time: formatDuration(image.durationMs, t),
+            }),
           );
           if (companion)
-            process.stdout.write(
-              image.format === 'vmdk'
-                ? `VMware: ${companion} (open it in Workstation, or import the pair into ESXi with ovftool)\n`
-                : `Hyper-V: run ${companion} in an elevated PowerShell on the host\n`,
+            out(
+              t(image.format === 'vmdk' ? 'cli.vm.vmware' : 'cli.vm.hyperv', { file: companion }),
             );
           if (image.selinuxRelabel) {
             const [key, params] = selinuxRelabelWarning(image.selinuxRelabel);
-            process.stdout.write(`${say(`warnings.${key}`, params).text}\n`);
+            out(renderMessage(t, say(`warnings.${key}`, params).message));
           }
-          for (const { file, was, now } of image.deviceReferences ?? [])
-            process.stdout.write(`boot files: ${file}: ${was} → ${now}\n`);
+          for (const change of image.deviceReferences ?? [])
+            out(t('vm.lines.deviceReference', { ...change }));
           for (const problem of image.bootFileProblems ?? [])
-            process.stdout.write(`boot files: ${problem}\n`);
+            out(t('vm.lines.bootFileProblem', { problem }));
           for (const { file, replaced } of image.bootloaderFiles ?? [])
-            process.stdout.write(
-              `boot program: GRUB written to ${file}${replaced ? " (over the source's own)" : ''}\n`,
+            out(
+              t(replaced ? 'warnings.bootloaderReplaced' : 'vm.lines.bootloaderWritten', { file }),
             );
           if (image.network) {
             const { vmMac, takenOver, changes, notes } = image.network;

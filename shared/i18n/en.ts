@@ -257,6 +257,13 @@ export const en = {
   },
   format: { labelled: '{{label}}: {{value}}', heading: '{{label}}:', separator: ': ' },
   cli: {
+    vm: {
+      built:
+        '{{path}}: {{format}}, a {{disk}} disk in {{file}}, {{partitions}} partitions, XXH3-128 {{hash}}, built in {{time}}',
+      vmware:
+        'VMware: {{file}} (open it in Workstation, or import the pair into ESXi with ovftool)',
+      hyperv: 'Hyper-V: run {{file}} in an elevated PowerShell on the host',
+    },
     inspect: {
       disks: 'Disks',
       services: '{{label}} ({{count}}):',

@@ -247,6 +247,12 @@ export const zhCN: Catalog = {
   },
   format: { labelled: '{{label}}：{{value}}', heading: '{{label}}：', separator: '：' },
   cli: {
+    vm: {
+      built:
+        '{{path}}：{{format}}，{{disk}} 的磁盘占用 {{file}}，{{partitions}} 个分区，XXH3-128 {{hash}}，构建用时 {{time}}',
+      vmware: 'VMware：{{file}}（在 Workstation 中打开，或用 ovftool 将这两个文件导入 ESXi）',
+      hyperv: 'Hyper-V：在主机上以管理员身份打开 PowerShell 运行 {{file}}',
+    },
     inspect: {
       disks: '磁盘',
       services: '{{label}}（{{count}} 个）：',

@@ -139,11 +139,11 @@ describe(
       const { said, built } = build(['--no-network-identity']);
       assert.match(
         said,
-        /boot files: \/etc\/fstab: \/dev\/disk\/by-id\/dm-uuid-LVM-\S+ \/ → UUID=\S+ \//,
+        /Boot files: \/etc\/fstab: \/dev\/disk\/by-id\/dm-uuid-LVM-\S+ \/ → UUID=\S+ \//,
       );
       assert.match(
         said,
-        /boot files: \/boot\/grub\/grub\.cfg: root=\/dev\/mapper\/ubuntu--vg-ubuntu--lv → root=UUID=/,
+        /Boot files: \/boot\/grub\/grub\.cfg: root=\/dev\/mapper\/ubuntu--vg-ubuntu--lv → root=UUID=/,
       );
       assert.ok(built.deviceReferences?.some((c) => c.file === '/etc/fstab'));
       assert.match(
