@@ -41,7 +41,7 @@ export function createProgressView(
         line(`== ${describeEvent(t, event)}`);
         break;
       case 'progress': {
-        const rate = `${formatBytes(event.bytesPerSecond)}/s`;
+        const rate = t('copy.rate', { rate: formatBytes(event.bytesPerSecond) });
         const eta = event.etaSeconds === null ? '?' : formatDuration(event.etaSeconds * 1000, t);
         const detail = t('cli.progress', {
           bytes: `${formatBytes(event.bytesDone)}/${formatBytes(event.bytesTotal)}`,

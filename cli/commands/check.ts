@@ -32,13 +32,12 @@ export function registerCheckCommand(program: Command): void {
     .option('--json', 'print the profiles as JSON')
     .action(async (options: { json?: boolean }) => {
       const profiles = await builtInProfiles();
+      const t = cliTranslator();
       process.stdout.write(
         options.json
           ? `${JSON.stringify(profiles, null, 2)}\n`
           : profiles
-              .map(
-                (p) => `${p.id.padEnd(14)} ${profileName(cliTranslator(), p)} (${p.diskFormat})\n`,
-              )
+              .map((p) => `${p.id.padEnd(14)} ${profileName(t, p)} (${p.diskFormat})\n`)
               .join(''),
       );
     });
