@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { newVmMac, normalMac } from '../../engine/network/addresses.ts';
+import { planTreeNetwork } from '../../engine/network/plan-network-identity.ts';
 import { P2VError } from '../../shared/errors.ts';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import type { MachineInspection } from '../../shared/inspection.ts';
@@ -110,12 +111,13 @@ export function registerVmCommand(program: Command): void {
             process.stderr.write(`${cliTranslator()('vm.lines.helperStep', { step })}\n`),
           ...(options.networkIdentity
             ? {
-                network: {
-                  nic: {
+                network: await planTreeNetwork(
+                  options.tree,
+                  {
                     mac: options.nicMac ?? newVmMac(options.format === 'vmdk' ? 'vmware' : 'other'),
                   },
-                  ...(options.sourceNic ? { sourceNic: options.sourceNic } : {}),
-                },
+                  options.sourceNic ? { sourceNic: options.sourceNic } : {},
+                ),
               }
             : {}),
         });

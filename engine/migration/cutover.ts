@@ -5,6 +5,7 @@ import type { MessageParams } from '../../shared/i18n/message.ts';
 import type { MigrationReport } from '../../shared/report.ts';
 import type { AgentCutover } from '../protocol/messages.ts';
 import { runShell } from '../shell-command.ts';
+import { ADDRESS_NOT_HELD_MARKER } from '../vm/agent-injection.ts';
 import type { AgentAddress, AgentClient } from '../source/agent-client.ts';
 import type { CutoverJournal } from './cutover-journal.ts';
 
@@ -256,6 +257,9 @@ export class JournaledCutover {
       );
     }
     await this.step('started', started.output.trim().slice(0, 500) || undefined);
+    // A VM whose card did not get the source's address runs the program where nobody reaches it.
+    const notHeld = started.output.split('\n').find((l) => l.startsWith(ADDRESS_NOT_HELD_MARKER));
+    if (notHeld) parts.warn('addressNotHeld', { line: notHeld.trim() });
   }
 
   /**

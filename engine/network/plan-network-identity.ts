@@ -1,13 +1,26 @@
 import { P2VError } from '../../shared/errors.ts';
 import type { ConfiguredInterface, NetworkIdentityPlan, VmNic } from '../../shared/network.ts';
 import { normalMac } from './addresses.ts';
-import type { NetworkConfig } from './read-network-config.ts';
+import { readNetworkConfig, type NetworkConfig } from './read-network-config.ts';
 
 export interface IdentityOptions {
   /** The source card the VM's card takes over; by default the one with a static address. */
   sourceNic?: string;
   /** The source's cards as inspected, to know the MAC of a card configured by name only. */
   sourceNics?: { name: string; mac: string }[];
+}
+
+/**
+ * The plan for a received tree: its network configuration as its files say, taken over by the
+ * VM's card. Made before the image is built, so a card named wrongly stops the build at once and
+ * the agent injected into the VM knows which addresses its card must hold at the handover.
+ */
+export async function planTreeNetwork(
+  tree: string,
+  vm: VmNic,
+  options: IdentityOptions = {},
+): Promise<NetworkIdentityPlan> {
+  return planNetworkIdentity(await readNetworkConfig(tree), vm, options);
 }
 
 /** Where the name pin goes: read by systemd-udevd before its default naming (99-default.link). */

@@ -1,3 +1,4 @@
+import type { NetworkIdentityPlan } from '../../shared/network.ts';
 import { shellQuote } from '../shell-command.ts';
 
 /** A file or symlink the image builder adds to the VM's filesystems, owned by root. */
@@ -53,6 +54,42 @@ export interface AgentInjection {
    * Null: one card, the agent's for the rounds and the machine's after.
    */
   agentCardMac: string | null;
+  /**
+   * With a card for the agent: the machine's own card and what it must hold before the handover
+   * ends (the static IPv4 addresses its configuration gives it, or any with DHCP), so the end of
+   * the downtime means the VM answers at the source's address. Null: nothing to wait for.
+   */
+  vmCard: VmCardAddress | null;
+}
+
+/** The VM's own card by its MAC, and the IPv4 addresses it must hold ('dhcp': any). */
+export interface VmCardAddress {
+  mac: string;
+  addresses: string[] | 'dhcp';
+  /** How long the handover waits for them. */
+  waitSeconds: number;
+}
+
+/**
+ * How long the handover waits for the VM's card to hold its addresses: DHCP and a card's link
+ * negotiation take seconds, a bond or a bridge with STP tens of them.
+ */
+export const ADDRESS_WAIT_SECONDS = 60;
+/** The start of the line the handover prints when the card did not get its addresses in time. */
+export const ADDRESS_NOT_HELD_MARKER = 'p2v-agent: address not held';
+
+/**
+ * What the VM's card must hold at the handover by the plan that gives it the source's
+ * configuration: its static IPv4 addresses (IPv6 ones announce themselves when the kernel's
+ * duplicate check ends), any address with DHCP, nothing for a card configured without one.
+ */
+export function vmCardAddress(plan: NetworkIdentityPlan): VmCardAddress | null {
+  const card = plan.takenOver;
+  if (!card) return null;
+  const waitSeconds = ADDRESS_WAIT_SECONDS;
+  if (card.method === 'dhcp') return { mac: plan.vmMac, addresses: 'dhcp', waitSeconds };
+  const addresses = card.method === 'static' ? card.addresses.filter((a) => !a.includes(':')) : [];
+  return addresses.length > 0 ? { mac: plan.vmMac, addresses, waitSeconds } : null;
 }
 
 /** The printed line the console shows once the agent inside the VM is up. */
@@ -94,6 +131,7 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
     'systemctl restart systemd-journald',
     // start, not isolate: isolating would stop the agent (and this script) before it answers.
     'systemctl start default.target',
+    ...(injection.agentCardMac && injection.vmCard ? awaitAddresses(injection.vmCard) : []),
     ...(injection.agentCardMac ? announceAddresses(injection.agentCardMac.toLowerCase()) : []),
     ...(injection.handoverCommand ? [injection.handoverCommand] : []),
     '',
@@ -164,6 +202,35 @@ export function agentInjection(injection: AgentInjection): InjectedEntry[] {
         '# Written by P2V Wizard: no journal on disk while the rounds arrive.\n[Journal]\nStorage=volatile\n',
     },
     { kind: 'symlink', path: DEFAULT_TARGET, target: ROUNDS_TARGET },
+  ];
+}
+
+/**
+ * Lines of the handover script that wait, a tenth of a second at a time, until the VM's card
+ * holds its addresses. Its configuration brings it up on its own time once the services are
+ * started: ifupdown's hotplug job, networkd, NetworkManager, a DHCP server, none of which
+ * `systemctl start default.target` waits for. Then it says which it holds and after how long;
+ * a card still without them when the wait runs out is said with the marker, for the report.
+ */
+function awaitAddresses(card: VmCardAddress): string[] {
+  const mac = card.mac.toLowerCase();
+  const want = card.addresses === 'dhcp' ? '' : card.addresses.join(' ');
+  const tenths = Math.round(card.waitSeconds * 10);
+  return [
+    `dev=$(grep -lx ${mac} /sys/class/net/*/address 2>/dev/null | head -n 1 | cut -d/ -f5)`,
+    `want=${shellQuote(want)}`,
+    'held() {',
+    '  have=$(ip -4 -o addr show dev "$dev" 2>/dev/null) || return 1',
+    '  [ -n "$want" ] || { echo "$have" | grep -q " inet "; return; }',
+    '  for a in $want; do echo "$have" | grep -qF " inet ${a%/*}/" || return 1; done',
+    '}',
+    'i=0',
+    `while [ -n "$dev" ] && ! held && [ $i -lt ${tenths} ]; do sleep 0.1; i=$((i + 1)); done`,
+    'if [ -n "$dev" ] && held; then',
+    `  echo "p2v-agent: $dev holds $(ip -4 -o addr show dev "$dev" | awk '{print $4}' | tr '\\n' ' ')after $((i / 10)).$((i % 10)) s"`,
+    'else',
+    `  echo "${ADDRESS_NOT_HELD_MARKER}: \${dev:-no card with MAC ${mac}} lacks \${want:-an IPv4 address} after ${card.waitSeconds} s; the machine's network configuration did not bring it up"`,
+    'fi',
   ];
 }
 

@@ -8,9 +8,7 @@ import { diskBytes, partitionOffsets, sfdiskScript } from './partition-table.ts'
 import { runChecked } from './run-checked.ts';
 import { addEntries, stageTree } from './staging-tree.ts';
 import type { InjectedEntry } from './agent-injection.ts';
-import type { VmNic } from '../../shared/network.ts';
-import { planNetworkIdentity, type IdentityOptions } from '../network/plan-network-identity.ts';
-import { readNetworkConfig } from '../network/read-network-config.ts';
+import type { NetworkIdentityPlan } from '../../shared/network.ts';
 import { selinuxRelabel } from './selinux-labels.ts';
 import { planDeviceReferences } from './device-references.ts';
 import { fillWithGuestKernel, needsHelper } from './filesystem-helper.ts';
@@ -28,8 +26,11 @@ export interface BuildOptions {
   bootloader?: 'none' | 'grub-bios' | 'grub-efi';
   /** Files added to the VM's filesystems and not to the received tree (the agent for the rounds). */
   inject?: InjectedEntry[];
-  /** The VM's network card, to take over the source's network configuration (its address). */
-  network?: { nic: VmNic } & IdentityOptions;
+  /**
+   * How the VM's card takes over the source's network configuration (its address): the files
+   * of the plan are written into the VM (planTreeNetwork makes it).
+   */
+  network?: NetworkIdentityPlan;
   /** Each step of the helper VM that makes XFS, btrfs and LVM, as it begins. */
   onStep?: (step: string) => void;
   /** Files of the tree written on this host before the build (a rebuilt initramfs): unlabelled. */
@@ -84,14 +85,7 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
   await mkdir(dirname(out), { recursive: true });
   const raw = options.format === 'raw' ? out : `${out}.raw.partial`;
   // Staging folders of hard links must sit on the tree's filesystem.
-  // Planned before anything is written: a card named wrongly stops here, not after the copy.
-  const network = options.network
-    ? planNetworkIdentity(
-        await readNetworkConfig(options.tree),
-        options.network.nic,
-        options.network,
-      )
-    : null;
+  const network = options.network ?? null;
   const devices = await planDeviceReferences(options.tree, plan);
   const written: InjectedEntry[] = [
     ...(options.inject ?? []),

@@ -7,8 +7,14 @@ import type { InitramfsRebuild, StartedVm, VmProgress, VmRequest } from '../../s
 import { loadOrCreateIdentity, newPairingToken } from '../agent/identity.ts';
 import { freePort } from '../net/free-port.ts';
 import { AgentClient } from '../source/agent-client.ts';
-import { AGENT_READY_MARKER, agentInjection, GUEST_AGENT_PORT } from './agent-injection.ts';
+import {
+  AGENT_READY_MARKER,
+  agentInjection,
+  GUEST_AGENT_PORT,
+  vmCardAddress,
+} from './agent-injection.ts';
 import { newVmMac } from '../network/addresses.ts';
+import { planTreeNetwork } from '../network/plan-network-identity.ts';
 import { buildImage } from './build-image.ts';
 import { findGuestKernel } from './guest-kernel.ts';
 import { checkInitramfs } from './initramfs-check.ts';
@@ -82,6 +88,9 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     } else if (verdict.ok) tell('build', 'initramfsCarries', { release: guest.release });
     else tell('build', 'initramfsUnknown', { reason: verdict.reason });
   }
+  // The VM's card takes over the source's network configuration: its name, and its MAC
+  // where the configuration matches by MAC (docs/vm-build.md, network identity).
+  const network = await planTreeNetwork(ws.tree, { mac: request.nicMac ?? newVmMac('other') });
   tell('build', 'building', { format: request.format, tree: ws.tree });
   const image = await buildImage({
     tree: ws.tree,
@@ -90,9 +99,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
     format: request.format,
     kernel: guest?.release ?? null,
     bootloader: request.boot === 'direct' ? 'none' : request.boot,
-    // The VM's card takes over the source's network configuration: its name, and its MAC
-    // where the configuration matches by MAC (docs/vm-build.md, network identity).
-    network: { nic: { mac: request.nicMac ?? newVmMac('other') } },
+    network,
     onStep: (step) => tell('build', 'helperStep', { step }),
     ...(initramfs ? { writtenInTree: initramfs.changed.map((path) => `/${path}`) } : {}),
     inject: agentInjection({
@@ -102,6 +109,7 @@ export async function startVmWithAgent(request: VmRequest, ws: VmWorkspace): Pro
       token,
       handoverCommand: request.handoverCommand,
       agentCardMac,
+      vmCard: vmCardAddress(network),
       defaultTarget: await readlink(join(ws.tree, 'etc/systemd/system/default.target')).catch(
         () => null,
       ),

@@ -783,6 +783,8 @@ export const en = {
     pathsLeft: '{{count}} paths could not be sent after the stop.',
     handoverAnswerLost:
       'The target was asked to start the program, but its answer never came: the program may be running on the target. Check there before starting it again on the source.',
+    addressNotHeld:
+      "The VM runs the program, but its card does not hold the source's address: {{line}}. Nothing on the network reaches the program until it does: check the VM's console (ip addr) and its network configuration.",
     rollbackFailed: 'The rollback command failed (exit {{exitCode}}): {{output}}',
     mountNotCrossed:
       '{{path}} is another filesystem ({{type}}) mounted inside a source: not copied, only its folder. Add it with --source {{path}} or --cross-mounts if the VM needs it.',

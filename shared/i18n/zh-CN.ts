@@ -749,6 +749,8 @@ export const zhCN: Catalog = {
     pathsLeft: '停止后有 {{count}} 个路径未能发送。',
     handoverAnswerLost:
       '已请求目标启动程序，但一直没有收到应答：程序可能已在目标上运行。在源上再次启动它之前，请先在目标上检查。',
+    addressNotHeld:
+      '虚拟机已在运行该程序，但其网卡没有拿到源的地址：{{line}}。在拿到之前，网络上无法访问该程序：请在虚拟机控制台检查（ip addr）及其网络配置。',
     rollbackFailed: '回滚命令失败（退出码 {{exitCode}}）：{{output}}',
     mountNotCrossed:
       '{{path}} 是挂载在源内的另一个文件系统（{{type}}）：不复制其内容，只保留该文件夹。如果虚拟机需要它，请用 --source {{path}} 或 --cross-mounts 加入。',

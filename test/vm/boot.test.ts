@@ -6,6 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { DiskPlan } from '../../shared/vm-image.ts';
 import { buildImage } from '../../engine/vm/build-image.ts';
+import { planTreeNetwork } from '../../engine/network/plan-network-identity.ts';
 import { findGuestKernel } from '../../engine/vm/guest-kernel.ts';
 import { checkInitramfs } from '../../engine/vm/initramfs-check.ts';
 import { runInGuest } from '../../engine/vm/initramfs-rebuild.ts';
@@ -418,7 +419,7 @@ describe(
         format: 'raw',
         kernel: guest.release,
         bootloader: 'grub-bios',
-        network: { nic: { mac: '52:54:00:0b:00:01' } },
+        network: await planTreeNetwork(xfsTree, { mac: '52:54:00:0b:00:01' }),
         plan: xfsOnLvm,
       });
       const btrfsTree = await variantOf(copy, join(base, 'received-btrfs'), {
@@ -446,7 +447,7 @@ describe(
         format: 'raw',
         kernel: guest.release,
         bootloader: 'grub-bios',
-        network: { nic: { mac: '52:54:00:0b:00:02' } },
+        network: await planTreeNetwork(btrfsTree, { mac: '52:54:00:0b:00:02' }),
         plan: {
           table: 'dos',
           bootMode: 'bios',
@@ -613,13 +614,16 @@ describe(
           throw error;
         }
         // The source's card is ens192 with a static address (ifupdown): in the VM, the card has
-        // another MAC and would get another name, unless the build pins the old one to it.
+        // another MAC and would get another name, unless the build pins the old one to it. It
+        // comes up on its own time after the services start (ifupdown's hotplug job), and
+        // slowly, as a card negotiating its link with a switch does: the handover must wait
+        // for it before it ends.
         await mkdir(join(source, 'etc/network'), { recursive: true });
         const interfaces = join(source, 'etc/network/interfaces');
         const debianInterfaces = await readFile(interfaces, 'utf8').catch(() => null);
         await writeFile(
           interfaces,
-          'auto lo\niface lo inet loopback\n\nallow-hotplug ens192\niface ens192 inet static\n\taddress 192.0.2.10/24\n\tgateway 192.0.2.1\n',
+          'auto lo\niface lo inet loopback\n\nallow-hotplug ens192\niface ens192 inet static\n\tpre-up sleep 3\n\taddress 192.0.2.10/24\n\tgateway 192.0.2.1\n',
         );
         // The server's LAN: the conversion host's bridge, the source's card holding the address
         // until the migration releases it, and a machine on the LAN that reaches the service.
@@ -773,33 +777,19 @@ describe(
             report.cutover.timeline.some((s) => s.step === 'released'),
             `the source let go of its address: ${timeline(report.cutover.timeline)}`,
           );
-          // Before the LAN sends anything: the VM announces the address, so the machine on the
-          // LAN (as a router would) has the VM's MAC for it, not the source's until it expires.
-          // Awaited, not read at once: the handover reports the program started while ifupdown
-          // may still be bringing the card up (seen once under load, 2026-12-06).
-          const announced = new RegExp(`${SOURCE_ADDRESS} .*lladdr ${vmMac}\\b`);
-          const monitor = spawn('ip', ['-n', `${LAN_PREFIX}-lan`, 'monitor', 'neigh'], {
-            stdio: ['ignore', 'pipe', 'ignore'],
-          });
-          let timer: NodeJS.Timeout | undefined;
-          const seen = await new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(false), 60_000);
-            let lines = '';
-            monitor.stdout.on('data', (chunk: Buffer) => {
-              lines += String(chunk);
-              if (announced.test(lines)) resolve(true);
-            });
-            // Already there before the monitor started: seen.
-            monitor.once('spawn', () => {
-              if (announced.test(neighbour())) resolve(true);
-            });
-          }).finally(() => {
-            clearTimeout(timer);
-            monitor.kill();
-          });
-          assert.ok(
-            seen,
-            `the VM announced the source’s address after the handover (a gratuitous ARP): ${neighbour()}`,
+          // Before the LAN sends anything: the VM announced the address before the handover
+          // ended, so the machine on the LAN (as a router would) has the VM's MAC for it, not
+          // the source's until it expires. Read at once: the handover waits for the card.
+          assert.match(
+            neighbour(),
+            new RegExp(`${SOURCE_ADDRESS} .*lladdr ${vmMac}\\b`),
+            `the VM announced the source’s address before the handover ended (a gratuitous ARP)`,
+          );
+          const programStarted = report.cutover.timeline.find((s) => s.step === 'started');
+          assert.match(
+            programStarted?.detail ?? '',
+            /p2v-agent: ens192 holds 192\.0\.2\.10\/24 after \d+\.\d s/,
+            `the handover said when the VM's card held the address: ${timeline(report.cutover.timeline)}`,
           );
           // After the handover the service answers at the source's address, from the VM.
           const answer = await lan.lan
